@@ -1,0 +1,295 @@
+"""The policy's structure: plans, their context, pillars, directions, initiative items, actions.
+
+Every model has a natural key so that fixtures carry no database ids: loading the same fixture
+twice finds the rows it made the first time instead of adding new ones.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+
+from kpi.fiscal import MAX_FY, MIN_FY, format_fy
+
+
+def fy_in_range(field: str, *, nullable: bool = False) -> models.CheckConstraint:
+    """A database check that a fiscal-year column holds a plausible Western year."""
+    condition = Q(**{f"{field}__gte": MIN_FY, f"{field}__lte": MAX_FY})
+    if nullable:
+        condition |= Q(**{f"{field}__isnull": True})
+    return models.CheckConstraint(condition=condition, name=f"%(app_label)s_%(class)s_{field}_range")
+
+
+class PlanManager(models.Manager["Plan"]):
+    def get_by_natural_key(self, slug: str) -> Plan:
+        return self.get(slug=slug)
+
+    def current(self) -> Plan | None:
+        return self.filter(is_current=True).first() or self.order_by("-last_fy", "slug").first()
+
+
+class Plan(models.Model):
+    slug = models.SlugField("識別子", max_length=80, unique=True)
+    government = models.CharField("団体名", max_length=100)
+    title = models.CharField("名称", max_length=200)
+    term = models.CharField("期", max_length=50, blank=True)
+    first_fy = models.PositiveSmallIntegerField("初年度")
+    last_fy = models.PositiveSmallIntegerField("最終年度")
+    period_text = models.CharField("推進期間（原文）", max_length=200, blank=True)
+    purpose = models.TextField("方針の趣旨", blank=True)
+    position = models.TextField("方針の位置付け", blank=True)
+    scope = models.TextField("適用範囲", blank=True)
+    source_document = models.CharField("原典", max_length=300, blank=True)
+    is_current = models.BooleanField("現行の方針", default=False)
+
+    objects = PlanManager()
+
+    class Meta:
+        verbose_name = "方針"
+        verbose_name_plural = "方針"
+        ordering = ["-first_fy", "slug"]
+        constraints = [
+            fy_in_range("first_fy"),
+            fy_in_range("last_fy"),
+            models.CheckConstraint(
+                condition=Q(first_fy__lte=F("last_fy")), name="plan_first_fy_not_after_last_fy"
+            ),
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="plan_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
+
+    def get_absolute_url(self) -> str:
+        return reverse("initiatives:plan", kwargs={"slug": self.slug})
+
+    @property
+    def fiscal_years(self) -> range:
+        return range(self.first_fy, self.last_fy + 1)
+
+    @property
+    def period_label(self) -> str:
+        return f"{format_fy(self.first_fy)}～{format_fy(self.last_fy)}"
+
+
+class SectionManager(models.Manager["PlanSection"]):
+    def get_by_natural_key(self, slug: str, kind: str, order: int) -> PlanSection:
+        return self.get(plan__slug=slug, kind=kind, order=order)
+
+
+class SectionKind(models.TextChoices):
+    TRENDS = "trends", "社会情勢と情報化の動向"
+    PREVIOUS_RESULTS = "previous_results", "これまでの取組"
+    CHALLENGES = "challenges", "課題"
+    VISION = "vision", "めざす姿"
+    TALENT_MODEL = "talent_model", "デジタル人材の人物像"
+    GOVERNANCE = "governance", "推進体制"
+
+
+class PlanSection(models.Model):
+    """A context section of the plan, kept as written: trends, results, challenges, vision..."""
+
+    Kind = SectionKind
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
+    kind = models.CharField("種類", max_length=30, choices=SectionKind.choices)
+    order = models.PositiveSmallIntegerField("順序")
+    heading = models.CharField("見出し", max_length=300, blank=True)
+    body = models.TextField("本文", blank=True)
+    # A list of strings (bullets), or a list of lists of strings (table rows, header first).
+    items = models.JSONField("項目", default=list, blank=True)
+
+    objects = SectionManager()
+
+    class Meta:
+        verbose_name = "方針の記載事項"
+        verbose_name_plural = "方針の記載事項"
+        ordering = ["plan", "kind", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "kind", "order"], name="plansection_unique"),
+            models.CheckConstraint(
+                condition=Q(kind__in=SectionKind.values), name="plansection_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.order} {self.heading}".strip()
+
+    def natural_key(self) -> tuple:
+        return (*self.plan.natural_key(), self.kind, self.order)
+
+    natural_key.dependencies = ["initiatives.plan"]
+
+    @property
+    def is_table(self) -> bool:
+        return bool(self.items) and all(isinstance(row, list) for row in self.items)
+
+
+class PillarManager(models.Manager["Pillar"]):
+    def get_by_natural_key(self, slug: str, number: int) -> Pillar:
+        return self.get(plan__slug=slug, number=number)
+
+
+class Pillar(models.Model):
+    """取組方針: one of the plan's pillars."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="pillars")
+    number = models.PositiveSmallIntegerField("番号")
+    title = models.CharField("取組方針", max_length=200)
+
+    objects = PillarManager()
+
+    class Meta:
+        verbose_name = "取組方針"
+        verbose_name_plural = "取組方針"
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="pillar_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="pillar_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    def natural_key(self) -> tuple:
+        return (*self.plan.natural_key(), self.number)
+
+    natural_key.dependencies = ["initiatives.plan"]
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "initiatives:pillar", kwargs={"slug": self.plan.slug, "number": self.number}
+        )
+
+
+class PillarChildManager(models.Manager):
+    def get_by_natural_key(self, slug: str, pillar_number: int, number: int):
+        return self.get(pillar__plan__slug=slug, pillar__number=pillar_number, number=number)
+
+
+class PolicyDirection(models.Model):
+    """A numbered direction under a pillar, e.g. 1 (1) 利便性の向上と…"""
+
+    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="directions")
+    number = models.PositiveSmallIntegerField("番号")
+    text = models.TextField("内容")
+
+    objects = PillarChildManager()
+
+    class Meta:
+        verbose_name = "方針の方向性"
+        verbose_name_plural = "方針の方向性"
+        ordering = ["pillar", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["pillar", "number"], name="direction_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"({self.number}) {self.text}"
+
+    def natural_key(self) -> tuple:
+        return (*self.pillar.natural_key(), self.number)
+
+    natural_key.dependencies = ["initiatives.pillar"]
+
+
+class InitiativeItem(models.Model):
+    """取組項目: an initiative item under a pillar, with its ordered actions."""
+
+    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="items")
+    number = models.PositiveSmallIntegerField("番号")
+    title = models.CharField("取組項目", max_length=200)
+
+    objects = PillarChildManager()
+
+    class Meta:
+        verbose_name = "取組項目"
+        verbose_name_plural = "取組項目"
+        ordering = ["pillar", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["pillar", "number"], name="item_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"({self.number}) {self.title}"
+
+    def natural_key(self) -> tuple:
+        return (*self.pillar.natural_key(), self.number)
+
+    natural_key.dependencies = ["initiatives.pillar"]
+
+
+class ActionManager(models.Manager["Action"]):
+    def get_by_natural_key(self, slug: str, pillar_number: int, item_number: int, order: int):
+        return self.get(
+            item__pillar__plan__slug=slug,
+            item__pillar__number=pillar_number,
+            item__number=item_number,
+            order=order,
+        )
+
+
+class Action(models.Model):
+    """An action (取組内容) of an initiative item, in the order the plan lists them."""
+
+    item = models.ForeignKey(InitiativeItem, on_delete=models.CASCADE, related_name="actions")
+    order = models.PositiveSmallIntegerField("順序")
+    text = models.TextField("取組内容")
+
+    objects = ActionManager()
+
+    class Meta:
+        verbose_name = "取組内容"
+        verbose_name_plural = "取組内容"
+        ordering = ["item", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "order"], name="action_unique_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def natural_key(self) -> tuple:
+        return (*self.item.natural_key(), self.order)
+
+    natural_key.dependencies = ["initiatives.initiativeitem"]
+
+
+class Milestone(models.Model):
+    """A dated undertaking of a pillar, e.g. the digital talent plan due in R4.9."""
+
+    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="milestones")
+    number = models.PositiveSmallIntegerField("番号")
+    text = models.TextField("内容")
+    due_text = models.CharField("期限（原文）", max_length=50, blank=True)
+    due_fy = models.PositiveSmallIntegerField("期限の年度", null=True, blank=True)
+    due_month = models.PositiveSmallIntegerField("期限の月", null=True, blank=True)
+
+    objects = PillarChildManager()
+
+    class Meta:
+        verbose_name = "マイルストーン"
+        verbose_name_plural = "マイルストーン"
+        ordering = ["pillar", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["pillar", "number"], name="milestone_unique_number"),
+            fy_in_range("due_fy", nullable=True),
+            models.CheckConstraint(
+                condition=Q(due_month__isnull=True) | Q(due_month__gte=1, due_month__lte=12),
+                name="milestone_due_month_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def natural_key(self) -> tuple:
+        return (*self.pillar.natural_key(), self.number)
+
+    natural_key.dependencies = ["initiatives.pillar"]

@@ -1,0 +1,440 @@
+"""KPIs (成果指標), their units, owners, targets, target revisions and yearly values.
+
+The rules that keep the data meaningful (allowed kinds, one value per KPI and year, a target
+never before its baseline...) are database constraints as well as model validation, so that
+neither a form nor `loaddata` can store a row that breaks them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from initiatives.models import Pillar, Plan, fy_in_range
+
+from .fiscal import format_fy
+
+VALUE_DIGITS = {"max_digits": 18, "decimal_places": 4}
+
+
+class CodeManager(models.Manager):
+    def get_by_natural_key(self, code: str):
+        return self.get(code=code)
+
+
+class Department(models.Model):
+    """所管課: the department that owns a KPI and enters its values."""
+
+    code = models.SlugField("識別子", max_length=50, unique=True)
+    name = models.CharField("名称", max_length=100)
+
+    objects = CodeManager()
+
+    class Meta:
+        verbose_name = "所管課"
+        verbose_name_plural = "所管課"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+
+class StaffProfile(models.Model):
+    """Which department a signed-in member of staff enters values for."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, verbose_name="所属"
+    )
+
+    class Meta:
+        verbose_name = "職員の所属"
+        verbose_name_plural = "職員の所属"
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.department or '所属なし'})"
+
+
+class UnitKind(models.TextChoices):
+    COUNT = "count", "件数・人数（0以上の整数）"
+    PERCENT = "percent", "割合（0～100%）"
+    AMOUNT = "amount", "金額（0以上）"
+
+
+class Unit(models.Model):
+    """A unit as the plan writes it, with its scale: 百万円 is 1,000,000 円."""
+
+    Kind = UnitKind
+
+    code = models.SlugField("識別子", max_length=50, unique=True)
+    label = models.CharField("表示", max_length=30)
+    base_label = models.CharField("基本単位", max_length=30)
+    scale = models.DecimalField("倍率", max_digits=20, decimal_places=4, default=Decimal(1))
+    decimals = models.PositiveSmallIntegerField("表示する小数桁数", default=0)
+    kind = models.CharField("種類", max_length=20, choices=UnitKind.choices)
+
+    objects = CodeManager()
+
+    class Meta:
+        verbose_name = "単位"
+        verbose_name_plural = "単位"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(scale__gt=0), name="unit_scale_positive"),
+            models.CheckConstraint(condition=Q(decimals__lte=4), name="unit_decimals_at_most_4"),
+            models.CheckConstraint(
+                condition=Q(kind__in=UnitKind.values), name="unit_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+    @property
+    def scale_label(self) -> str:
+        """"1百万円 = 1,000,000円" for a scaled unit, "" for a plain one."""
+        if self.scale == 1:
+            return ""
+        return f"1{self.label} = {self.scale:,.0f}{self.base_label}"
+
+    def format(self, value: Decimal | float | None) -> str:
+        """The value with the unit's decimals and thousands separators, e.g. 4,928."""
+        if value is None:
+            return "—"
+        return f"{Decimal(value):,.{self.decimals}f}"
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", "高いほど良い"
+    LOWER = "lower", "低いほど良い"
+    NEUTRAL = "neutral", "中立（維持）"
+
+
+class TargetKind(models.TextChoices):
+    AT_LEAST = "at_least", "以上"
+    AT_MOST = "at_most", "以下"
+    MAINTAIN = "maintain", "維持"
+    INCREASE = "increase", "上げる"
+    DECREASE = "decrease", "下げる"
+    NONE = "none", "未設定"
+
+
+# Kinds that need a number, and kinds that must not have one. `maintain` may carry a reference
+# value (null means: the baseline).
+VALUED_KINDS = (TargetKind.AT_LEAST, TargetKind.AT_MOST)
+UNVALUED_KINDS = (TargetKind.INCREASE, TargetKind.DECREASE, TargetKind.NONE)
+
+
+def target_value_consistent(kind_field: str, value_field: str) -> Q:
+    return (
+        Q(**{f"{kind_field}__in": VALUED_KINDS, f"{value_field}__isnull": False})
+        | Q(**{f"{kind_field}__in": UNVALUED_KINDS, f"{value_field}__isnull": True})
+        | Q(**{kind_field: TargetKind.MAINTAIN})
+    )
+
+
+class KpiQuerySet(models.QuerySet["Kpi"]):
+    def for_display(self) -> KpiQuerySet:
+        """KPIs with everything a page shows about them, in a fixed number of queries."""
+        return self.select_related("plan", "pillar", "unit", "department", "parent").prefetch_related(
+            models.Prefetch("values", queryset=KpiValue.objects.order_by("fiscal_year"))
+        )
+
+
+class KpiManager(models.Manager.from_queryset(KpiQuerySet)):  # type: ignore[misc]
+    def get_by_natural_key(self, slug: str, code: str) -> Kpi:
+        return self.get(plan__slug=slug, code=code)
+
+
+class CombineRule(models.TextChoices):
+    NONE = "", "合成しない"
+    MEAN = "mean", "構成要素の平均"
+
+
+class Kpi(models.Model):
+    CombineRule = CombineRule
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="kpis")
+    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="kpis")
+    code = models.SlugField("コード", max_length=30)
+    order = models.PositiveSmallIntegerField("表示順", default=0)
+    name = models.CharField("名称", max_length=300)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="単位")
+    direction = models.CharField(
+        "望ましい方向", max_length=10, choices=Direction.choices, default=Direction.HIGHER
+    )
+    department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="kpis",
+        verbose_name="所管課",
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="components",
+        verbose_name="親指標",
+    )
+    combine_rule = models.CharField(
+        "構成要素の合成方法", max_length=10, choices=CombineRule.choices, blank=True, default=""
+    )
+    note = models.TextField("注記", blank=True)
+
+    baseline_fy = models.PositiveSmallIntegerField("基準年度")
+    baseline_value = models.DecimalField("基準値", **VALUE_DIGITS)
+    baseline_approximate = models.BooleanField("基準値は概数", default=False)
+    baseline_text = models.CharField("基準値（原文）", max_length=100, blank=True)
+
+    target_fy = models.PositiveSmallIntegerField("目標年度", null=True, blank=True)
+    target_kind = models.CharField(
+        "目標の種類", max_length=10, choices=TargetKind.choices, default=TargetKind.AT_LEAST
+    )
+    target_value = models.DecimalField(
+        "目標値（維持では基準とする値）", null=True, blank=True, **VALUE_DIGITS
+    )
+    target_tolerance = models.DecimalField(
+        "維持の許容幅（割合）", max_digits=6, decimal_places=4, default=Decimal("0.05")
+    )
+    target_text = models.CharField("目標（原文）", max_length=200, blank=True)
+    target_condition = models.CharField("目標の条件", max_length=200, blank=True)
+    target_condition_fy = models.PositiveSmallIntegerField(
+        "条件が満たされる年度", null=True, blank=True
+    )
+
+    is_provisional = models.BooleanField("暫定の指標", default=False)
+    provisional_reason = models.TextField("暫定の理由", blank=True)
+
+    objects = KpiManager()
+
+    class Meta:
+        verbose_name = "成果指標（KPI）"
+        verbose_name_plural = "成果指標（KPI）"
+        ordering = ["plan", "pillar__number", "order", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="kpi_unique_code_in_plan"),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values), name="kpi_direction_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(target_kind__in=TargetKind.values),
+                name="kpi_target_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(combine_rule__in=CombineRule.values),
+                name="kpi_combine_rule_valid",
+            ),
+            fy_in_range("baseline_fy"),
+            fy_in_range("target_fy", nullable=True),
+            fy_in_range("target_condition_fy", nullable=True),
+            models.CheckConstraint(
+                condition=Q(target_fy__isnull=True) | Q(baseline_fy__lte=F("target_fy")),
+                name="kpi_baseline_not_after_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_kind=TargetKind.NONE) | Q(target_fy__isnull=False),
+                name="kpi_target_has_year",
+            ),
+            models.CheckConstraint(
+                condition=target_value_consistent("target_kind", "target_value"),
+                name="kpi_target_value_matches_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_tolerance__gte=0, target_tolerance__lt=1),
+                name="kpi_tolerance_fraction",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_provisional=False) | ~Q(provisional_reason=""),
+                name="kpi_provisional_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(parent__isnull=True) | ~Q(parent=F("id")), name="kpi_not_own_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def natural_key(self) -> tuple:
+        return (*self.plan.natural_key(), self.code)
+
+    natural_key.dependencies = ["initiatives.plan", "initiatives.pillar", "kpi.unit"]
+
+    def get_absolute_url(self) -> str:
+        return reverse("kpi:detail", kwargs={"slug": self.plan.slug, "code": self.code})
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.pillar_id and self.plan_id and self.pillar.plan_id != self.plan_id:
+            errors["pillar"] = "取組方針が別の方針に属しています。"
+        if self.parent_id:
+            parent = self.parent
+            if parent.plan_id != self.plan_id:
+                errors["parent"] = "親指標が別の方針に属しています。"
+            elif parent.parent_id:
+                errors["parent"] = "構成要素の構成要素は登録できません（親指標は1段階まで）。"
+            elif self.pk and parent.pk == self.pk:
+                errors["parent"] = "自分自身を親指標にはできません。"
+        if self.plan_id and self.target_fy is not None:
+            plan = self.plan
+            if not plan.first_fy <= self.target_fy <= plan.last_fy:
+                errors["target_fy"] = (
+                    f"目標年度は方針の期間（{plan.period_label}）の中にしてください。"
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def latest_value(self) -> KpiValue | None:
+        """The value of the latest year, from the prefetched values where there are any."""
+        return max(self.values.all(), key=lambda v: v.fiscal_year, default=None)
+
+    @property
+    def baseline_label(self) -> str:
+        return f"{self.baseline_text or self.unit.format(self.baseline_value)}（{format_fy(self.baseline_fy)}）"
+
+    @property
+    def target_label(self) -> str:
+        if self.target_kind == TargetKind.NONE:
+            return "未設定"
+        text = self.target_text or self.get_target_kind_display()
+        if self.target_kind in VALUED_KINDS and not self.target_text:
+            text = f"{self.unit.format(self.target_value)}{self.get_target_kind_display()}"
+        return f"{text}（{format_fy(self.target_fy)}）"
+
+
+class TargetRevisionManager(models.Manager["TargetRevision"]):
+    def get_by_natural_key(self, slug: str, code: str, effective_fy: int) -> TargetRevision:
+        return self.get(kpi__plan__slug=slug, kpi__code=code, effective_fy=effective_fy)
+
+
+class TargetRevision(models.Model):
+    """A target set again mid-term. The KPI's original target stays as it was written."""
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="target_revisions")
+    effective_fy = models.PositiveSmallIntegerField("適用開始年度")
+    target_fy = models.PositiveSmallIntegerField("目標年度")
+    kind = models.CharField("目標の種類", max_length=10, choices=TargetKind.choices)
+    value = models.DecimalField("目標値", null=True, blank=True, **VALUE_DIGITS)
+    text = models.CharField("目標（原文）", max_length=200, blank=True)
+    decided_on = models.DateField("決定日")
+    reason = models.TextField("理由")
+    source_document = models.CharField("根拠資料", max_length=300, blank=True)
+
+    objects = TargetRevisionManager()
+
+    class Meta:
+        verbose_name = "目標の再設定"
+        verbose_name_plural = "目標の再設定"
+        ordering = ["kpi", "effective_fy"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "effective_fy"], name="revision_one_per_kpi_and_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=TargetKind.values), name="revision_kind_valid"
+            ),
+            fy_in_range("effective_fy"),
+            fy_in_range("target_fy"),
+            models.CheckConstraint(
+                condition=Q(effective_fy__lte=F("target_fy")),
+                name="revision_effective_not_after_target",
+            ),
+            models.CheckConstraint(
+                condition=target_value_consistent("kind", "value"),
+                name="revision_value_matches_kind",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="revision_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} {format_fy(self.effective_fy)}～"
+
+    def natural_key(self) -> tuple:
+        return (*self.kpi.natural_key(), self.effective_fy)
+
+    natural_key.dependencies = ["kpi.kpi"]
+
+
+class ValueManager(models.Manager["KpiValue"]):
+    def get_by_natural_key(self, slug: str, code: str, fiscal_year: int) -> KpiValue:
+        return self.get(kpi__plan__slug=slug, kpi__code=code, fiscal_year=fiscal_year)
+
+
+class ValueStatus(models.TextChoices):
+    PRELIMINARY = "preliminary", "速報値"
+    FINAL = "final", "確定値"
+
+
+class KpiValue(models.Model):
+    """実績値: one value per KPI and fiscal year, preliminary (速報値) or final (確定値)."""
+
+    Status = ValueStatus
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="values")
+    fiscal_year = models.PositiveSmallIntegerField("年度")
+    value = models.DecimalField("実績値", **VALUE_DIGITS)
+    status = models.CharField(
+        "区分", max_length=12, choices=ValueStatus.choices, default=ValueStatus.PRELIMINARY
+    )
+    note = models.TextField("備考", blank=True)
+    source = models.CharField("出典", max_length=300, blank=True)
+    is_sample = models.BooleanField(
+        "サンプル値", default=False, help_text="説明用の架空の値。実際の実績ではありません。"
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="入力者",
+    )
+    entered_at = models.DateTimeField("入力日時", default=timezone.now)
+    version = models.PositiveIntegerField("版", default=1)
+
+    objects = ValueManager()
+
+    class Meta:
+        verbose_name = "実績値"
+        verbose_name_plural = "実績値"
+        ordering = ["kpi", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "fiscal_year"], name="value_one_per_kpi_and_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ValueStatus.values), name="value_status_valid"
+            ),
+            fy_in_range("fiscal_year"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="value_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} {format_fy(self.fiscal_year)}: {self.value}"
+
+    def natural_key(self) -> tuple:
+        return (*self.kpi.natural_key(), self.fiscal_year)
+
+    natural_key.dependencies = ["kpi.kpi"]
+
+    @property
+    def is_preliminary(self) -> bool:
+        return self.status == self.Status.PRELIMINARY

@@ -1,0 +1,33 @@
+"""Template filters for fiscal years and KPI values."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+
+from kpi import fiscal
+
+register = template.Library()
+
+
+@register.filter
+def fy(value: int | None) -> str:
+    """2024 → "R6（2024年度）"."""
+    if value in (None, ""):
+        return "—"
+    return fiscal.format_fy(int(value))
+
+
+@register.filter
+def fy_short(value: int | None) -> str:
+    """2024 → "R6"."""
+    if value in (None, ""):
+        return "—"
+    return fiscal.era_label(int(value))
+
+
+@register.filter
+def in_unit(value: Decimal | None, unit) -> str:
+    """A value with the unit's decimals and separators: 1438 百件 → "1,438"."""
+    return unit.format(value)

@@ -1,0 +1,31 @@
+"""Site-wide views: the front door and the health check."""
+
+from __future__ import annotations
+
+from django.db import DatabaseError, connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from initiatives.models import Plan
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    plan = Plan.objects.current()
+    if plan is None:
+        raise Http404("方針がまだ登録されていません。管理者が方針を読み込んでください。")
+    return redirect(plan)
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
