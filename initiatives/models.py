@@ -18,7 +18,9 @@ def fy_in_range(field: str, *, nullable: bool = False) -> models.CheckConstraint
     condition = Q(**{f"{field}__gte": MIN_FY, f"{field}__lte": MAX_FY})
     if nullable:
         condition |= Q(**{f"{field}__isnull": True})
-    return models.CheckConstraint(condition=condition, name=f"%(app_label)s_%(class)s_{field}_range")
+    return models.CheckConstraint(
+        condition=condition, name=f"%(app_label)s_%(class)s_{field}_range"
+    )
 
 
 class PlanManager(models.Manager["Plan"]):
@@ -163,9 +165,7 @@ class Pillar(models.Model):
     natural_key.dependencies = ["initiatives.plan"]
 
     def get_absolute_url(self) -> str:
-        return reverse(
-            "initiatives:pillar", kwargs={"slug": self.plan.slug, "number": self.number}
-        )
+        return reverse("initiatives:pillar", kwargs={"slug": self.plan.slug, "number": self.number})
 
 
 class PillarChildManager(models.Manager):

@@ -38,7 +38,15 @@ class KpiAdmin(admin.ModelAdmin):
 
 @admin.register(KpiValue)
 class KpiValueAdmin(admin.ModelAdmin):
-    list_display = ["kpi", "fiscal_year", "value", "status", "is_sample", "entered_by", "entered_at"]
+    list_display = [
+        "kpi",
+        "fiscal_year",
+        "value",
+        "status",
+        "is_sample",
+        "entered_by",
+        "entered_at",
+    ]
     list_filter = ["kpi__plan", "fiscal_year", "status", "is_sample"]
     search_fields = ["kpi__code", "kpi__name", "note"]
     list_select_related = ["kpi", "kpi__plan", "entered_by"]

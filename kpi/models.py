@@ -93,9 +93,7 @@ class Unit(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(scale__gt=0), name="unit_scale_positive"),
             models.CheckConstraint(condition=Q(decimals__lte=4), name="unit_decimals_at_most_4"),
-            models.CheckConstraint(
-                condition=Q(kind__in=UnitKind.values), name="unit_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=UnitKind.values), name="unit_kind_valid"),
         ]
 
     def __str__(self) -> str:
@@ -106,7 +104,7 @@ class Unit(models.Model):
 
     @property
     def scale_label(self) -> str:
-        """"1百万円 = 1,000,000円" for a scaled unit, "" for a plain one."""
+        """ "1百万円 = 1,000,000円" for a scaled unit, "" for a plain one."""
         if self.scale == 1:
             return ""
         return f"1{self.label} = {self.scale:,.0f}{self.base_label}"
@@ -150,7 +148,9 @@ def target_value_consistent(kind_field: str, value_field: str) -> Q:
 class KpiQuerySet(models.QuerySet["Kpi"]):
     def for_display(self) -> KpiQuerySet:
         """KPIs with everything a page shows about them, in a fixed number of queries."""
-        return self.select_related("plan", "pillar", "unit", "department", "parent").prefetch_related(
+        return self.select_related(
+            "plan", "pillar", "unit", "department", "parent"
+        ).prefetch_related(
             models.Prefetch("values", queryset=KpiValue.objects.order_by("fiscal_year"))
         )
 
@@ -308,7 +308,8 @@ class Kpi(models.Model):
 
     @property
     def baseline_label(self) -> str:
-        return f"{self.baseline_text or self.unit.format(self.baseline_value)}（{format_fy(self.baseline_fy)}）"
+        text = self.baseline_text or self.unit.format(self.baseline_value)
+        return f"{text}（{format_fy(self.baseline_fy)}）"
 
     @property
     def target_label(self) -> str:

@@ -5,7 +5,14 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from initiatives.models import Action, InitiativeItem, Milestone, Pillar, PlanSection, PolicyDirection
+from initiatives.models import (
+    Action,
+    InitiativeItem,
+    Milestone,
+    Pillar,
+    PlanSection,
+    PolicyDirection,
+)
 from kpi.models import Kpi, KpiValue, TargetKind
 
 pytestmark = pytest.mark.django_db
@@ -19,16 +26,35 @@ EXPECTED_KPIS = [
     ("2-1", "ICTツールの業務への導入数", "件", 2020, "31", 2025, "at_least", "200"),
     ("2-2", "テレワークを希望どおり実施できている職員", "%", 2021, "33.1", 2025, "increase", None),
     ("2-3", "電子申請システムの利用件数", "百件", 2020, "1438", 2025, "at_least", "2744"),
-    ("2-4", "北海道オープンデータポータルサイトの掲載数", "件", 2021, "831", 2025, "at_least", "1217"),
+    (
+        "2-4",
+        "北海道オープンデータポータルサイトの掲載数",
+        "件",
+        2021,
+        "831",
+        2025,
+        "at_least",
+        "1217",
+    ),
     (
         "3-1",
         "民間企業と職員をつなぎ、道のデジタル化を推進していく人材(レベル1)の充足率",
-        "%", 2021, "30", 2025, "at_least", "80",
+        "%",
+        2021,
+        "30",
+        2025,
+        "at_least",
+        "80",
     ),
     (
         "3-2",
         "デジタル技術やデータを活用して業務改善を図ることができる人材(レベル2)の充足率",
-        "%", 2021, "20", 2025, "at_least", "80",
+        "%",
+        2021,
+        "20",
+        2025,
+        "at_least",
+        "80",
     ),
 ]
 EXPECTED_COMPONENTS = [
@@ -154,7 +180,11 @@ def test_context_sections_cover_the_whole_source(policy):
     assert len(trends.items) == 9
     table = PlanSection.objects.get(plan=policy, kind="talent_model")
     # The source's level 1 and 2 descriptions are swapped relative to the KPI names; kept so.
-    assert ["", "必須要件(レベル2)", "民間企業と職員をつなぎ、同庁のデジタル化を推進していくことができる。"] in table.items
+    assert [
+        "",
+        "必須要件(レベル2)",
+        "民間企業と職員をつなぎ、同庁のデジタル化を推進していくことができる。",
+    ] in table.items
 
 
 def _texts(policy):

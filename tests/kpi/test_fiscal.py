@@ -60,7 +60,8 @@ def test_heisei_years_are_shown_as_heisei_before_reiwa():
 
 
 @pytest.mark.parametrize(
-    "text", ["", "R", "R0", "令和", "H32", "H99", "2024年", "abc", "R6（2023年度）", "12345", "1800"]
+    "text",
+    ["", "R", "R0", "令和", "H32", "H99", "2024年", "abc", "R6（2023年度）", "12345", "1800"],
 )
 def test_rejects_what_is_not_a_fiscal_year_with_a_japanese_message(text):
     with pytest.raises(FiscalYearError) as err:

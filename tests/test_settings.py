@@ -1,0 +1,55 @@
+"""Settings come from the environment and fail loudly on a missing or nonsensical value."""
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DEBUG, settings.DATABASES['default']['ENGINE'])",
+        ],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "smartdocho.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _start({"DJANGO_DEBUG": "false", "DJANGO_ALLOWED_HOSTS": "kpi.example.jp"})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_production_starts_with_its_variables_set():
+    result = _start(
+        {
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "DJANGO_ALLOWED_HOSTS": "kpi.example.jp",
+            "DATABASE_URL": "postgres://u:p@db.example.jp:5432/smartdocho",
+        }
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "django.db.backends.postgresql"]
+
+
+def test_development_defaults_to_sqlite_with_no_variables():
+    result = _start({})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "django.db.backends.sqlite3"]
+
+
+def test_a_nonsensical_debug_value_stops_the_start():
+    result = _start({"DJANGO_DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DJANGO_DEBUG" in result.stderr
