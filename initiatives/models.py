@@ -6,10 +6,14 @@ twice finds the rows it made the first time instead of adding new ones.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from kpi import progress
 from kpi.fiscal import MAX_FY, MIN_FY, format_fy
 
 
@@ -45,6 +49,29 @@ class Plan(models.Model):
     source_document = models.CharField("原典", max_length=300, blank=True)
     is_current = models.BooleanField("現行の方針", default=False)
 
+    # Where the progress status bands begin (kpi/progress.py); defaults: Open SDG / Eurostat.
+    threshold_on_track = models.DecimalField(
+        "「順調」とする比率の下限", max_digits=5, decimal_places=3, default=Decimal("0.95")
+    )
+    threshold_needs_acceleration = models.DecimalField(
+        "「やや遅れ」とする比率の下限", max_digits=5, decimal_places=3, default=Decimal("0.6")
+    )
+    growth_on_track = models.DecimalField(
+        "「順調」とする年平均伸び率の下限", max_digits=6, decimal_places=4, default=Decimal("0.015")
+    )
+    growth_needs_acceleration = models.DecimalField(
+        "「やや遅れ」とする年平均伸び率の下限",
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.005"),
+    )
+    status_labels = models.JSONField(
+        "判定の表示名",
+        default=dict,
+        blank=True,
+        help_text='例: {"on_track": "概ね順調"}。空欄の判定は既定の名称で表示します。',
+    )
+
     objects = PlanManager()
 
     class Meta:
@@ -60,6 +87,16 @@ class Plan(models.Model):
             models.UniqueConstraint(
                 fields=["is_current"], condition=Q(is_current=True), name="plan_one_current"
             ),
+            models.CheckConstraint(
+                condition=Q(threshold_needs_acceleration__gte=0)
+                & Q(threshold_needs_acceleration__lte=F("threshold_on_track")),
+                name="plan_ratio_thresholds_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(growth_needs_acceleration__gte=0)
+                & Q(growth_needs_acceleration__lte=F("growth_on_track")),
+                name="plan_growth_thresholds_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -70,6 +107,30 @@ class Plan(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("initiatives:plan", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        labels = self.status_labels or {}
+        if not isinstance(labels, dict):
+            raise ValidationError(
+                {"status_labels": "判定の表示名は {判定: 名称} の形で書いてください。"}
+            )
+        unknown = sorted(set(labels) - set(progress.ALL_STATUSES))
+        if unknown:
+            raise ValidationError(
+                {"status_labels": f"判定の名前が正しくありません: {', '.join(unknown)}"}
+            )
+
+    @property
+    def thresholds(self) -> progress.Thresholds:
+        return progress.Thresholds(
+            on_track=self.threshold_on_track,
+            needs_acceleration=self.threshold_needs_acceleration,
+            growth_on_track=self.growth_on_track,
+            growth_needs_acceleration=self.growth_needs_acceleration,
+        )
+
+    def status_label(self, status: str) -> str:
+        return (self.status_labels or {}).get(status) or progress.DEFAULT_LABELS[status]
 
     @property
     def fiscal_years(self) -> range:

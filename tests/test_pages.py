@@ -72,7 +72,7 @@ def test_kpi_page_shows_baseline_target_and_values_as_written(client, sample_val
         assert component in html
     html = client.get(PLAN + "kpis/2-3/").content.decode()
     assert "1百件 = 100件" in html
-    assert "2,795" in html
+    assert "2,720" in html
     assert "速報値" in html and "確定値" in html
 
 
