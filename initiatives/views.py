@@ -1,4 +1,4 @@
-"""Read-only pages of a plan's structure: overview, pillar, and the plan's context."""
+"""Read-only pages of a plan: overview, pillar, and the plan's context."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from kpi.evaluation import AsOfError, assess, resolve_as_of, status_counts
 from kpi.models import Kpi
+from smartdocho.views import bad_request
 
 from .models import InitiativeItem, Pillar, Plan
 
@@ -16,30 +18,46 @@ def _get_plan(slug: str) -> Plan:
     return get_object_or_404(Plan, slug=slug)
 
 
+def _kpi_rows(request: HttpRequest, plan: Plan, kpis: list[Kpi]) -> dict:
+    """The context every page with a KPI table needs: as-of year, assessments, sample flag."""
+    as_of = resolve_as_of(plan, request.GET.get("as_of"))
+    assessments = assess(kpis, plan, as_of)
+    return {
+        "as_of": as_of,
+        "rows": [assessments[k.id] for k in kpis],
+        "shows_sample": any(v.is_sample for k in kpis for v in k.values.all()),
+    }
+
+
 @require_safe
 def plan_overview(request: HttpRequest, slug: str) -> HttpResponse:
     plan = _get_plan(slug)
     pillars = list(plan.pillars.all())
     kpis = list(Kpi.objects.for_display().filter(plan=plan))
-    vision = plan.sections.filter(kind="vision").first()
-    context = {
-        "plan": plan,
-        "pillars": pillars,
-        "kpis": kpis,
-        "vision": vision,
-        "shows_sample": any(v.is_sample for k in kpis for v in k.values.all()),
-    }
+    try:
+        context = _kpi_rows(request, plan, kpis)
+    except AsOfError as err:
+        return bad_request(request, str(err))
+    by_pillar: dict[int, list] = {p.id: [] for p in pillars}
+    for row in context["rows"]:
+        by_pillar[row.kpi.pillar_id].append(row)
+    context.update(
+        plan=plan,
+        nav="overview",
+        pillar_summaries=[(p, status_counts(by_pillar[p.id], plan)) for p in pillars],
+        vision=plan.sections.filter(kind="vision").first(),
+    )
     return render(request, "initiatives/plan_overview.html", context)
 
 
 @require_safe
 def plan_about(request: HttpRequest, slug: str) -> HttpResponse:
     plan = _get_plan(slug)
-    sections = list(plan.sections.all().order_by("kind", "order"))
     by_kind: dict[str, list] = {}
-    for section in sections:
+    for section in plan.sections.order_by("kind", "order"):
         by_kind.setdefault(section.kind, []).append(section)
-    return render(request, "initiatives/plan_about.html", {"plan": plan, "sections": by_kind})
+    context = {"plan": plan, "sections": by_kind, "nav": "about"}
+    return render(request, "initiatives/plan_about.html", context)
 
 
 @require_safe
@@ -55,10 +73,9 @@ def pillar_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         number=number,
     )
     kpis = list(Kpi.objects.for_display().filter(pillar=pillar))
-    context = {
-        "plan": plan,
-        "pillar": pillar,
-        "kpis": kpis,
-        "shows_sample": any(v.is_sample for k in kpis for v in k.values.all()),
-    }
+    try:
+        context = _kpi_rows(request, plan, kpis)
+    except AsOfError as err:
+        return bad_request(request, str(err))
+    context.update(plan=plan, pillar=pillar, nav="pillar")
     return render(request, "initiatives/pillar_detail.html", context)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from initiatives.models import Plan
 
 from . import progress
-from .fiscal import fiscal_year_of
+from .fiscal import FiscalYearError, fiscal_year_of, format_fy, parse_fy
 from .models import CombineRule, Kpi, KpiValue, TargetRevision
 
 
@@ -84,6 +84,7 @@ class Assessment:
     label: str
     icon: str
     projected_label: str
+    sample: bool  # the value shown is (or is made from) sample data
 
     @property
     def status(self) -> str:
@@ -109,13 +110,14 @@ def assess(
             children[kpi.parent_id].append(kpi)
     result = {}
     for kpi in kpis:
-        own = _observations(visible_values(kpi, final_only=final_only))
+        values = visible_values(kpi, final_only=final_only)
+        own = _observations(values)
         derived = False
         if not own and kpi.combine_rule == CombineRule.MEAN and children.get(kpi.id):
-            own = progress.combine_mean(
-                [_observations(visible_values(c, final_only=final_only)) for c in children[kpi.id]]
-            )
+            parts = [visible_values(c, final_only=final_only) for c in children[kpi.id]]
+            own = progress.combine_mean([_observations(vs) for vs in parts])
             derived = bool(own)
+            values = [v for vs in parts for v in vs]
         p = progress.evaluate(spec_for(kpi), own, as_of, thresholds)
         result[kpi.id] = Assessment(
             kpi=kpi,
@@ -125,6 +127,7 @@ def assess(
             label=plan.status_label(p.status),
             icon=progress.ICONS[p.status],
             projected_label=plan.status_label(p.projected_status) if p.projected_status else "",
+            sample=any(v.is_sample for v in values if v.fiscal_year == p.value_fy),
         )
     return result
 
@@ -135,3 +138,71 @@ def status_counts(assessments: Iterable[Assessment], plan: Plan) -> list[tuple[s
     for a in assessments:
         counts[a.status] += 1
     return [(s, plan.status_label(s), progress.ICONS[s], n) for s, n in counts.items()]
+
+
+class AsOfError(ValueError):
+    pass
+
+
+def resolve_as_of(plan: Plan, raw: str | None, today: date | None = None) -> int:
+    """The as-of year a request asks for ("R6", "2024"...), or the default; within the plan."""
+    if raw is None or raw.strip() == "":
+        return default_as_of(plan, today)
+    try:
+        fy = parse_fy(raw)
+    except FiscalYearError as err:
+        raise AsOfError(str(err)) from None
+    if fy not in plan.fiscal_years:
+        raise AsOfError(f"評価年度は方針の期間（{plan.period_label}）の中で指定してください。")
+    return fy
+
+
+def _fmt(kpi: Kpi, value: float | None, extra_decimals: int = 0) -> str:
+    if value is None:
+        return "—"
+    decimals = kpi.unit.decimals + extra_decimals
+    return f"{value:,.{decimals}f}{kpi.unit.label}"
+
+
+def explain(a: Assessment) -> str:
+    """One sentence, in Japanese, of how the status was reached."""
+    p, kpi = a.progress, a.kpi
+    label = f"「{a.label}」"
+    if p.status == progress.NOT_ASSESSABLE:
+        return f"{p.reason}そのため{label}としています。"
+    t = p.target
+    mean = "（構成要素の平均）" if a.derived else ""
+    value = f"{format_fy(p.value_fy)}の実績{_fmt(kpi, p.value)}{mean}"
+    approx = "約" if kpi.baseline_approximate else ""
+    base = f"基準値{approx}{_fmt(kpi, p.baseline_value)}（{format_fy(p.baseline_fy)}）"
+    if t.kind == progress.MAINTAIN:
+        low, high = p.band
+        text = (
+            f"{value}を、{_fmt(kpi, p.expected_value)}の±{float(t.tolerance):.0%}"
+            f"（{low:,.1f}～{high:,.1f}）と比べました。{p.reason}"
+        )
+    elif t.kind in (progress.INCREASE, progress.DECREASE):
+        growth = (
+            f"望ましい方向の年平均伸び率は{p.growth_rate:+.2%}です。"
+            if p.growth_rate is not None
+            else ""
+        )
+        text = f"{base}から{value}まで、{growth}"
+        if p.growth_rate is None or p.status == progress.ACHIEVED:
+            text += p.reason
+    else:
+        target = f"目標{_fmt(kpi, float(t.value))}（{format_fy(t.fy)}）"
+        if p.ratio is not None and p.status != progress.ACHIEVED:
+            text = (
+                f"{value}は、{base}から{target}への直線上の期待値"
+                f"{_fmt(kpi, p.expected_value, 1)}に対して比率{p.ratio:.2f}です。"
+            )
+        else:
+            text = f"{value}と{target}を比べました。{p.reason}"
+    if p.status == progress.PENDING:
+        condition_met = a.kpi.plan.status_label(p.status_if_condition_met)
+        return (
+            f"{text}目標は「{t.condition}」に適用されるため{label}とし、"
+            f"条件を満たしているとすれば「{condition_met}」に当たります。"
+        )
+    return f"{text}判定は{label}です。"

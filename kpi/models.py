@@ -151,7 +151,8 @@ class KpiQuerySet(models.QuerySet["Kpi"]):
         return self.select_related(
             "plan", "pillar", "unit", "department", "parent"
         ).prefetch_related(
-            models.Prefetch("values", queryset=KpiValue.objects.order_by("fiscal_year"))
+            models.Prefetch("values", queryset=KpiValue.objects.order_by("fiscal_year")),
+            "target_revisions",
         )
 
 
@@ -300,11 +301,6 @@ class Kpi(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
-
-    @property
-    def latest_value(self) -> KpiValue | None:
-        """The value of the latest year, from the prefetched values where there are any."""
-        return max(self.values.all(), key=lambda v: v.fiscal_year, default=None)
 
     @property
     def baseline_label(self) -> str:

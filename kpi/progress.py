@@ -321,16 +321,19 @@ def _judge(spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds)
             if no_worse:
                 return _Judgement(ON_TRACK, "基準年度以前の値で、基準値より悪化していません。")
             return _Judgement(DETERIORATION, "基準年度以前の値で、基準値より悪化しています。")
-        if t_a >= target.fy and better:
-            return _Judgement(ACHIEVED, "目標年度に基準値より望ましい方向に動いています。")
         if b <= 0 or a <= 0:
+            if t_a >= target.fy and better:
+                return _Judgement(ACHIEVED, "目標年度に基準値より望ましい方向に動いています。")
             if better:
                 return _Judgement(
                     ON_TRACK, "伸び率は計算できませんが、望ましい方向に動いています。"
                 )
             return _Judgement(DETERIORATION, "伸び率は計算できず、望ましい方向に動いていません。")
-        g = float(a / b) ** (1 / (t_a - t_b)) - 1
-        good_g = g * s
+        good_g = (float(a / b) ** (1 / (t_a - t_b)) - 1) * s
+        if t_a >= target.fy and better:
+            return _Judgement(
+                ACHIEVED, "目標年度に基準値より望ましい方向に動いています。", growth=good_g
+            )
         return _Judgement(
             _by_growth(good_g, th), f"年平均伸び率 {good_g:.2%}（望ましい方向）。", growth=good_g
         )

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from kpi import views as kpi_views
+
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("methodology/", kpi_views.methodology, name="methodology"),
     path("admin/", admin.site.urls),
     path("plans/<slug:slug>/", include("initiatives.urls")),
     path("plans/<slug:slug>/kpis/", include("kpi.urls")),

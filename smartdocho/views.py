@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -29,3 +29,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    """A 400 page that tells the reader, in Japanese, what was wrong with the request."""
+    return render(request, "400.html", {"message": message}, status=400)

@@ -31,3 +31,19 @@ def fy_short(value: int | None) -> str:
 def in_unit(value: Decimal | None, unit) -> str:
     """A value with the unit's decimals and separators: 1438 百件 → "1,438"."""
     return unit.format(value)
+
+
+@register.filter
+def percent(value: float | None, decimals: int = 1) -> str:
+    """0.4 → "40.0%"; None → "—"."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.{int(decimals)}f}%"
+
+
+@register.filter
+def num(value: float | None, decimals: int = 2) -> str:
+    """A plain number with separators and the given decimals; None → "—"."""
+    if value is None:
+        return "—"
+    return f"{value:,.{int(decimals)}f}"
