@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from kpi.evaluation import AsOfError, assess, resolve_as_of, status_counts
+from kpi.figures import kpi_block
 from kpi.models import Kpi
 from smartdocho.views import bad_request
 
@@ -77,5 +78,6 @@ def pillar_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
         context = _kpi_rows(request, plan, kpis)
     except AsOfError as err:
         return bad_request(request, str(err))
-    context.update(plan=plan, pillar=pillar, nav="pillar")
+    small_charts = [kpi_block(row, small=True) for row in context["rows"] if not row.kpi.parent_id]
+    context.update(plan=plan, pillar=pillar, nav="pillar", small_charts=small_charts)
     return render(request, "initiatives/pillar_detail.html", context)

@@ -8,6 +8,7 @@ neither a form nor `loaddata` can store a row that breaks them.
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -109,10 +110,12 @@ class Unit(models.Model):
             return ""
         return f"1{self.label} = {self.scale:,.0f}{self.base_label}"
 
-    def format(self, value: Decimal | float | None) -> str:
+    def format(self, value: Decimal | Fraction | float | None) -> str:
         """The value with the unit's decimals and thousands separators, e.g. 4,928."""
         if value is None:
             return "—"
+        if isinstance(value, Fraction):
+            value = Decimal(value.numerator) / Decimal(value.denominator)
         return f"{Decimal(value):,.{self.decimals}f}"
 
 

@@ -14,6 +14,7 @@ from smartdocho.views import bad_request
 
 from . import progress
 from .evaluation import AsOfError, assess, explain, resolve_as_of
+from .figures import components_block, kpi_block
 from .models import Kpi
 
 
@@ -34,7 +35,11 @@ def kpi_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         return bad_request(request, str(err))
     assessments = assess([kpi, *components], plan, as_of)
     assessment = assessments[kpi.id]
+    component_rows = [assessments[c.id] for c in components]
     values = list(kpi.values.all())
+    charts = [kpi_block(assessment)]
+    if component_rows:
+        charts.append(components_block(assessment, component_rows))
     context = {
         "plan": plan,
         "kpi": kpi,
@@ -44,7 +49,8 @@ def kpi_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         "explanation": explain(assessment),
         "thresholds": plan.thresholds,
         "revisions": list(kpi.target_revisions.all()),
-        "component_rows": [assessments[c.id] for c in components],
+        "component_rows": component_rows,
+        "charts": charts,
         "shows_sample": any(v.is_sample for k in (kpi, *components) for v in k.values.all()),
     }
     return render(request, "kpi/kpi_detail.html", context)

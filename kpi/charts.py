@@ -1,0 +1,346 @@
+"""Plotly figures of a KPI's path toward its target, built from plain numbers.
+
+Free of Django: callers pass plain data and get back the figure as a JSON-ready dict, which a
+page hands to plotly.js through `json_script` (no inline script, nothing from a CDN). Every
+series is told apart by marker shape and line dash as well as by colour, and every figure has a
+table of the same numbers beside it (`rows`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from .fiscal import era_label
+
+# Okabe–Ito palette: distinguishable with the common colour-vision deficiencies.
+BLUE, ORANGE, GREEN, VERMILION, PURPLE, GREY = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#CC79A7",
+    "#555555",
+)
+SERIES_COLOURS = (BLUE, VERMILION, GREEN, PURPLE, ORANGE, GREY)
+SERIES_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "triangle-down", "x")
+
+
+@dataclass(frozen=True)
+class Point:
+    fy: int
+    value: float
+    preliminary: bool = False
+
+
+@dataclass(frozen=True)
+class TargetMark:
+    label: str  # "目標" or "再設定後の目標（R6から）"
+    fy: int
+    value: float
+
+
+@dataclass(frozen=True)
+class KpiChart:
+    title: str
+    unit: str
+    baseline: Point
+    values: Sequence[Point] = ()
+    targets: Sequence[TargetMark] = ()
+    path: Sequence[Point] = ()  # the straight path from baseline to target
+    projection: Sequence[Point] = ()  # from the latest value to the projected target-year value
+    band: tuple[float, float] | None = None  # the tolerance band of a "maintain" target
+    first_fy: int | None = None
+    last_fy: int | None = None
+    sample: bool = False
+    decimals: int = 0
+
+
+@dataclass(frozen=True)
+class ComponentsChart:
+    title: str
+    unit: str
+    series: Sequence[tuple[str, Sequence[Point]]]
+    target: TargetMark | None = None
+    first_fy: int | None = None
+    last_fy: int | None = None
+    sample: bool = False
+    decimals: int = 0
+
+
+def tick_label(fy: int) -> str:
+    """Axis label with both calendars: "R6<br>2024"."""
+    return f"{era_label(fy)}<br>{fy}"
+
+
+def _years(chart_years: Sequence[int], first: int | None, last: int | None) -> list[int]:
+    lo = min([*chart_years, *(y for y in (first,) if y is not None)])
+    hi = max([*chart_years, *(y for y in (last,) if y is not None)])
+    return list(range(lo, hi + 1))
+
+
+def _layout(title: str, unit: str, years: list[int], small: bool, sample: bool) -> dict:
+    note = "（サンプル値：架空の数値）" if sample else ""
+    return {
+        "title": {"text": f"{title}{note}", "font": {"size": 13 if small else 16}},
+        "xaxis": {
+            "title": {"text": "年度（令和／西暦）"},
+            "tickmode": "array",
+            "tickvals": years,
+            "ticktext": [tick_label(y) for y in years],
+            "range": [years[0] - 0.5, years[-1] + 0.5],
+        },
+        "yaxis": {"title": {"text": unit}, "rangemode": "tozero", "separatethousands": True},
+        "height": 260 if small else 420,
+        "margin": {"l": 60, "r": 20, "t": 50 if small else 60, "b": 60},
+        "showlegend": not small,
+        "legend": {"orientation": "h", "y": -0.3},
+        "font": {"family": "sans-serif"},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+    }
+
+
+def kpi_figure(chart: KpiChart, *, small: bool = False) -> dict:
+    """A KPI's values against its baseline, target(s), straight path, projection and band."""
+    fig = go.Figure()
+    final = [p for p in chart.values if not p.preliminary]
+    preliminary = [p for p in chart.values if p.preliminary]
+    if chart.path:
+        fig.add_trace(
+            go.Scatter(
+                name="基準値から目標への直線",
+                x=[p.fy for p in chart.path],
+                y=[p.value for p in chart.path],
+                mode="lines",
+                line={"color": GREY, "dash": "dot", "width": 2},
+                hovertemplate="%{y:,}<extra>直線の経路</extra>",
+            )
+        )
+    if chart.values:
+        fig.add_trace(
+            go.Scatter(
+                name="実績値（線）",
+                x=[p.fy for p in chart.values],
+                y=[p.value for p in chart.values],
+                mode="lines",
+                line={"color": BLUE, "width": 2},
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    if final:
+        fig.add_trace(
+            go.Scatter(
+                name="実績値（確定値）",
+                x=[p.fy for p in final],
+                y=[p.value for p in final],
+                mode="markers",
+                marker={"color": BLUE, "symbol": "circle", "size": 10},
+                hovertemplate="%{y:,}<extra>確定値</extra>",
+            )
+        )
+    if preliminary:
+        fig.add_trace(
+            go.Scatter(
+                name="実績値（速報値）",
+                x=[p.fy for p in preliminary],
+                y=[p.value for p in preliminary],
+                mode="markers",
+                marker={
+                    "color": "#ffffff",
+                    "symbol": "circle-open",
+                    "size": 11,
+                    "line": {"color": BLUE, "width": 2},
+                },
+                hovertemplate="%{y:,}<extra>速報値</extra>",
+            )
+        )
+    if chart.projection:
+        fig.add_trace(
+            go.Scatter(
+                name="見通し（最小二乗直線）",
+                x=[p.fy for p in chart.projection],
+                y=[p.value for p in chart.projection],
+                mode="lines+markers",
+                line={"color": PURPLE, "dash": "dash", "width": 2},
+                marker={"symbol": "triangle-up", "size": 8},
+                hovertemplate="%{y:,.1f}<extra>見通し</extra>",
+            )
+        )
+    fig.add_trace(
+        go.Scatter(
+            name="基準値",
+            x=[chart.baseline.fy],
+            y=[chart.baseline.value],
+            mode="markers",
+            marker={"color": GREY, "symbol": "diamond", "size": 12},
+            hovertemplate="%{y:,}<extra>基準値</extra>",
+        )
+    )
+    for i, target in enumerate(chart.targets):
+        fig.add_trace(
+            go.Scatter(
+                name=target.label,
+                x=[target.fy],
+                y=[target.value],
+                mode="markers",
+                marker={
+                    "color": VERMILION if i == 0 else GREEN,
+                    "symbol": "star" if i == 0 else "star-open",
+                    "size": 16,
+                    "line": {"color": VERMILION if i == 0 else GREEN, "width": 2},
+                },
+                hovertemplate=f"%{{y:,}}<extra>{target.label}</extra>",
+            )
+        )
+    years = _years(
+        [chart.baseline.fy, *(p.fy for p in chart.values), *(t.fy for t in chart.targets)],
+        chart.first_fy,
+        chart.last_fy,
+    )
+    layout = _layout(chart.title, chart.unit, years, small, chart.sample)
+    if chart.band:
+        low, high = chart.band
+        layout["shapes"] = [
+            {
+                "type": "rect",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": low,
+                "y1": high,
+                "fillcolor": "rgba(0, 158, 115, 0.15)",
+                "line": {"color": GREEN, "width": 1, "dash": "dash"},
+                "layer": "below",
+            }
+        ]
+        layout["annotations"] = [
+            {
+                "text": "維持の許容幅",
+                "xref": "paper",
+                "x": 0.01,
+                "y": high,
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 11, "color": "#1a1a1a"},
+            }
+        ]
+    fig.update_layout(layout)
+    return fig.to_plotly_json()
+
+
+def components_figure(chart: ComponentsChart, *, small: bool = False) -> dict:
+    """Several components on one chart, against their common target."""
+    fig = go.Figure()
+    all_years: list[int] = []
+    for i, (name, points) in enumerate(chart.series):
+        colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        fig.add_trace(
+            go.Scatter(
+                name=name,
+                x=[p.fy for p in points],
+                y=[p.value for p in points],
+                mode="lines+markers",
+                line={
+                    "color": colour,
+                    "width": 2,
+                    "dash": ("solid", "dash", "dot", "dashdot")[i % 4],
+                },
+                marker={
+                    "symbol": SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)],
+                    "size": 9,
+                    "color": [("#ffffff" if p.preliminary else colour) for p in points],
+                    "line": {"color": colour, "width": 2},
+                },
+                hovertemplate=f"%{{y:,}}<extra>{name}</extra>",
+            )
+        )
+        all_years += [p.fy for p in points]
+    years = _years(
+        all_years or [chart.target.fy if chart.target else chart.first_fy or 2000],
+        chart.first_fy,
+        chart.last_fy,
+    )
+    layout = _layout(chart.title, chart.unit, years, small, chart.sample)
+    if chart.target:
+        fig.add_trace(
+            go.Scatter(
+                name=chart.target.label,
+                x=[years[0], years[-1]],
+                y=[chart.target.value, chart.target.value],
+                mode="lines",
+                line={"color": VERMILION, "dash": "longdash", "width": 2},
+                hovertemplate=f"%{{y:,}}<extra>{chart.target.label}</extra>",
+            )
+        )
+    fig.update_layout(layout)
+    return fig.to_plotly_json()
+
+
+def _fmt(value: float | None, decimals: int) -> str:
+    return "—" if value is None else f"{value:,.{decimals}f}"
+
+
+def _interpolate(points: Sequence[Point], fy: int) -> float | None:
+    """The value of a straight segment at a year inside it."""
+    if len(points) < 2:
+        return None
+    a, b = points[0], points[-1]
+    if not a.fy <= fy <= b.fy or a.fy == b.fy:
+        return None
+    return a.value + (b.value - a.value) * (fy - a.fy) / (b.fy - a.fy)
+
+
+def kpi_table(chart: KpiChart) -> tuple[list[str], list[list[str]]]:
+    """The figure's numbers as a table: one row per year, the same values as the traces."""
+    years = _years(
+        [chart.baseline.fy, *(p.fy for p in chart.values), *(t.fy for t in chart.targets)],
+        chart.first_fy,
+        chart.last_fy,
+    )
+    by_year = {p.fy: p for p in chart.values}
+    projected = {p.fy: p.value for p in chart.projection[1:]}
+    columns = ["年度", f"実績値（{chart.unit}）", "区分", "直線上の値", "目標", "見通し"]
+    rows = []
+    for fy in years:
+        point = by_year.get(fy)
+        kind = "—" if point is None else ("速報値" if point.preliminary else "確定値")
+        if fy == chart.baseline.fy:
+            kind = f"基準値 {_fmt(chart.baseline.value, chart.decimals)}" + (
+                f"／{kind}" if point else ""
+            )
+        targets = "／".join(
+            f"{t.label} {_fmt(t.value, chart.decimals)}" for t in chart.targets if t.fy == fy
+        )
+        rows.append(
+            [
+                tick_label(fy).replace("<br>", "（") + "年度）",
+                _fmt(point.value if point else None, chart.decimals),
+                kind,
+                _fmt(_interpolate(chart.path, fy), chart.decimals + 1),
+                targets or "—",
+                _fmt(projected.get(fy), chart.decimals + 1),
+            ]
+        )
+    return columns, rows
+
+
+def components_table(chart: ComponentsChart) -> tuple[list[str], list[list[str]]]:
+    """One row per year, one column per component; preliminary values are marked."""
+    all_years = [p.fy for _, points in chart.series for p in points]
+    if not all_years:
+        return ["年度"], []
+    years = _years(all_years, chart.first_fy, chart.last_fy)
+    columns = ["年度", *(name for name, _ in chart.series)]
+    rows = []
+    for fy in years:
+        row = [tick_label(fy).replace("<br>", "（") + "年度）"]
+        for _, points in chart.series:
+            point = next((p for p in points if p.fy == fy), None)
+            text = _fmt(point.value if point else None, chart.decimals)
+            row.append(f"{text}（速報値）" if point and point.preliminary else text)
+        rows.append(row)
+    return columns, rows

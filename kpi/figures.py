@@ -1,0 +1,138 @@
+"""Chart blocks for pages and reports: a figure, the same numbers as a table, and a summary.
+
+Builds kpi/charts.py's plain inputs from assessments (kpi/evaluation.py); no queries of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import charts
+from .evaluation import Assessment
+from .fiscal import era_label, format_fy
+from .models import TargetKind
+
+NUMBERED_KINDS = (TargetKind.AT_LEAST, TargetKind.AT_MOST)
+
+
+@dataclass(frozen=True)
+class ChartBlock:
+    dom_id: str
+    title: str
+    figure: dict
+    columns: list[str]
+    rows: list[list[str]]
+    summary: str
+
+    @property
+    def data_id(self) -> str:
+        return f"{self.dom_id}-data"
+
+
+def _points(a: Assessment) -> list[charts.Point]:
+    return [charts.Point(o.fy, float(o.value), o.preliminary) for o in a.observations]
+
+
+def _has_sample(a: Assessment) -> bool:
+    return any(v.is_sample for v in a.kpi.values.all()) or (a.derived and a.sample)
+
+
+def kpi_chart(a: Assessment) -> charts.KpiChart:
+    kpi, p = a.kpi, a.progress
+    plan = kpi.plan
+    baseline = charts.Point(kpi.baseline_fy, float(kpi.baseline_value))
+    targets = []
+    if kpi.target_kind in NUMBERED_KINDS:
+        targets.append(charts.TargetMark("目標", kpi.target_fy, float(kpi.target_value)))
+    for r in kpi.target_revisions.all():
+        if r.kind in NUMBERED_KINDS:
+            label = f"再設定後の目標（{era_label(r.effective_fy)}から）"
+            targets.append(charts.TargetMark(label, r.target_fy, float(r.value)))
+    path: list[charts.Point] = []
+    t = p.target
+    if t is not None and t.kind in NUMBERED_KINDS and t.fy is not None:
+        path = [baseline, charts.Point(t.fy, float(t.value))]
+    projection: list[charts.Point] = []
+    if p.projected_value is not None and p.value_fy is not None and t is not None:
+        projection = [
+            charts.Point(p.value_fy, p.value),
+            charts.Point(t.fy, p.projected_value),
+        ]
+    return charts.KpiChart(
+        title=f"{kpi.code} {kpi.name}",
+        unit=kpi.unit.label,
+        baseline=baseline,
+        values=_points(a),
+        targets=targets,
+        path=path,
+        projection=projection,
+        band=p.band,
+        first_fy=plan.first_fy,
+        last_fy=plan.last_fy,
+        sample=_has_sample(a),
+        decimals=kpi.unit.decimals,
+    )
+
+
+def summary(a: Assessment) -> str:
+    """One sentence on the chart's story, for its caption and for screen readers."""
+    kpi, p = a.kpi, a.progress
+    if not a.observations:
+        return f"{kpi.name}の実績値はまだありません。判定は「{a.label}」です。"
+    first, last = a.observations[0], a.observations[-1]
+    unit = kpi.unit
+    target = ""
+    if p.target is not None and p.target.kind in NUMBERED_KINDS:
+        target = (
+            f"目標{unit.format(p.target.value)}{unit.label}（{format_fy(p.target.fy)}）に対して、"
+        )
+    moved = (
+        f"{format_fy(first.fy)}の{unit.format(first.value)}{unit.label}から"
+        f"{format_fy(last.fy)}の{unit.format(last.value)}{unit.label}へ推移し"
+        if first.fy != last.fy
+        else f"{format_fy(last.fy)}は{unit.format(last.value)}{unit.label}で"
+    )
+    return f"{kpi.name}は{moved}、{target}判定は「{a.label}」です。"
+
+
+def kpi_block(a: Assessment, *, small: bool = False) -> ChartBlock:
+    chart = kpi_chart(a)
+    columns, rows = charts.kpi_table(chart)
+    return ChartBlock(
+        dom_id=f"chart-{a.kpi.code}{'-small' if small else ''}",
+        title=chart.title,
+        figure=charts.kpi_figure(chart, small=small),
+        columns=columns,
+        rows=rows,
+        summary=summary(a),
+    )
+
+
+def components_block(parent: Assessment, components: Sequence[Assessment]) -> ChartBlock:
+    kpi = parent.kpi
+    target = None
+    if kpi.target_kind in NUMBERED_KINDS:
+        target = charts.TargetMark(
+            f"目標（{kpi.target_text or kpi.target_value}）", kpi.target_fy, float(kpi.target_value)
+        )
+    chart = charts.ComponentsChart(
+        title=f"{kpi.name}の構成要素",
+        unit=kpi.unit.label,
+        series=[(c.kpi.name, _points(c)) for c in components],
+        target=target,
+        first_fy=kpi.plan.first_fy,
+        last_fy=kpi.plan.last_fy,
+        sample=any(_has_sample(c) for c in components),
+        decimals=kpi.unit.decimals,
+    )
+    columns, rows = charts.components_table(chart)
+    statuses = "、".join(f"{c.kpi.name}「{c.label}」" for c in components)
+    return ChartBlock(
+        dom_id=f"chart-{kpi.code}-components",
+        title=chart.title,
+        figure=charts.components_figure(chart),
+        columns=columns,
+        rows=rows,
+        summary=f"{kpi.name}の構成要素の判定：{statuses}。",
+    )
