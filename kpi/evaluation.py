@@ -90,6 +90,26 @@ class Assessment:
     def status(self) -> str:
         return self.progress.status
 
+    # Sort keys for the sortable table: unknowns last whichever way the column is sorted.
+    @property
+    def sort_code(self) -> tuple[tuple[int, int, str], ...]:
+        return tuple(
+            (0, int(p), "") if p.isdigit() else (1, 0, p) for p in self.kpi.code.split("-")
+        )
+
+    @property
+    def sort_value(self) -> float:
+        return self.progress.value if self.progress.value is not None else float("-inf")
+
+    @property
+    def sort_achievement(self) -> float:
+        rate = self.progress.achievement_rate
+        return rate if rate is not None else float("-inf")
+
+    @property
+    def sort_status(self) -> int:
+        return progress.ALL_STATUSES.index(self.status)
+
     @property
     def flag_labels(self) -> list[str]:
         return [progress.FLAG_LABELS[f] for f in sorted(self.progress.flags)]

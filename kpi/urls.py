@@ -5,5 +5,6 @@ from . import views
 app_name = "kpi"
 
 urlpatterns = [
-    path("<slug:code>/", views.kpi_detail, name="detail"),
+    path("kpis/<slug:code>/", views.kpi_detail, name="detail"),
+    path("export.<str:fmt>", views.plan_export, name="export"),
 ]

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from initiatives.models import Plan
 from smartdocho.views import bad_request
 
-from . import progress
+from . import exports, progress
 from .evaluation import AsOfError, assess, explain, resolve_as_of
 from .figures import components_block, kpi_block
 from .models import Kpi
+from .tables import KpiProgressTable
 
 
 @require_safe
@@ -37,6 +40,9 @@ def kpi_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     assessment = assessments[kpi.id]
     component_rows = [assessments[c.id] for c in components]
     values = list(kpi.values.all())
+    component_table = None
+    if component_rows:
+        component_table = KpiProgressTable(component_rows, caption="構成要素", orderable=False)
     charts = [kpi_block(assessment)]
     if component_rows:
         charts.append(components_block(assessment, component_rows))
@@ -49,7 +55,7 @@ def kpi_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         "explanation": explain(assessment),
         "thresholds": plan.thresholds,
         "revisions": list(kpi.target_revisions.all()),
-        "component_rows": component_rows,
+        "component_table": component_table,
         "charts": charts,
         "shows_sample": any(v.is_sample for k in (kpi, *components) for v in k.values.all()),
     }
@@ -78,3 +84,35 @@ def methodology(request: HttpRequest) -> HttpResponse:
         "plans": Plan.objects.all(),
     }
     return render(request, "kpi/methodology.html", context)
+
+
+EXPORT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@require_safe
+def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    if fmt not in EXPORT_TYPES:
+        raise Http404("この形式では出力できません。")
+    plan = get_object_or_404(Plan, slug=slug)
+    try:
+        as_of = resolve_as_of(plan, request.GET.get("as_of"))
+    except AsOfError as err:
+        return bad_request(request, str(err))
+    kpis = list(Kpi.objects.for_display().filter(plan=plan))
+    by_id = assess(kpis, plan, as_of)
+    assessments = [by_id[k.id] for k in kpis]
+    if fmt == "json":
+        document = exports.export_document(plan, assessments, timezone.now())
+        body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    elif fmt == "csv":
+        body = exports.to_csv(exports.table_rows(plan, assessments))
+    else:
+        body = exports.plan_xlsx(plan, assessments)
+    response = HttpResponse(body, content_type=EXPORT_TYPES[fmt])
+    filename = f"{plan.slug}-{as_of}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

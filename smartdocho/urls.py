@@ -11,5 +11,5 @@ urlpatterns = [
     path("methodology/", kpi_views.methodology, name="methodology"),
     path("admin/", admin.site.urls),
     path("plans/<slug:slug>/", include("initiatives.urls")),
-    path("plans/<slug:slug>/kpis/", include("kpi.urls")),
+    path("plans/<slug:slug>/", include("kpi.urls")),
 ]

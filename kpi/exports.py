@@ -1,0 +1,238 @@
+"""Open-data exports of a plan: JSON (the documented shape), CSV for Excel, and XLSX.
+
+All three are built from the same rows, so that they never disagree.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from initiatives.models import Plan
+
+from .evaluation import Assessment
+from .fiscal import format_fy
+from .models import Kpi
+
+
+def _num(value: Decimal | float | None) -> float | int | None:
+    """A JSON number: integral values as integers, others as floats."""
+    if value is None:
+        return None
+    value = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _round(value: float | None, places: int = 4) -> float | None:
+    return None if value is None else round(value, places)
+
+
+def kpi_record(a: Assessment, *, final_only: bool = False) -> dict:
+    kpi, p = a.kpi, a.progress
+    values = [v for v in kpi.values.all() if not final_only or v.status == v.Status.FINAL]
+    return {
+        "code": kpi.code,
+        "name": kpi.name,
+        "pillar": kpi.pillar.number,
+        "parent": kpi.parent.code if kpi.parent_id else None,
+        "unit": kpi.unit.label,
+        "direction": kpi.direction,
+        "baseline": {
+            "fy": kpi.baseline_fy,
+            "value": _num(kpi.baseline_value),
+            "approximate": kpi.baseline_approximate,
+            "as_written": kpi.baseline_text,
+        },
+        "target": {
+            "fy": kpi.target_fy,
+            "kind": kpi.target_kind,
+            "value": _num(kpi.target_value),
+            "as_written": kpi.target_text,
+            "condition": kpi.target_condition or None,
+            "condition_fy": kpi.target_condition_fy,
+        },
+        "target_revisions": [
+            {
+                "effective_fy": r.effective_fy,
+                "kind": r.kind,
+                "value": _num(r.value),
+                "decided_on": r.decided_on.isoformat(),
+                "reason": r.reason,
+            }
+            for r in kpi.target_revisions.all()
+        ],
+        "values": [
+            {"fy": v.fiscal_year, "value": _num(v.value), "status": v.status} for v in values
+        ],
+        "progress": {
+            "as_of_fy": p.as_of_fy,
+            "value_fy": p.value_fy,
+            "value": _round(p.value),
+            "expected_value": _round(p.expected_value),
+            "ratio": _round(p.ratio),
+            "achievement_rate": _round(p.achievement_rate),
+            "status": p.status,
+            "projected_value": _round(p.projected_value),
+            "projected_status": p.projected_status,
+            "flags": sorted(p.flags),
+        },
+    }
+
+
+def plan_record(plan: Plan, *, sample: bool) -> dict:
+    return {
+        "slug": plan.slug,
+        "title": plan.title,
+        "first_fy": plan.first_fy,
+        "last_fy": plan.last_fy,
+        "sample_data": sample,
+    }
+
+
+def export_document(
+    plan: Plan,
+    assessments: Sequence[Assessment],
+    generated_at: datetime,
+    *,
+    final_only: bool = False,
+) -> dict:
+    records = [kpi_record(a, final_only=final_only) for a in assessments]
+    sample = any(v.is_sample for a in assessments for v in a.kpi.values.all())
+    return {
+        "plan": plan_record(plan, sample=sample),
+        "generated_at": generated_at.isoformat(),
+        "kpis": records,
+    }
+
+
+# One row per KPI and fiscal year with a value (one row with no year for a KPI without values).
+# The upload of yearly values (issue: admins) reads this same layout back.
+CSV_COLUMNS = [
+    ("plan", "方針"),
+    ("code", "コード"),
+    ("name", "成果指標"),
+    ("pillar", "取組方針"),
+    ("parent", "親指標"),
+    ("unit", "単位"),
+    ("direction", "望ましい方向"),
+    ("baseline_fy", "基準年度"),
+    ("baseline_value", "基準値"),
+    ("baseline_approximate", "基準値は概数"),
+    ("baseline_as_written", "基準値（原文）"),
+    ("target_fy", "目標年度"),
+    ("target_kind", "目標の種類"),
+    ("target_value", "目標値"),
+    ("target_as_written", "目標（原文）"),
+    ("target_revisions", "目標の再設定"),
+    ("fiscal_year", "年度"),
+    ("fiscal_year_label", "年度（和暦）"),
+    ("value", "実績値"),
+    ("value_status", "区分"),
+    ("sample", "サンプル値"),
+    ("note", "備考"),
+    ("source", "出典"),
+    ("as_of_fy", "評価年度"),
+    ("status", "判定"),
+    ("achievement_rate", "進捗率"),
+]
+
+
+def _cell(value) -> object:
+    if isinstance(value, bool):
+        return "はい" if value else "いいえ"
+    return "" if value is None else value
+
+
+def table_rows(plan: Plan, assessments: Sequence[Assessment], *, final_only: bool = False):
+    """The rows shared by the CSV and the XLSX exports, as lists in CSV_COLUMNS order."""
+    for a in assessments:
+        kpi: Kpi = a.kpi
+        revisions = "；".join(
+            f"{format_fy(r.effective_fy)}から{r.text or r.value}（{r.reason}）"
+            for r in kpi.target_revisions.all()
+        )
+        common = {
+            "plan": plan.slug,
+            "code": kpi.code,
+            "name": kpi.name,
+            "pillar": kpi.pillar.number,
+            "parent": kpi.parent.code if kpi.parent_id else "",
+            "unit": kpi.unit.label,
+            "direction": kpi.direction,
+            "baseline_fy": kpi.baseline_fy,
+            "baseline_value": _num(kpi.baseline_value),
+            "baseline_approximate": kpi.baseline_approximate,
+            "baseline_as_written": kpi.baseline_text,
+            "target_fy": kpi.target_fy,
+            "target_kind": kpi.target_kind,
+            "target_value": _num(kpi.target_value),
+            "target_as_written": kpi.target_text,
+            "target_revisions": revisions,
+            "as_of_fy": a.progress.as_of_fy,
+            "status": a.label,
+            "achievement_rate": _round(a.progress.achievement_rate),
+        }
+        values = [v for v in kpi.values.all() if not final_only or v.status == v.Status.FINAL]
+        for v in values or [None]:
+            row = dict(common)
+            if v is not None:
+                row.update(
+                    fiscal_year=v.fiscal_year,
+                    fiscal_year_label=format_fy(v.fiscal_year),
+                    value=_num(v.value),
+                    value_status=v.get_status_display(),
+                    sample=v.is_sample,
+                    note=v.note,
+                    source=v.source,
+                )
+            yield [_cell(row.get(key)) for key, _ in CSV_COLUMNS]
+
+
+def _safe_text(value: object) -> object:
+    """Keep a spreadsheet from running a cell that starts like a formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_csv(rows) -> bytes:
+    """UTF-8 with a BOM, so that Excel in Japanese opens it as UTF-8, not as cp932."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([label for _, label in CSV_COLUMNS])
+    for row in rows:
+        writer.writerow([_safe_text(c) for c in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(sheets: Sequence[tuple[str, list[str], list[list]]]) -> bytes:
+    """A workbook with one sheet per (title, header, rows)."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, header, rows in sheets:
+        sheet = workbook.create_sheet(title)
+        sheet.append(header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            sheet.append([_safe_text(c) for c in row])
+        sheet.freeze_panes = "A2"
+        for i, name in enumerate(header, start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = max(
+                10, min(40, len(name) * 2 + 4)
+            )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def plan_xlsx(plan: Plan, assessments: Sequence[Assessment], *, final_only: bool = False) -> bytes:
+    rows = list(table_rows(plan, assessments, final_only=final_only))
+    return to_xlsx([("実績値", [label for _, label in CSV_COLUMNS], rows)])
