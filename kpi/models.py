@@ -438,3 +438,34 @@ class KpiValue(models.Model):
     @property
     def is_preliminary(self) -> bool:
         return self.status == self.Status.PRELIMINARY
+
+
+class PublishedReport(models.Model):
+    """An annual committee report as presented: its numbers and statuses frozen at publication."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="published_reports")
+    fiscal_year = models.PositiveSmallIntegerField("対象年度")
+    published_at = models.DateTimeField("公表日時", default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="公表者",
+    )
+    snapshot = models.JSONField("公表時の内容")
+
+    class Meta:
+        verbose_name = "公表した報告書"
+        verbose_name_plural = "公表した報告書"
+        ordering = ["plan", "-fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "fiscal_year"], name="report_one_per_plan_and_year"
+            ),
+            fy_in_range("fiscal_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan} {format_fy(self.fiscal_year)} 報告書"

@@ -5,19 +5,24 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from initiatives.models import Plan
 from smartdocho.views import bad_request
 
-from . import exports, progress
+from . import exports, permissions, progress, reports
 from .evaluation import AsOfError, assess, explain, resolve_as_of
 from .figures import components_block, kpi_block
-from .models import Kpi
+from .fiscal import FiscalYearError, format_fy, parse_fy
+from .models import Kpi, PublishedReport
 from .tables import KpiProgressTable
 
 
@@ -116,3 +121,75 @@ def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     filename = f"{plan.slug}-{as_of}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _report_year(plan: Plan, raw: str) -> int:
+    try:
+        fy = parse_fy(raw)
+    except FiscalYearError:
+        raise Http404("年度を読み取れません。") from None
+    if fy not in plan.fiscal_years:
+        raise Http404("方針の期間外の年度です。")
+    return fy
+
+
+@require_safe
+def report_detail(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
+    plan = get_object_or_404(Plan, slug=slug)
+    fiscal_year = _report_year(plan, fy)
+    published = PublishedReport.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
+    live = reports.build_report(plan, fiscal_year, timezone.localdate())
+    report = published.snapshot if published else live
+    context = {
+        "plan": plan,
+        "report": report,
+        "published": published,
+        "changes": reports.differences(report, live) if published else [],
+        "can_publish": permissions.is_admin(request.user) and not published,
+        "shows_sample": report["sample_data"],
+    }
+    return render(request, "kpi/report.html", context)
+
+
+@require_safe
+def report_xlsx(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
+    plan = get_object_or_404(Plan, slug=slug)
+    fiscal_year = _report_year(plan, fy)
+    published = PublishedReport.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
+    report = (
+        published.snapshot
+        if published
+        else reports.build_report(plan, fiscal_year, timezone.localdate())
+    )
+    response = HttpResponse(reports.report_xlsx(report), content_type=EXPORT_TYPES["xlsx"])
+    filename = f"{plan.slug}-report-{fiscal_year}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_POST
+def report_publish(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
+    plan = get_object_or_404(Plan, slug=slug)
+    fiscal_year = _report_year(plan, fy)
+    if not permissions.is_admin(request.user):
+        raise PermissionDenied("報告書を公表できるのは管理者だけです。")
+    with transaction.atomic():
+        if (
+            PublishedReport.objects.select_for_update()
+            .filter(plan=plan, fiscal_year=fiscal_year)
+            .exists()
+        ):
+            messages.error(request, "この年度の報告書はすでに公表されています。")
+        else:
+            PublishedReport.objects.create(
+                plan=plan,
+                fiscal_year=fiscal_year,
+                published_by=request.user,
+                snapshot=reports.build_report(plan, fiscal_year, timezone.localdate()),
+            )
+            messages.success(
+                request,
+                f"{format_fy(fiscal_year)}の報告書を公表しました。内容は公表時点で固定されます。",
+            )
+    return redirect("kpi:report", slug=plan.slug, fy=fiscal_year)

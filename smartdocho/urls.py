@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("methodology/", kpi_views.methodology, name="methodology"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("plans/<slug:slug>/", include("initiatives.urls")),
     path("plans/<slug:slug>/", include("kpi.urls")),
 ]
