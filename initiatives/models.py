@@ -12,9 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from kpi import progress
-from kpi.fiscal import MAX_FY, MIN_FY, format_fy
+from kpi.display import fy_text
+from kpi.fiscal import MAX_FY, MIN_FY
 
 
 def fy_in_range(field: str, *, nullable: bool = False) -> models.CheckConstraint:
@@ -130,7 +132,7 @@ class Plan(models.Model):
         )
 
     def status_label(self, status: str) -> str:
-        return (self.status_labels or {}).get(status) or progress.DEFAULT_LABELS[status]
+        return (self.status_labels or {}).get(status) or gettext(progress.DEFAULT_LABELS[status])
 
     @property
     def fiscal_years(self) -> range:
@@ -138,7 +140,7 @@ class Plan(models.Model):
 
     @property
     def period_label(self) -> str:
-        return f"{format_fy(self.first_fy)}～{format_fy(self.last_fy)}"
+        return f"{fy_text(self.first_fy)}～{fy_text(self.last_fy)}"
 
 
 class SectionManager(models.Manager["PlanSection"]):

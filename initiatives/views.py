@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from django_tables2 import RequestConfig
 
+from kpi.display import fy_text
 from kpi.evaluation import AsOfError, assess, resolve_as_of, status_counts
 from kpi.figures import kpi_block
-from kpi.fiscal import format_fy
 from kpi.models import Kpi
 from kpi.tables import KpiProgressTable
 from smartdocho.views import bad_request
@@ -27,7 +28,9 @@ def _kpi_rows(request: HttpRequest, plan: Plan, kpis: list[Kpi], caption: str) -
     as_of = resolve_as_of(plan, request.GET.get("as_of"))
     assessments = assess(kpis, plan, as_of)
     rows = [assessments[k.id] for k in kpis]
-    table = KpiProgressTable(rows, caption=f"{caption}（{format_fy(as_of)}時点）")
+    table = KpiProgressTable(
+        rows, caption=_("%(caption)s（%(fy)s時点）") % {"caption": caption, "fy": fy_text(as_of)}
+    )
     RequestConfig(request, paginate=False).configure(table)
     return {
         "as_of": as_of,
@@ -43,7 +46,7 @@ def plan_overview(request: HttpRequest, slug: str) -> HttpResponse:
     pillars = list(plan.pillars.all())
     kpis = list(Kpi.objects.for_display().filter(plan=plan))
     try:
-        context = _kpi_rows(request, plan, kpis, "すべての成果指標")
+        context = _kpi_rows(request, plan, kpis, _("すべての成果指標"))
     except AsOfError as err:
         return bad_request(request, str(err))
     by_pillar: dict[int, list] = {p.id: [] for p in pillars}
@@ -82,7 +85,8 @@ def pillar_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     )
     kpis = list(Kpi.objects.for_display().filter(pillar=pillar))
     try:
-        context = _kpi_rows(request, plan, kpis, f"取組方針{pillar.number}の成果指標")
+        caption = _("取組方針%(number)sの成果指標") % {"number": pillar.number}
+        context = _kpi_rows(request, plan, kpis, caption)
     except AsOfError as err:
         return bad_request(request, str(err))
     small_charts = [kpi_block(row, small=True) for row in context["rows"] if not row.kpi.parent_id]

@@ -8,12 +8,19 @@ table of the same numbers beside it (`rows`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
 from .fiscal import era_label
+
+Translate = Callable[[str], str]
+
+
+def _same(message: str) -> str:
+    return message
+
 
 # Okabe–Ito palette: distinguishable with the common colour-vision deficiencies.
 BLUE, ORANGE, GREEN, VERMILION, PURPLE, GREY = (
@@ -70,6 +77,17 @@ class ComponentsChart:
     decimals: int = 0
 
 
+def _plain(fig: go.Figure) -> dict:
+    """The figure as JSON-ready data, without plotly.py's default template.
+
+    The template repeats plotly.js's own defaults in about 10 KB per chart; leaving it out lets
+    plotly.js use them directly.
+    """
+    figure = fig.to_plotly_json()
+    figure["layout"].pop("template", None)
+    return figure
+
+
 def tick_label(fy: int) -> str:
     """Axis label with both calendars: "R6<br>2024"."""
     return f"{era_label(fy)}<br>{fy}"
@@ -81,12 +99,14 @@ def _years(chart_years: Sequence[int], first: int | None, last: int | None) -> l
     return list(range(lo, hi + 1))
 
 
-def _layout(title: str, unit: str, years: list[int], small: bool, sample: bool) -> dict:
-    note = "（サンプル値：架空の数値）" if sample else ""
+def _layout(
+    title: str, unit: str, years: list[int], small: bool, sample: bool, _: Translate
+) -> dict:
+    note = _("（サンプル値：架空の数値）") if sample else ""
     return {
         "title": {"text": f"{title}{note}", "font": {"size": 13 if small else 16}},
         "xaxis": {
-            "title": {"text": "年度（令和／西暦）"},
+            "title": {"text": _("年度（令和／西暦）")},
             "tickmode": "array",
             "tickvals": years,
             "ticktext": [tick_label(y) for y in years],
@@ -103,26 +123,27 @@ def _layout(title: str, unit: str, years: list[int], small: bool, sample: bool) 
     }
 
 
-def kpi_figure(chart: KpiChart, *, small: bool = False) -> dict:
+def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _same) -> dict:
     """A KPI's values against its baseline, target(s), straight path, projection and band."""
+    _ = translate
     fig = go.Figure()
     final = [p for p in chart.values if not p.preliminary]
     preliminary = [p for p in chart.values if p.preliminary]
     if chart.path:
         fig.add_trace(
             go.Scatter(
-                name="基準値から目標への直線",
+                name=_("基準値から目標への直線"),
                 x=[p.fy for p in chart.path],
                 y=[p.value for p in chart.path],
                 mode="lines",
                 line={"color": GREY, "dash": "dot", "width": 2},
-                hovertemplate="%{y:,}<extra>直線の経路</extra>",
+                hovertemplate="%{y:,}<extra>" + _("直線の経路") + "</extra>",
             )
         )
     if chart.values:
         fig.add_trace(
             go.Scatter(
-                name="実績値（線）",
+                name=_("実績値（線）"),
                 x=[p.fy for p in chart.values],
                 y=[p.value for p in chart.values],
                 mode="lines",
@@ -134,18 +155,18 @@ def kpi_figure(chart: KpiChart, *, small: bool = False) -> dict:
     if final:
         fig.add_trace(
             go.Scatter(
-                name="実績値（確定値）",
+                name=_("実績値（確定値）"),
                 x=[p.fy for p in final],
                 y=[p.value for p in final],
                 mode="markers",
                 marker={"color": BLUE, "symbol": "circle", "size": 10},
-                hovertemplate="%{y:,}<extra>確定値</extra>",
+                hovertemplate="%{y:,}<extra>" + _("確定値") + "</extra>",
             )
         )
     if preliminary:
         fig.add_trace(
             go.Scatter(
-                name="実績値（速報値）",
+                name=_("実績値（速報値）"),
                 x=[p.fy for p in preliminary],
                 y=[p.value for p in preliminary],
                 mode="markers",
@@ -155,29 +176,29 @@ def kpi_figure(chart: KpiChart, *, small: bool = False) -> dict:
                     "size": 11,
                     "line": {"color": BLUE, "width": 2},
                 },
-                hovertemplate="%{y:,}<extra>速報値</extra>",
+                hovertemplate="%{y:,}<extra>" + _("速報値") + "</extra>",
             )
         )
     if chart.projection:
         fig.add_trace(
             go.Scatter(
-                name="見通し（最小二乗直線）",
+                name=_("見通し（最小二乗直線）"),
                 x=[p.fy for p in chart.projection],
                 y=[p.value for p in chart.projection],
                 mode="lines+markers",
                 line={"color": PURPLE, "dash": "dash", "width": 2},
                 marker={"symbol": "triangle-up", "size": 8},
-                hovertemplate="%{y:,.1f}<extra>見通し</extra>",
+                hovertemplate="%{y:,.1f}<extra>" + _("見通し") + "</extra>",
             )
         )
     fig.add_trace(
         go.Scatter(
-            name="基準値",
+            name=_("基準値"),
             x=[chart.baseline.fy],
             y=[chart.baseline.value],
             mode="markers",
             marker={"color": GREY, "symbol": "diamond", "size": 12},
-            hovertemplate="%{y:,}<extra>基準値</extra>",
+            hovertemplate="%{y:,}<extra>" + _("基準値") + "</extra>",
         )
     )
     for i, target in enumerate(chart.targets):
@@ -201,7 +222,7 @@ def kpi_figure(chart: KpiChart, *, small: bool = False) -> dict:
         chart.first_fy,
         chart.last_fy,
     )
-    layout = _layout(chart.title, chart.unit, years, small, chart.sample)
+    layout = _layout(chart.title, chart.unit, years, small, chart.sample, _)
     if chart.band:
         low, high = chart.band
         layout["shapes"] = [
@@ -219,7 +240,7 @@ def kpi_figure(chart: KpiChart, *, small: bool = False) -> dict:
         ]
         layout["annotations"] = [
             {
-                "text": "維持の許容幅",
+                "text": _("維持の許容幅"),
                 "xref": "paper",
                 "x": 0.01,
                 "y": high,
@@ -229,11 +250,14 @@ def kpi_figure(chart: KpiChart, *, small: bool = False) -> dict:
             }
         ]
     fig.update_layout(layout)
-    return fig.to_plotly_json()
+    return _plain(fig)
 
 
-def components_figure(chart: ComponentsChart, *, small: bool = False) -> dict:
+def components_figure(
+    chart: ComponentsChart, *, small: bool = False, translate: Translate = _same
+) -> dict:
     """Several components on one chart, against their common target."""
+    _ = translate
     fig = go.Figure()
     all_years: list[int] = []
     for i, (name, points) in enumerate(chart.series):
@@ -264,7 +288,7 @@ def components_figure(chart: ComponentsChart, *, small: bool = False) -> dict:
         chart.first_fy,
         chart.last_fy,
     )
-    layout = _layout(chart.title, chart.unit, years, small, chart.sample)
+    layout = _layout(chart.title, chart.unit, years, small, chart.sample, _)
     if chart.target:
         fig.add_trace(
             go.Scatter(
@@ -277,7 +301,7 @@ def components_figure(chart: ComponentsChart, *, small: bool = False) -> dict:
             )
         )
     fig.update_layout(layout)
-    return fig.to_plotly_json()
+    return _plain(fig)
 
 
 def _fmt(value: float | None, decimals: int) -> str:
@@ -294,8 +318,15 @@ def _interpolate(points: Sequence[Point], fy: int) -> float | None:
     return a.value + (b.value - a.value) * (fy - a.fy) / (b.fy - a.fy)
 
 
-def kpi_table(chart: KpiChart) -> tuple[list[str], list[list[str]]]:
+def _year_cell(fy: int, _: Translate) -> str:
+    return _("%(era)s（%(fy)s年度）") % {"era": era_label(fy), "fy": fy}
+
+
+def kpi_table(
+    chart: KpiChart, *, translate: Translate = _same
+) -> tuple[list[str], list[list[str]]]:
     """The figure's numbers as a table: one row per year, the same values as the traces."""
+    _ = translate
     years = _years(
         [chart.baseline.fy, *(p.fy for p in chart.values), *(t.fy for t in chart.targets)],
         chart.first_fy,
@@ -303,13 +334,20 @@ def kpi_table(chart: KpiChart) -> tuple[list[str], list[list[str]]]:
     )
     by_year = {p.fy: p for p in chart.values}
     projected = {p.fy: p.value for p in chart.projection[1:]}
-    columns = ["年度", f"実績値（{chart.unit}）", "区分", "直線上の値", "目標", "見通し"]
+    columns = [
+        _("年度"),
+        _("実績値（%(unit)s）") % {"unit": chart.unit},
+        _("区分"),
+        _("直線上の値"),
+        _("目標"),
+        _("見通し"),
+    ]
     rows = []
     for fy in years:
         point = by_year.get(fy)
-        kind = "—" if point is None else ("速報値" if point.preliminary else "確定値")
+        kind = "—" if point is None else (_("速報値") if point.preliminary else _("確定値"))
         if fy == chart.baseline.fy:
-            kind = f"基準値 {_fmt(chart.baseline.value, chart.decimals)}" + (
+            kind = f"{_('基準値')} {_fmt(chart.baseline.value, chart.decimals)}" + (
                 f"／{kind}" if point else ""
             )
         targets = "／".join(
@@ -317,7 +355,7 @@ def kpi_table(chart: KpiChart) -> tuple[list[str], list[list[str]]]:
         )
         rows.append(
             [
-                tick_label(fy).replace("<br>", "（") + "年度）",
+                _year_cell(fy, _),
                 _fmt(point.value if point else None, chart.decimals),
                 kind,
                 _fmt(_interpolate(chart.path, fy), chart.decimals + 1),
@@ -328,19 +366,24 @@ def kpi_table(chart: KpiChart) -> tuple[list[str], list[list[str]]]:
     return columns, rows
 
 
-def components_table(chart: ComponentsChart) -> tuple[list[str], list[list[str]]]:
+def components_table(
+    chart: ComponentsChart, *, translate: Translate = _same
+) -> tuple[list[str], list[list[str]]]:
     """One row per year, one column per component; preliminary values are marked."""
-    all_years = [p.fy for _, points in chart.series for p in points]
+    _ = translate
+    all_years = [p.fy for _name, points in chart.series for p in points]
     if not all_years:
-        return ["年度"], []
+        return [_("年度")], []
     years = _years(all_years, chart.first_fy, chart.last_fy)
-    columns = ["年度", *(name for name, _ in chart.series)]
+    columns = [_("年度"), *(name for name, _points in chart.series)]
     rows = []
     for fy in years:
-        row = [tick_label(fy).replace("<br>", "（") + "年度）"]
-        for _, points in chart.series:
+        row = [_year_cell(fy, _)]
+        for _name, points in chart.series:
             point = next((p for p in points if p.fy == fy), None)
             text = _fmt(point.value if point else None, chart.decimals)
-            row.append(f"{text}（速報値）" if point and point.preliminary else text)
+            row.append(
+                _("%(value)s（速報値）") % {"value": text} if point and point.preliminary else text
+            )
         rows.append(row)
     return columns, rows

@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from initiatives.models import Plan
 
 from . import progress
-from .fiscal import FiscalYearError, fiscal_year_of, format_fy, parse_fy
+from .display import fy_text, quoted
+from .fiscal import FiscalYearError, fiscal_year_of, parse_fy
 from .models import CombineRule, Kpi, KpiValue, TargetRevision
 
 
@@ -112,7 +114,7 @@ class Assessment:
 
     @property
     def flag_labels(self) -> list[str]:
-        return [progress.FLAG_LABELS[f] for f in sorted(self.progress.flags)]
+        return [gettext(progress.FLAG_LABELS[f]) for f in sorted(self.progress.flags)]
 
 
 def assess(
@@ -173,7 +175,10 @@ def resolve_as_of(plan: Plan, raw: str | None, today: date | None = None) -> int
     except FiscalYearError as err:
         raise AsOfError(str(err)) from None
     if fy not in plan.fiscal_years:
-        raise AsOfError(f"評価年度は方針の期間（{plan.period_label}）の中で指定してください。")
+        raise AsOfError(
+            gettext("評価年度は方針の期間（%(period)s）の中で指定してください。")
+            % {"period": plan.period_label}
+        )
     return fy
 
 
@@ -185,44 +190,72 @@ def _fmt(kpi: Kpi, value: float | None, extra_decimals: int = 0) -> str:
 
 
 def explain(a: Assessment) -> str:
-    """One sentence, in Japanese, of how the status was reached."""
+    """One sentence, in the reader's language, of how the status was reached."""
     p, kpi = a.progress, a.kpi
-    label = f"「{a.label}」"
+    label = quoted(a.label)
+    reason = gettext(p.reason) if p.reason else ""
     if p.status == progress.NOT_ASSESSABLE:
-        return f"{p.reason}そのため{label}としています。"
+        return gettext("%(reason)sそのため%(label)sとしています。") % {
+            "reason": reason,
+            "label": label,
+        }
     t = p.target
-    mean = "（構成要素の平均）" if a.derived else ""
-    value = f"{format_fy(p.value_fy)}の実績{_fmt(kpi, p.value)}{mean}"
-    approx = "約" if kpi.baseline_approximate else ""
-    base = f"基準値{approx}{_fmt(kpi, p.baseline_value)}（{format_fy(p.baseline_fy)}）"
+    value = gettext("%(fy)sの実績%(value)s") % {
+        "fy": fy_text(p.value_fy),
+        "value": _fmt(kpi, p.value),
+    }
+    if a.derived:
+        value += gettext("（構成要素の平均）")
+    base = gettext("基準値%(approx)s%(value)s（%(fy)s）") % {
+        "approx": gettext("約") if kpi.baseline_approximate else "",
+        "value": _fmt(kpi, p.baseline_value),
+        "fy": fy_text(p.baseline_fy),
+    }
     if t.kind == progress.MAINTAIN:
         low, high = p.band
-        text = (
-            f"{value}を、{_fmt(kpi, p.expected_value)}の±{float(t.tolerance):.0%}"
-            f"（{low:,.1f}～{high:,.1f}）と比べました。{p.reason}"
-        )
+        text = gettext("%(value)sを、%(ref)sの±%(tol)s（%(low)s～%(high)s）と比べました。") % {
+            "value": value,
+            "ref": _fmt(kpi, p.expected_value),
+            "tol": f"{float(t.tolerance):.0%}",
+            "low": f"{low:,.1f}",
+            "high": f"{high:,.1f}",
+        }
+        text += reason
     elif t.kind in (progress.INCREASE, progress.DECREASE):
-        growth = (
-            f"望ましい方向の年平均伸び率は{p.growth_rate:+.2%}です。"
-            if p.growth_rate is not None
-            else ""
-        )
-        text = f"{base}から{value}まで、{growth}"
+        text = gettext("%(base)sから%(value)sまで、") % {"base": base, "value": value}
+        if p.growth_rate is not None:
+            text += gettext("望ましい方向の年平均伸び率は%(rate)sです。") % {
+                "rate": f"{p.growth_rate:+.2%}"
+            }
         if p.growth_rate is None or p.status == progress.ACHIEVED:
-            text += p.reason
+            text += reason
     else:
-        target = f"目標{_fmt(kpi, float(t.value))}（{format_fy(t.fy)}）"
+        target = gettext("目標%(value)s（%(fy)s）") % {
+            "value": _fmt(kpi, float(t.value)),
+            "fy": fy_text(t.fy),
+        }
         if p.ratio is not None and p.status != progress.ACHIEVED:
-            text = (
-                f"{value}は、{base}から{target}への直線上の期待値"
-                f"{_fmt(kpi, p.expected_value, 1)}に対して比率{p.ratio:.2f}です。"
-            )
+            text = gettext(
+                "%(value)sは、%(base)sから%(target)sへの直線上の期待値%(expected)sに対して比率%(ratio)sです。"
+            ) % {
+                "value": value,
+                "base": base,
+                "target": target,
+                "expected": _fmt(kpi, p.expected_value, 1),
+                "ratio": f"{p.ratio:.2f}",
+            }
         else:
-            text = f"{value}と{target}を比べました。{p.reason}"
+            text = gettext("%(value)sと%(target)sを比べました。") % {
+                "value": value,
+                "target": target,
+            }
+            text += reason
     if p.status == progress.PENDING:
-        condition_met = a.kpi.plan.status_label(p.status_if_condition_met)
-        return (
-            f"{text}目標は「{t.condition}」に適用されるため{label}とし、"
-            f"条件を満たしているとすれば「{condition_met}」に当たります。"
-        )
-    return f"{text}判定は{label}です。"
+        return text + gettext(
+            "目標は%(condition)sに適用されるため%(label)sとし、条件を満たしているとすれば%(met)sに当たります。"
+        ) % {
+            "condition": quoted(t.condition),
+            "label": label,
+            "met": quoted(kpi.plan.status_label(p.status_if_condition_met)),
+        }
+    return text + gettext("判定は%(label)sです。") % {"label": label}

@@ -8,9 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from . import charts
+from .display import fy_text, quoted
 from .evaluation import Assessment
-from .fiscal import era_label, format_fy
+from .fiscal import era_label
 from .models import TargetKind
 
 NUMBERED_KINDS = (TargetKind.AT_LEAST, TargetKind.AT_MOST)
@@ -44,10 +47,10 @@ def kpi_chart(a: Assessment) -> charts.KpiChart:
     baseline = charts.Point(kpi.baseline_fy, float(kpi.baseline_value))
     targets = []
     if kpi.target_kind in NUMBERED_KINDS:
-        targets.append(charts.TargetMark("目標", kpi.target_fy, float(kpi.target_value)))
+        targets.append(charts.TargetMark(gettext("目標"), kpi.target_fy, float(kpi.target_value)))
     for r in kpi.target_revisions.all():
         if r.kind in NUMBERED_KINDS:
-            label = f"再設定後の目標（{era_label(r.effective_fy)}から）"
+            label = gettext("再設定後の目標（%(fy)sから）") % {"fy": era_label(r.effective_fy)}
             targets.append(charts.TargetMark(label, r.target_fy, float(r.value)))
     path: list[charts.Point] = []
     t = p.target
@@ -78,31 +81,51 @@ def kpi_chart(a: Assessment) -> charts.KpiChart:
 def summary(a: Assessment) -> str:
     """One sentence on the chart's story, for its caption and for screen readers."""
     kpi, p = a.kpi, a.progress
+    label = quoted(a.label)
     if not a.observations:
-        return f"{kpi.name}の実績値はまだありません。判定は「{a.label}」です。"
+        return gettext("%(name)sの実績値はまだありません。判定は%(label)sです。") % {
+            "name": kpi.name,
+            "label": label,
+        }
     first, last = a.observations[0], a.observations[-1]
     unit = kpi.unit
+
+    def amount(value) -> str:
+        return f"{unit.format(value)}{unit.label}"
+
     target = ""
     if p.target is not None and p.target.kind in NUMBERED_KINDS:
-        target = (
-            f"目標{unit.format(p.target.value)}{unit.label}（{format_fy(p.target.fy)}）に対して、"
-        )
-    moved = (
-        f"{format_fy(first.fy)}の{unit.format(first.value)}{unit.label}から"
-        f"{format_fy(last.fy)}の{unit.format(last.value)}{unit.label}へ推移し"
-        if first.fy != last.fy
-        else f"{format_fy(last.fy)}は{unit.format(last.value)}{unit.label}で"
-    )
-    return f"{kpi.name}は{moved}、{target}判定は「{a.label}」です。"
+        target = gettext("目標%(value)s（%(fy)s）に対して、") % {
+            "value": amount(p.target.value),
+            "fy": fy_text(p.target.fy),
+        }
+    if first.fy != last.fy:
+        moved = gettext("%(from_fy)sの%(from_value)sから%(to_fy)sの%(to_value)sへ推移し") % {
+            "from_fy": fy_text(first.fy),
+            "from_value": amount(first.value),
+            "to_fy": fy_text(last.fy),
+            "to_value": amount(last.value),
+        }
+    else:
+        moved = gettext("%(fy)sは%(value)sで") % {
+            "fy": fy_text(last.fy),
+            "value": amount(last.value),
+        }
+    return gettext("%(name)sは%(moved)s、%(target)s判定は%(label)sです。") % {
+        "name": kpi.name,
+        "moved": moved,
+        "target": target,
+        "label": label,
+    }
 
 
 def kpi_block(a: Assessment, *, small: bool = False) -> ChartBlock:
     chart = kpi_chart(a)
-    columns, rows = charts.kpi_table(chart)
+    columns, rows = charts.kpi_table(chart, translate=gettext)
     return ChartBlock(
         dom_id=f"chart-{a.kpi.code}{'-small' if small else ''}",
         title=chart.title,
-        figure=charts.kpi_figure(chart, small=small),
+        figure=charts.kpi_figure(chart, small=small, translate=gettext),
         columns=columns,
         rows=rows,
         summary=summary(a),
@@ -114,10 +137,12 @@ def components_block(parent: Assessment, components: Sequence[Assessment]) -> Ch
     target = None
     if kpi.target_kind in NUMBERED_KINDS:
         target = charts.TargetMark(
-            f"目標（{kpi.target_text or kpi.target_value}）", kpi.target_fy, float(kpi.target_value)
+            gettext("目標（%(target)s）") % {"target": kpi.target_text or kpi.target_value},
+            kpi.target_fy,
+            float(kpi.target_value),
         )
     chart = charts.ComponentsChart(
-        title=f"{kpi.name}の構成要素",
+        title=gettext("%(name)sの構成要素") % {"name": kpi.name},
         unit=kpi.unit.label,
         series=[(c.kpi.name, _points(c)) for c in components],
         target=target,
@@ -126,13 +151,14 @@ def components_block(parent: Assessment, components: Sequence[Assessment]) -> Ch
         sample=any(_has_sample(c) for c in components),
         decimals=kpi.unit.decimals,
     )
-    columns, rows = charts.components_table(chart)
-    statuses = "、".join(f"{c.kpi.name}「{c.label}」" for c in components)
+    columns, rows = charts.components_table(chart, translate=gettext)
+    statuses = gettext("、").join(f"{c.kpi.name}{quoted(c.label)}" for c in components)
     return ChartBlock(
         dom_id=f"chart-{kpi.code}-components",
         title=chart.title,
-        figure=charts.components_figure(chart),
+        figure=charts.components_figure(chart, translate=gettext),
         columns=columns,
         rows=rows,
-        summary=f"{kpi.name}の構成要素の判定：{statuses}。",
+        summary=gettext("%(name)sの構成要素の判定：%(statuses)s。")
+        % {"name": kpi.name, "statuses": statuses},
     )

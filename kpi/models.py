@@ -16,9 +16,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from initiatives.models import Pillar, Plan, fy_in_range
 
+from .display import fy_text
 from .fiscal import format_fy
 
 VALUE_DIGITS = {"max_digits": 18, "decimal_places": 4}
@@ -120,18 +122,18 @@ class Unit(models.Model):
 
 
 class Direction(models.TextChoices):
-    HIGHER = "higher", "高いほど良い"
-    LOWER = "lower", "低いほど良い"
-    NEUTRAL = "neutral", "中立（維持）"
+    HIGHER = "higher", _("高いほど良い")
+    LOWER = "lower", _("低いほど良い")
+    NEUTRAL = "neutral", _("中立（維持）")
 
 
 class TargetKind(models.TextChoices):
-    AT_LEAST = "at_least", "以上"
-    AT_MOST = "at_most", "以下"
-    MAINTAIN = "maintain", "維持"
-    INCREASE = "increase", "上げる"
-    DECREASE = "decrease", "下げる"
-    NONE = "none", "未設定"
+    AT_LEAST = "at_least", _("以上")
+    AT_MOST = "at_most", _("以下")
+    MAINTAIN = "maintain", _("維持")
+    INCREASE = "increase", _("上げる")
+    DECREASE = "decrease", _("下げる")
+    NONE = "none", _("未設定")
 
 
 # Kinds that need a number, and kinds that must not have one. `maintain` may carry a reference
@@ -308,16 +310,16 @@ class Kpi(models.Model):
     @property
     def baseline_label(self) -> str:
         text = self.baseline_text or self.unit.format(self.baseline_value)
-        return f"{text}（{format_fy(self.baseline_fy)}）"
+        return f"{text}（{fy_text(self.baseline_fy)}）"
 
     @property
     def target_label(self) -> str:
         if self.target_kind == TargetKind.NONE:
-            return "未設定"
+            return str(_("未設定"))
         text = self.target_text or self.get_target_kind_display()
         if self.target_kind in VALUED_KINDS and not self.target_text:
             text = f"{self.unit.format(self.target_value)}{self.get_target_kind_display()}"
-        return f"{text}（{format_fy(self.target_fy)}）"
+        return f"{text}（{fy_text(self.target_fy)}）"
 
 
 class TargetRevisionManager(models.Manager["TargetRevision"]):
@@ -379,8 +381,8 @@ class ValueManager(models.Manager["KpiValue"]):
 
 
 class ValueStatus(models.TextChoices):
-    PRELIMINARY = "preliminary", "速報値"
-    FINAL = "final", "確定値"
+    PRELIMINARY = "preliminary", _("速報値")
+    FINAL = "final", _("確定値")
 
 
 class KpiValue(models.Model):

@@ -22,6 +22,15 @@ from fractions import Fraction
 
 Number = Decimal | Fraction | int | float | str
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a text for translation without translating it: this module stays free of Django.
+
+    The Django side shows these texts through gettext, in the reader's language.
+    """
+    return message
+
+
 # Status keys are fixed: they appear in exports and published reports.
 ACHIEVED = "achieved"
 ON_TRACK = "on_track"
@@ -36,13 +45,13 @@ STATUS_ORDER = (ACHIEVED, ON_TRACK, NEEDS_ACCELERATION, LIMITED_PROGRESS, DETERI
 ALL_STATUSES = (*STATUS_ORDER, PENDING, NOT_ASSESSABLE)
 
 DEFAULT_LABELS = {
-    ACHIEVED: "達成",
-    ON_TRACK: "順調",
-    NEEDS_ACCELERATION: "やや遅れ",
-    LIMITED_PROGRESS: "遅れ",
-    DETERIORATION: "悪化",
-    NOT_ASSESSABLE: "判定不能",
-    PENDING: "条件待ち",
+    ACHIEVED: gettext_noop("達成"),
+    ON_TRACK: gettext_noop("順調"),
+    NEEDS_ACCELERATION: gettext_noop("やや遅れ"),
+    LIMITED_PROGRESS: gettext_noop("遅れ"),
+    DETERIORATION: gettext_noop("悪化"),
+    NOT_ASSESSABLE: gettext_noop("判定不能"),
+    PENDING: gettext_noop("条件待ち"),
 }
 # A shape for each status, so that no status is told by colour alone.
 ICONS = {
@@ -62,11 +71,11 @@ FLAG_PROVISIONAL_TARGET = "provisional_target"
 FLAG_REVISED_TARGET = "revised_target"
 FLAG_CONDITION_PENDING = "condition_pending"
 FLAG_LABELS = {
-    FLAG_APPROXIMATE_BASELINE: "基準値は概数",
-    FLAG_PRELIMINARY_VALUE: "実績は速報値",
-    FLAG_PROVISIONAL_TARGET: "目標は暫定",
-    FLAG_REVISED_TARGET: "目標は再設定後",
-    FLAG_CONDITION_PENDING: "目標の適用条件待ち",
+    FLAG_APPROXIMATE_BASELINE: gettext_noop("基準値は概数"),
+    FLAG_PRELIMINARY_VALUE: gettext_noop("実績は速報値"),
+    FLAG_PROVISIONAL_TARGET: gettext_noop("目標は暫定"),
+    FLAG_REVISED_TARGET: gettext_noop("目標は再設定後"),
+    FLAG_CONDITION_PENDING: gettext_noop("目標の適用条件待ち"),
 }
 
 AT_LEAST, AT_MOST, MAINTAIN, INCREASE, DECREASE, NONE = (
@@ -214,9 +223,13 @@ def evaluate(
         baseline_value=float(_q(spec.baseline_value)),
     )
     if target.kind == NONE or target.fy is None:
-        return replace(base, flags=frozenset(flags), reason="目標がまだ設定されていません。")
+        return replace(
+            base, flags=frozenset(flags), reason=gettext_noop("目標がまだ設定されていません。")
+        )
     if not known:
-        return replace(base, flags=frozenset(flags), reason="実績値がまだありません。")
+        return replace(
+            base, flags=frozenset(flags), reason=gettext_noop("実績値がまだありません。")
+        )
 
     latest = known[-1]
     if latest.preliminary:
@@ -304,38 +317,59 @@ def _judge(spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds)
         low, high = ref - tol, ref + tol
         band = (float(low), float(high))
         if low <= a <= high:
-            return _Judgement(ACHIEVED, "許容幅の中にあります。", expected=ref, band=band)
+            return _Judgement(
+                ACHIEVED, gettext_noop("許容幅の中にあります。"), expected=ref, band=band
+            )
         side = 1 if a > high else -1
         if s == 0:
             return _Judgement(
-                LIMITED_PROGRESS, "許容幅の外にあります（望ましい方向の定めなし）。", ref, band=band
+                LIMITED_PROGRESS,
+                gettext_noop("許容幅の外にあります（望ましい方向の定めなし）。"),
+                ref,
+                band=band,
             )
         if side == s:
-            return _Judgement(ACHIEVED, "許容幅を望ましい側に超えています。", ref, band=band)
-        return _Judgement(DETERIORATION, "許容幅を望ましくない側に外れています。", ref, band=band)
+            return _Judgement(
+                ACHIEVED, gettext_noop("許容幅を望ましい側に超えています。"), ref, band=band
+            )
+        return _Judgement(
+            DETERIORATION, gettext_noop("許容幅を望ましくない側に外れています。"), ref, band=band
+        )
 
     if target.kind in (INCREASE, DECREASE):
         better = (a - b) * s > 0
         no_worse = (a - b) * s >= 0
         if t_a <= t_b:
             if no_worse:
-                return _Judgement(ON_TRACK, "基準年度以前の値で、基準値より悪化していません。")
-            return _Judgement(DETERIORATION, "基準年度以前の値で、基準値より悪化しています。")
+                return _Judgement(
+                    ON_TRACK, gettext_noop("基準年度以前の値で、基準値より悪化していません。")
+                )
+            return _Judgement(
+                DETERIORATION, gettext_noop("基準年度以前の値で、基準値より悪化しています。")
+            )
         if b <= 0 or a <= 0:
             if t_a >= target.fy and better:
-                return _Judgement(ACHIEVED, "目標年度に基準値より望ましい方向に動いています。")
+                return _Judgement(
+                    ACHIEVED, gettext_noop("目標年度に基準値より望ましい方向に動いています。")
+                )
             if better:
                 return _Judgement(
-                    ON_TRACK, "伸び率は計算できませんが、望ましい方向に動いています。"
+                    ON_TRACK, gettext_noop("伸び率は計算できませんが、望ましい方向に動いています。")
                 )
-            return _Judgement(DETERIORATION, "伸び率は計算できず、望ましい方向に動いていません。")
+            return _Judgement(
+                DETERIORATION, gettext_noop("伸び率は計算できず、望ましい方向に動いていません。")
+            )
         good_g = (float(a / b) ** (1 / (t_a - t_b)) - 1) * s
         if t_a >= target.fy and better:
             return _Judgement(
-                ACHIEVED, "目標年度に基準値より望ましい方向に動いています。", growth=good_g
+                ACHIEVED,
+                gettext_noop("目標年度に基準値より望ましい方向に動いています。"),
+                growth=good_g,
             )
         return _Judgement(
-            _by_growth(good_g, th), f"年平均伸び率 {good_g:.2%}（望ましい方向）。", growth=good_g
+            _by_growth(good_g, th),
+            gettext_noop("望ましい方向の年平均伸び率で判定しました。"),
+            growth=good_g,
         )
 
     # at_least / at_most: a number to reach.
@@ -349,20 +383,26 @@ def _judge(spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds)
         ratio = (a - b) / (expected - b)
     numbers = {"expected": expected, "ratio": ratio, "achievement": achievement}
     if met:
-        return _Judgement(ACHIEVED, "目標値に達しています。", **numbers)
+        return _Judgement(ACHIEVED, gettext_noop("目標値に達しています。"), **numbers)
     if (t - b) * s <= 0:
         # The baseline already met the target (100% → 100%): falling short of it is a decline.
-        return _Judgement(DETERIORATION, "基準値で達していた目標を下回っています。", **numbers)
+        return _Judgement(
+            DETERIORATION, gettext_noop("基準値で達していた目標を下回っています。"), **numbers
+        )
     if t_a <= t_b:
         if (a - b) * s >= 0:
             return _Judgement(
-                ON_TRACK, "基準年度以前の値で、基準値より悪化していません。", **numbers
+                ON_TRACK,
+                gettext_noop("基準年度以前の値で、基準値より悪化していません。"),
+                **numbers,
             )
         return _Judgement(
-            DETERIORATION, "基準年度以前の値で、基準値より悪化しています。", **numbers
+            DETERIORATION, gettext_noop("基準年度以前の値で、基準値より悪化しています。"), **numbers
         )
     return _Judgement(
-        _by_ratio(ratio, th), "基準値から目標値への直線上の期待値と比べて判定しました。", **numbers
+        _by_ratio(ratio, th),
+        gettext_noop("基準値から目標値への直線上の期待値と比べて判定しました。"),
+        **numbers,
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from django.utils import translation
+
 from initiatives.models import Pillar, Plan
 
 from . import exports, progress
@@ -71,7 +73,16 @@ def _row(a: Assessment, chart: bool) -> dict:
 
 
 def build_report(plan: Plan, fiscal_year: int, today: date) -> dict:
-    """The report for a fiscal year from today's data: the content a committee is shown."""
+    """The report for a fiscal year from today's data: the content a committee is shown.
+
+    Always in Japanese, whatever the reader's interface language: it is the document presented
+    to the committee, and the frozen copy of a published report must read the same for all.
+    """
+    with translation.override("ja"):
+        return _build_report(plan, fiscal_year, today)
+
+
+def _build_report(plan: Plan, fiscal_year: int, today: date) -> dict:
     pillars: Sequence[Pillar] = list(plan.pillars.all())
     kpis = list(Kpi.objects.for_display().filter(plan=plan))
     by_id = assess(kpis, plan, fiscal_year)

@@ -13,15 +13,17 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from initiatives.models import Plan
 from smartdocho.views import bad_request
 
 from . import exports, permissions, progress, reports
+from .display import fy_text
 from .evaluation import AsOfError, assess, explain, resolve_as_of
 from .figures import components_block, kpi_block
-from .fiscal import FiscalYearError, format_fy, parse_fy
+from .fiscal import FiscalYearError, parse_fy
 from .models import Kpi, PublishedReport
 from .tables import KpiProgressTable
 
@@ -82,10 +84,10 @@ def methodology(request: HttpRequest) -> HttpResponse:
     context = {
         "defaults": progress.Thresholds(),
         "labels": [
-            (s, progress.DEFAULT_LABELS[s], progress.ICONS[s]) for s in progress.ALL_STATUSES
+            (s, _(progress.DEFAULT_LABELS[s]), progress.ICONS[s]) for s in progress.ALL_STATUSES
         ],
         "example": example,
-        "example_label": progress.DEFAULT_LABELS[example.status],
+        "example_label": _(progress.DEFAULT_LABELS[example.status]),
         "plans": Plan.objects.all(),
     }
     return render(request, "kpi/methodology.html", context)
@@ -101,7 +103,7 @@ EXPORT_TYPES = {
 @require_safe
 def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_TYPES:
-        raise Http404("この形式では出力できません。")
+        raise Http404(_("この形式では出力できません。"))
     plan = get_object_or_404(Plan, slug=slug)
     try:
         as_of = resolve_as_of(plan, request.GET.get("as_of"))
@@ -127,9 +129,9 @@ def _report_year(plan: Plan, raw: str) -> int:
     try:
         fy = parse_fy(raw)
     except FiscalYearError:
-        raise Http404("年度を読み取れません。") from None
+        raise Http404(_("年度を読み取れません。")) from None
     if fy not in plan.fiscal_years:
-        raise Http404("方針の期間外の年度です。")
+        raise Http404(_("方針の期間外の年度です。"))
     return fy
 
 
@@ -173,14 +175,14 @@ def report_publish(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
     plan = get_object_or_404(Plan, slug=slug)
     fiscal_year = _report_year(plan, fy)
     if not permissions.is_admin(request.user):
-        raise PermissionDenied("報告書を公表できるのは管理者だけです。")
+        raise PermissionDenied(_("報告書を公表できるのは管理者だけです。"))
     with transaction.atomic():
         if (
             PublishedReport.objects.select_for_update()
             .filter(plan=plan, fiscal_year=fiscal_year)
             .exists()
         ):
-            messages.error(request, "この年度の報告書はすでに公表されています。")
+            messages.error(request, _("この年度の報告書はすでに公表されています。"))
         else:
             PublishedReport.objects.create(
                 plan=plan,
@@ -190,6 +192,7 @@ def report_publish(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
             )
             messages.success(
                 request,
-                f"{format_fy(fiscal_year)}の報告書を公表しました。内容は公表時点で固定されます。",
+                _("%(fy)sの報告書を公表しました。内容は公表時点で固定されます。")
+                % {"fy": fy_text(fiscal_year)},
             )
     return redirect("kpi:report", slug=plan.slug, fy=fiscal_year)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("methodology/", kpi_views.methodology, name="methodology"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("plans/<slug:slug>/", include("initiatives.urls")),
     path("plans/<slug:slug>/", include("kpi.urls")),
 ]

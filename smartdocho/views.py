@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -15,7 +16,7 @@ from initiatives.models import Plan
 def home(request: HttpRequest) -> HttpResponse:
     plan = Plan.objects.current()
     if plan is None:
-        raise Http404("方針がまだ登録されていません。管理者が方針を読み込んでください。")
+        raise Http404(_("方針がまだ登録されていません。管理者が方針を読み込んでください。"))
     return redirect(plan)
 
 

@@ -6,17 +6,17 @@ from decimal import Decimal
 
 from django import template
 
-from kpi import fiscal
+from kpi import display, fiscal
 
 register = template.Library()
 
 
 @register.filter
 def fy(value: int | None) -> str:
-    """2024 → "R6（2024年度）"."""
+    """2024 → "R6（2024年度）", or "R6 (FY2024)" in English."""
     if value in (None, ""):
         return "—"
-    return fiscal.format_fy(int(value))
+    return display.fy_text(int(value))
 
 
 @register.filter

@@ -1,0 +1,25 @@
+"""Display helpers that follow the reader's language (Japanese by default, or English)."""
+
+from __future__ import annotations
+
+from django.utils.translation import get_language
+
+from .fiscal import era_label, format_fy, format_fy_en
+
+
+def is_english() -> bool:
+    return (get_language() or "ja").startswith("en")
+
+
+def fy_text(fy: int) -> str:
+    """2024 → "R6（2024年度）", or "R6 (FY2024)" in English."""
+    return format_fy_en(fy) if is_english() else format_fy(fy)
+
+
+def fy_short(fy: int) -> str:
+    return era_label(fy)
+
+
+def quoted(text: str) -> str:
+    """A label in the quotation marks of the reader's language."""
+    return f"“{text}”" if is_english() else f"「{text}」"
