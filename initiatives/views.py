@@ -13,6 +13,7 @@ from kpi.display import fy_text
 from kpi.evaluation import AsOfError, assess, resolve_as_of, status_counts
 from kpi.figures import kpi_block
 from kpi.models import Kpi
+from kpi.permissions import sees_preliminary
 from kpi.tables import KpiProgressTable
 from smartdocho.views import bad_request
 
@@ -26,7 +27,7 @@ def _get_plan(slug: str) -> Plan:
 def _kpi_rows(request: HttpRequest, plan: Plan, kpis: list[Kpi], caption: str) -> dict:
     """The context every page with a KPI table needs: as-of year, assessments, sample flag."""
     as_of = resolve_as_of(plan, request.GET.get("as_of"))
-    assessments = assess(kpis, plan, as_of)
+    assessments = assess(kpis, plan, as_of, final_only=not sees_preliminary(request.user))
     rows = [assessments[k.id] for k in kpis]
     table = KpiProgressTable(
         rows, caption=_("%(caption)s（%(fy)s時点）") % {"caption": caption, "fy": fy_text(as_of)}

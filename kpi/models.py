@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from initiatives.models import Pillar, Plan, fy_in_range
 
@@ -229,6 +230,7 @@ class Kpi(models.Model):
     provisional_reason = models.TextField("暫定の理由", blank=True)
 
     objects = KpiManager()
+    history = HistoricalRecords(excluded_fields=["order"], verbose_name="成果指標（KPI）の履歴")
 
     class Meta:
         verbose_name = "成果指標（KPI）"
@@ -341,6 +343,7 @@ class TargetRevision(models.Model):
     source_document = models.CharField("根拠資料", max_length=300, blank=True)
 
     objects = TargetRevisionManager()
+    history = HistoricalRecords(verbose_name="目標の再設定の履歴")
 
     class Meta:
         verbose_name = "目標の再設定"
@@ -413,6 +416,7 @@ class KpiValue(models.Model):
     version = models.PositiveIntegerField("版", default=1)
 
     objects = ValueManager()
+    history = HistoricalRecords(verbose_name="実績値の履歴")
 
     class Meta:
         verbose_name = "実績値"

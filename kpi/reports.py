@@ -72,20 +72,20 @@ def _row(a: Assessment, chart: bool) -> dict:
     return row
 
 
-def build_report(plan: Plan, fiscal_year: int, today: date) -> dict:
+def build_report(plan: Plan, fiscal_year: int, today: date, *, final_only: bool = False) -> dict:
     """The report for a fiscal year from today's data: the content a committee is shown.
 
     Always in Japanese, whatever the reader's interface language: it is the document presented
     to the committee, and the frozen copy of a published report must read the same for all.
     """
     with translation.override("ja"):
-        return _build_report(plan, fiscal_year, today)
+        return _build_report(plan, fiscal_year, today, final_only)
 
 
-def _build_report(plan: Plan, fiscal_year: int, today: date) -> dict:
+def _build_report(plan: Plan, fiscal_year: int, today: date, final_only: bool) -> dict:
     pillars: Sequence[Pillar] = list(plan.pillars.all())
     kpis = list(Kpi.objects.for_display().filter(plan=plan))
-    by_id = assess(kpis, plan, fiscal_year)
+    by_id = assess(kpis, plan, fiscal_year, final_only=final_only)
     sample = any(v.is_sample for k in kpis for v in k.values.all())
     sections = []
     for pillar in pillars:

@@ -1,13 +1,17 @@
 from django.urls import path
 
-from . import views
+from . import entry_views, views
 
 app_name = "kpi"
 
 urlpatterns = [
     path("kpis/<slug:code>/", views.kpi_detail, name="detail"),
+    path("kpis/<slug:code>/revise/", entry_views.revise_target, name="revise_target"),
     path("export.<str:fmt>", views.plan_export, name="export"),
     path("reports/<str:fy>/", views.report_detail, name="report"),
     path("reports/<str:fy>/report.xlsx", views.report_xlsx, name="report_xlsx"),
     path("reports/<str:fy>/publish/", views.report_publish, name="report_publish"),
+    path("entry/<str:fy>/", entry_views.entry, name="entry"),
+    path("entry/<str:fy>/status/", entry_views.entry_status, name="entry_status"),
+    path("entry/<str:fy>/reopen/<slug:code>/", entry_views.reopen, name="reopen"),
 ]

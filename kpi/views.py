@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST, require_safe
 from initiatives.models import Plan
 from smartdocho.views import bad_request
 
-from . import exports, permissions, progress, reports
+from . import exports, history, permissions, progress, reports
 from .display import fy_text
-from .evaluation import AsOfError, assess, explain, resolve_as_of
+from .evaluation import AsOfError, assess, explain, resolve_as_of, visible_values
 from .figures import components_block, kpi_block
 from .fiscal import FiscalYearError, parse_fy
 from .models import Kpi, PublishedReport
@@ -43,10 +43,19 @@ def kpi_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         as_of = resolve_as_of(plan, request.GET.get("as_of"))
     except AsOfError as err:
         return bad_request(request, str(err))
-    assessments = assess([kpi, *components], plan, as_of)
+    final_only = not permissions.sees_preliminary(request.user)
+    assessments = assess([kpi, *components], plan, as_of, final_only=final_only)
     assessment = assessments[kpi.id]
     component_rows = [assessments[c.id] for c in components]
-    values = list(kpi.values.all())
+    values = visible_values(kpi, final_only=final_only)
+    changes, past_values, history_date = [], None, request.GET.get("history_date", "")
+    if not final_only:
+        changes = history.kpi_changes(kpi)
+        if history_date:
+            try:
+                past_values = history.values_as_of(kpi, history.parse_moment(history_date))
+            except ValueError:
+                return bad_request(request, _("日付は 2025-06-30 の形で指定してください。"))
     component_table = None
     if component_rows:
         component_table = KpiProgressTable(component_rows, caption="構成要素", orderable=False)
@@ -63,6 +72,11 @@ def kpi_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         "thresholds": plan.thresholds,
         "revisions": list(kpi.target_revisions.all()),
         "component_table": component_table,
+        "final_only": final_only,
+        "changes": changes,
+        "past_values": past_values,
+        "history_date": history_date,
+        "can_revise": permissions.is_admin(request.user),
         "charts": charts,
         "shows_sample": any(v.is_sample for k in (kpi, *components) for v in k.values.all()),
     }
@@ -109,16 +123,17 @@ def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         as_of = resolve_as_of(plan, request.GET.get("as_of"))
     except AsOfError as err:
         return bad_request(request, str(err))
+    final_only = not permissions.sees_preliminary(request.user)
     kpis = list(Kpi.objects.for_display().filter(plan=plan))
-    by_id = assess(kpis, plan, as_of)
+    by_id = assess(kpis, plan, as_of, final_only=final_only)
     assessments = [by_id[k.id] for k in kpis]
     if fmt == "json":
-        document = exports.export_document(plan, assessments, timezone.now())
+        document = exports.export_document(plan, assessments, timezone.now(), final_only=final_only)
         body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
     elif fmt == "csv":
-        body = exports.to_csv(exports.table_rows(plan, assessments))
+        body = exports.to_csv(exports.table_rows(plan, assessments, final_only=final_only))
     else:
-        body = exports.plan_xlsx(plan, assessments)
+        body = exports.plan_xlsx(plan, assessments, final_only=final_only)
     response = HttpResponse(body, content_type=EXPORT_TYPES[fmt])
     filename = f"{plan.slug}-{as_of}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -140,7 +155,8 @@ def report_detail(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
     plan = get_object_or_404(Plan, slug=slug)
     fiscal_year = _report_year(plan, fy)
     published = PublishedReport.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
-    live = reports.build_report(plan, fiscal_year, timezone.localdate())
+    final_only = not permissions.sees_preliminary(request.user)
+    live = reports.build_report(plan, fiscal_year, timezone.localdate(), final_only=final_only)
     report = published.snapshot if published else live
     context = {
         "plan": plan,
@@ -158,10 +174,11 @@ def report_xlsx(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
     plan = get_object_or_404(Plan, slug=slug)
     fiscal_year = _report_year(plan, fy)
     published = PublishedReport.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
+    final_only = not permissions.sees_preliminary(request.user)
     report = (
         published.snapshot
         if published
-        else reports.build_report(plan, fiscal_year, timezone.localdate())
+        else reports.build_report(plan, fiscal_year, timezone.localdate(), final_only=final_only)
     )
     response = HttpResponse(reports.report_xlsx(report), content_type=EXPORT_TYPES["xlsx"])
     filename = f"{plan.slug}-report-{fiscal_year}.xlsx"

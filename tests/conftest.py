@@ -30,3 +30,67 @@ def sample_values(policy) -> Plan:
 @pytest.fixture
 def source_text() -> str:
     return SOURCE_TEXT.read_text(encoding="utf-8")
+
+
+# --- a standing cast of users, one per role -------------------------------------------------
+
+
+def _user(username: str, role: str | None, department=None, **extra):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from kpi.models import StaffProfile
+
+    user = get_user_model().objects.create_user(username, password="pw-" + username, **extra)
+    if role:
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+    if department is not None:
+        StaffProfile.objects.create(user=user, department=department)
+    return user
+
+
+@pytest.fixture
+def departments(policy):
+    """Two departments; the owning one has every KPI of pillars 1 and 2, the other pillar 3."""
+    from kpi.models import Department, Kpi
+
+    owning = Department.objects.create(code="joho", name="情報政策課")
+    other = Department.objects.create(code="jinji", name="人事課")
+    Kpi.objects.filter(plan=policy, pillar__number__in=(1, 2)).update(department=owning)
+    Kpi.objects.filter(plan=policy, pillar__number=3).update(department=other)
+    return owning, other
+
+
+@pytest.fixture
+def viewer(db):
+    from kpi import roles
+
+    return _user("viewer", roles.VIEWER)
+
+
+@pytest.fixture
+def editor(departments):
+    from kpi import roles
+
+    return _user("editor", roles.EDITOR, departments[0])
+
+
+@pytest.fixture
+def other_editor(departments):
+    from kpi import roles
+
+    return _user("other", roles.EDITOR, departments[1])
+
+
+@pytest.fixture
+def admin(db):
+    from kpi import roles
+
+    return _user("kanri", roles.ADMIN)
+
+
+@pytest.fixture
+def viewer_client(client, viewer):
+    """A signed-in reader: sees preliminary values as well as final ones."""
+    client.force_login(viewer)
+    return client

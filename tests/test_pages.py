@@ -64,7 +64,8 @@ def test_pillar_page_lists_directions_items_actions_and_milestone(client, policy
     assert "情報システム予算額" not in html
 
 
-def test_kpi_page_shows_baseline_target_and_values_as_written(client, sample_values):
+def test_kpi_page_shows_baseline_target_and_values_as_written(viewer_client, sample_values):
+    client = viewer_client
     html = client.get(PLAN + "kpis/1-3/").content.decode()
     assert "平均52.5（R3（2021年度））" in html
     assert "再構築後に80%以上" in html

@@ -42,7 +42,8 @@ def _codes_in_table(html):
     return re.findall(r"<td >([0-9]-[0-9](?:-[0-9])?)</td>", body)
 
 
-def test_overview_table_sorts_by_status_and_by_achievement(client, sample_values):
+def test_overview_table_sorts_by_status_and_by_achievement(viewer_client, sample_values):
+    client = viewer_client
     by_code = _codes_in_table(client.get(PLAN).content.decode())
     assert by_code[:3] == ["1-1", "1-2", "1-3"]
     by_status = _codes_in_table(client.get(PLAN + "?sort=status").content.decode())
@@ -55,7 +56,8 @@ def test_overview_table_sorts_by_status_and_by_achievement(client, sample_values
     assert 'aria-sort="descending"' in html
 
 
-def test_kpi_page_has_a_chart_with_a_data_table_and_a_summary(client, sample_values):
+def test_kpi_page_has_a_chart_with_a_data_table_and_a_summary(viewer_client, sample_values):
+    client = viewer_client
     html = client.get(PLAN + "kpis/2-3/").content.decode()
     match = re.search(
         r'<script id="chart-2-3-data" type="application/json">(.*?)</script>', html, re.S
@@ -143,7 +145,8 @@ def test_plotly_js_is_served_from_our_static_files_with_its_licence(client):
         assert "plotly.js (basic - minified) v4.1.1" in f.read(200)
 
 
-def test_json_export_has_the_documented_shape_for_every_kpi(client, sample_values):
+def test_json_export_has_the_documented_shape_for_every_kpi(viewer_client, sample_values):
+    client = viewer_client
     response = client.get(PLAN + "export.json")
     assert response["Content-Type"] == "application/json"
     doc = json.loads(response.content)
@@ -208,7 +211,8 @@ def test_json_export_as_of_evaluates_progress_as_of_that_year(client, sample_val
     assert telework["progress"]["status"] == pr.ON_TRACK
 
 
-def test_csv_export_starts_with_a_bom_and_reads_back_as_utf8(client, sample_values):
+def test_csv_export_starts_with_a_bom_and_reads_back_as_utf8(viewer_client, sample_values):
+    client = viewer_client
     response = client.get(PLAN + "export.csv")
     body = response.content
     assert body.startswith(b"\xef\xbb\xbf")
@@ -220,7 +224,8 @@ def test_csv_export_starts_with_a_bom_and_reads_back_as_utf8(client, sample_valu
     assert any(r[2] == "総合文書管理システム(旧)" for r in rows)
 
 
-def test_xlsx_export_opens_with_the_same_rows(client, sample_values):
+def test_xlsx_export_opens_with_the_same_rows(viewer_client, sample_values):
+    client = viewer_client
     response = client.get(PLAN + "export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet.title == "実績値"

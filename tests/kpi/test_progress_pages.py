@@ -20,7 +20,8 @@ def test_overview_counts_statuses_per_pillar_with_text_and_icon(client, sample_v
         assert f'aria-hidden="true">{icon}</span>{label}' in html
 
 
-def test_as_of_selector_changes_the_judgement(client, sample_values):
+def test_as_of_selector_changes_the_judgement(viewer_client, sample_values):
+    client = viewer_client
     r7 = client.get(PLAN + "kpis/2-2/?as_of=R7").content.decode()
     r5 = client.get(PLAN + "kpis/2-2/?as_of=R5").content.decode()
     assert "判定は「達成」です" in r7

@@ -1,0 +1,235 @@
+"""Data entry for policy staff: the yearly entry form, reopening, revisions, the status board."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from initiatives.models import Plan
+
+from . import permissions, services
+from .display import fy_text
+from .fiscal import FiscalYearError, parse_fy
+from .forms import ReopenForm, TargetRevisionForm, ValueEntryFormSet
+from .models import Department, Kpi, KpiValue, ValueStatus
+
+ENTRY_FORBIDDEN = "実績値を入力できるのは、所属が登録された入力担当者と管理者です。"
+ADMIN_ONLY = "この操作は管理者だけができます。"
+
+
+def _plan_and_year(slug: str, fy: str) -> tuple[Plan, int]:
+    plan = get_object_or_404(Plan, slug=slug)
+    try:
+        fiscal_year = parse_fy(fy)
+    except FiscalYearError:
+        raise Http404("年度を読み取れません。") from None
+    if fiscal_year not in plan.fiscal_years:
+        raise Http404("方針の期間外の年度です。")
+    return plan, fiscal_year
+
+
+def _entry_kpis(user, plan: Plan) -> list[Kpi]:
+    kpis = Kpi.objects.filter(plan=plan).select_related("unit", "plan", "pillar", "department")
+    if not permissions.is_admin(user):
+        kpis = kpis.filter(department_id=permissions.department_id(user))
+    return [
+        k
+        for k in kpis.order_by("pillar__number", "order", "code")
+        if permissions.can_enter(user, k)
+    ]
+
+
+@dataclass
+class EntryRow:
+    kpi: Kpi
+    form: object
+    current: KpiValue | None
+    previous: KpiValue | None
+    locked: bool
+    error: str = ""
+
+
+def _rows(user, plan: Plan, fiscal_year: int, kpis: list[Kpi], data=None):
+    values = KpiValue.objects.filter(kpi__in=kpis, fiscal_year__in=(fiscal_year, fiscal_year - 1))
+    by_key = {(v.kpi_id, v.fiscal_year): v for v in values.select_related("entered_by")}
+    admin = permissions.is_admin(user)
+    locked = {
+        k.id
+        for k in kpis
+        if not admin
+        and (v := by_key.get((k.id, fiscal_year))) is not None
+        and v.status == ValueStatus.FINAL
+    }
+    initial = []
+    for k in kpis:
+        v = by_key.get((k.id, fiscal_year))
+        initial.append(
+            {
+                "kpi_id": k.id,
+                "version": v.version if v else 0,
+                "value": k.unit.format(v.value).replace(",", "") if v else "",
+                "status": v.status if v else ValueStatus.PRELIMINARY,
+                "note": v.note if v else "",
+                "source": v.source if v else "",
+            }
+        )
+    formset = ValueEntryFormSet(data, initial=initial, kpis=kpis, locked=locked, prefix="v")
+    rows = [
+        EntryRow(
+            kpi=k,
+            form=formset.forms[i] if i < len(formset.forms) else None,
+            current=by_key.get((k.id, fiscal_year)),
+            previous=by_key.get((k.id, fiscal_year - 1)),
+            locked=k.id in locked,
+        )
+        for i, k in enumerate(kpis)
+    ]
+    return formset, rows
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def entry(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
+    plan, fiscal_year = _plan_and_year(slug, fy)
+    if not permissions.can_use_entry(request.user):
+        raise PermissionDenied(ENTRY_FORBIDDEN)
+    kpis = _entry_kpis(request.user, plan)
+    data = request.POST if request.method == "POST" else None
+    formset, rows = _rows(request.user, plan, fiscal_year, kpis, data)
+    status = 200
+    if data is not None:
+        if formset.is_valid():
+            inputs = [
+                services.ValueInput(
+                    kpi=row.kpi,
+                    value=form.cleaned_data["value"],
+                    status=form.cleaned_data["status"],
+                    note=form.cleaned_data["note"],
+                    source=form.cleaned_data["source"],
+                    version=form.cleaned_data["version"],
+                )
+                for row, form in zip(rows, formset.forms, strict=True)
+                if not row.locked
+            ]
+            unlocked = [row for row in rows if not row.locked]
+            try:
+                result = services.values_save(
+                    user=request.user, fiscal_year=fiscal_year, rows=inputs
+                )
+            except services.EntryRefused as refused:
+                for i, message in refused.result.errors.items():
+                    unlocked[i].error = message
+                status = 409
+                messages.error(
+                    request,
+                    "保存できませんでした。赤字の行を確かめてください。何も保存されていません。",
+                )
+            else:
+                if result.changed:
+                    messages.success(
+                        request,
+                        f"{fy_text(fiscal_year)}の実績値を保存しました："
+                        + "、".join(result.changed),
+                    )
+                else:
+                    messages.info(request, "変更はありませんでした。")
+                return redirect("kpi:entry", slug=plan.slug, fy=fiscal_year)
+        else:
+            status = 400
+            messages.error(
+                request,
+                "入力に誤りがあります。各欄の説明を確かめてください。何も保存されていません。",
+            )
+    context = {
+        "plan": plan,
+        "fiscal_year": fiscal_year,
+        "formset": formset,
+        "rows": rows,
+        "is_admin": permissions.is_admin(request.user),
+        "nav": "entry",
+    }
+    return render(request, "kpi/entry.html", context, status=status)
+
+
+@login_required
+@require_POST
+def reopen(request: HttpRequest, slug: str, fy: str, code: str) -> HttpResponse:
+    plan, fiscal_year = _plan_and_year(slug, fy)
+    if not permissions.is_admin(request.user):
+        raise PermissionDenied(ADMIN_ONLY)
+    value = get_object_or_404(KpiValue, kpi__plan=plan, kpi__code=code, fiscal_year=fiscal_year)
+    form = ReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, services.REOPEN_NEEDS_REASON)
+    else:
+        try:
+            services.value_reopen(
+                user=request.user,
+                value=value,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data["version"],
+            )
+        except ValueError as err:
+            messages.error(request, str(err))
+        else:
+            messages.success(request, f"{code} の確定を解除しました（理由を履歴に記録しました）。")
+    return redirect("kpi:entry", slug=plan.slug, fy=fiscal_year)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def revise_target(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    plan = get_object_or_404(Plan, slug=slug)
+    if not permissions.is_admin(request.user):
+        raise PermissionDenied(ADMIN_ONLY)
+    kpi = get_object_or_404(Kpi.objects.select_related("plan", "unit"), plan=plan, code=code)
+    form = TargetRevisionForm(request.POST or None, kpi=kpi)
+    if request.method == "POST" and form.is_valid():
+        revision = form.save(commit=False)
+        if kpi.target_revisions.filter(effective_fy=revision.effective_fy).exists():
+            form.add_error("effective_fy", "この年度から適用する再設定はすでに登録されています。")
+        else:
+            services.target_revision_record(user=request.user, revision=revision)
+            messages.success(
+                request, "目標の再設定を記録しました。当初の目標も引き続き表示されます。"
+            )
+            return redirect(kpi)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "kpi/revise_target.html", {"plan": plan, "kpi": kpi, "form": form}, status=status
+    )
+
+
+@login_required
+@require_safe
+def entry_status(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
+    plan, fiscal_year = _plan_and_year(slug, fy)
+    if not permissions.is_admin(request.user):
+        raise PermissionDenied(ADMIN_ONLY)
+    kpis = [
+        k
+        for k in Kpi.objects.filter(plan=plan)
+        .select_related("department", "plan")
+        .order_by("pillar__number", "order", "code")
+        if permissions.is_entered_directly(k)
+    ]
+    values = {v.kpi_id: v for v in KpiValue.objects.filter(kpi__plan=plan, fiscal_year=fiscal_year)}
+    groups: dict[Department | None, dict[str, list]] = {}
+    for k in kpis:
+        group = groups.setdefault(k.department, {"missing": [], "preliminary": [], "final": []})
+        v = values.get(k.id)
+        key = (
+            "missing"
+            if v is None
+            else ("final" if v.status == ValueStatus.FINAL else "preliminary")
+        )
+        group[key].append(k)
+    board = sorted(groups.items(), key=lambda item: (item[0] is None, str(item[0] or "")))
+    context = {"plan": plan, "fiscal_year": fiscal_year, "board": board, "nav": "entry"}
+    return render(request, "kpi/entry_status.html", context)

@@ -1,0 +1,149 @@
+"""Forms for entering yearly values, reopening final values and revising targets."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import BaseFormSet, formset_factory
+
+from . import numbers
+from .models import Kpi, TargetKind, TargetRevision, ValueStatus
+
+FORGED_KPI = "画面の内容が正しくありません。ページを開き直してください。"
+NOTE_MAX = 2000
+SOURCE_MAX = 300
+
+
+class ValueEntryForm(forms.Form):
+    kpi_id = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    value = forms.CharField(
+        label="実績値",
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "size": 12}),
+    )
+    status = forms.ChoiceField(label="区分", choices=ValueStatus.choices)
+    note = forms.CharField(
+        label="備考", required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    source = forms.CharField(label="出典", required=False, max_length=SOURCE_MAX)
+
+    def __init__(self, *args, kpi: Kpi, locked: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kpi = kpi
+        self.locked = locked
+        if locked:
+            for name in ("value", "status", "note", "source"):
+                self.fields[name].disabled = True
+
+    def clean_kpi_id(self) -> int:
+        kpi_id = self.cleaned_data["kpi_id"]
+        if kpi_id != self.kpi.id:
+            raise ValidationError(FORGED_KPI)
+        return kpi_id
+
+    def clean_value(self):
+        raw = (self.cleaned_data.get("value") or "").strip()
+        if raw == "":
+            return None
+        try:
+            value = numbers.parse_number(raw)
+            numbers.check_for_unit(value, kind=self.kpi.unit.kind, decimals=self.kpi.unit.decimals)
+        except numbers.NumberError as err:
+            raise ValidationError(str(err)) from None
+        return value
+
+    def clean_note(self) -> str:
+        return (self.cleaned_data.get("note") or "").strip()
+
+    def clean_source(self) -> str:
+        return (self.cleaned_data.get("source") or "").strip()
+
+
+class BaseValueEntryFormSet(BaseFormSet):
+    def __init__(self, *args, kpis: list[Kpi], locked: set[int], **kwargs):
+        self.kpis = kpis
+        self.locked = locked
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is not None and index < len(self.kpis):
+            kpi = self.kpis[index]
+            kwargs.update(kpi=kpi, locked=kpi.id in self.locked)
+        return kwargs
+
+    def clean(self):
+        if self.total_form_count() != len(self.kpis):
+            raise ValidationError(FORGED_KPI)
+
+
+ValueEntryFormSet = formset_factory(
+    ValueEntryForm,
+    formset=BaseValueEntryFormSet,
+    extra=0,
+    max_num=1000,
+    absolute_max=1000,
+    validate_max=True,
+)
+
+
+class ReopenForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = forms.CharField(label="確定を解除する理由", max_length=500)
+
+
+class TargetRevisionForm(forms.ModelForm):
+    class Meta:
+        model = TargetRevision
+        fields = [
+            "effective_fy",
+            "target_fy",
+            "kind",
+            "value",
+            "text",
+            "decided_on",
+            "reason",
+            "source_document",
+        ]
+        widgets = {"decided_on": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, kpi: Kpi, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kpi = kpi
+        self.instance.kpi = kpi
+        years = [(fy, fy) for fy in kpi.plan.fiscal_years]
+        self.fields["effective_fy"] = forms.TypedChoiceField(
+            label="適用開始年度", choices=years, coerce=int
+        )
+        self.fields["target_fy"] = forms.TypedChoiceField(
+            label="目標年度", choices=years, coerce=int
+        )
+        self.fields["value"] = forms.CharField(label="目標値", required=False)
+
+    def clean_value(self):
+        raw = (self.cleaned_data.get("value") or "").strip()
+        if raw == "":
+            return None
+        try:
+            value = numbers.parse_number(raw)
+            numbers.check_for_unit(value, kind=self.kpi.unit.kind, decimals=self.kpi.unit.decimals)
+        except numbers.NumberError as err:
+            raise ValidationError(str(err)) from None
+        return value
+
+    def clean(self):
+        data = super().clean()
+        kind, value = data.get("kind"), data.get("value")
+        if kind in (TargetKind.AT_LEAST, TargetKind.AT_MOST) and value is None:
+            self.add_error("value", "この種類の目標には目標値が必要です。")
+        if (
+            kind in (TargetKind.INCREASE, TargetKind.DECREASE, TargetKind.NONE)
+            and value is not None
+        ):
+            self.add_error("value", "この種類の目標には目標値を入力しないでください。")
+        effective, target = data.get("effective_fy"), data.get("target_fy")
+        if effective and target and effective > target:
+            self.add_error("target_fy", "目標年度は適用開始年度以降にしてください。")
+        return data

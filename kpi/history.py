@@ -1,0 +1,111 @@
+"""Who changed what and when: the audit trail of yearly values and targets (simple-history)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from .display import fy_text
+from .models import Kpi, KpiValue, TargetRevision
+
+VALUE_FIELDS = {"value": "実績値", "status": "区分", "note": "備考", "source": "出典"}
+KPI_FIELDS = {
+    "target_fy": "目標年度",
+    "target_kind": "目標の種類",
+    "target_value": "目標値",
+    "target_text": "目標（原文）",
+    "target_condition": "目標の条件",
+    "target_condition_fy": "条件が満たされる年度",
+    "baseline_value": "基準値",
+    "baseline_fy": "基準年度",
+    "is_provisional": "暫定の指標",
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    when: dt.datetime
+    who: str
+    what: str  # "R6（2024年度）の実績値", "目標", …
+    kind: str  # 新規 / 変更 / 削除
+    details: list[tuple[str, str, str]]  # (field label, old, new)
+    note: str
+
+
+def _who(record) -> str:
+    return record.history_user.get_username() if record.history_user else "（システム）"
+
+
+def _changes(records, fields: dict[str, str], what) -> list[Change]:
+    previous: dict[int, object] = {}
+    changes = []
+    for record in records:  # oldest first
+        before = previous.get(record.id)
+        if record.history_type == "+":
+            details = [(label, "", str(getattr(record, f))) for f, label in fields.items()]
+            kind = "新規"
+        elif record.history_type == "-":
+            details = []
+            kind = "削除"
+        else:
+            details = [
+                (label, str(getattr(before, f)) if before else "", str(getattr(record, f)))
+                for f, label in fields.items()
+                if before is None or getattr(before, f) != getattr(record, f)
+            ]
+            kind = "変更"
+            if not details and not record.history_change_reason:
+                previous[record.id] = record
+                continue
+        changes.append(
+            Change(
+                when=record.history_date,
+                who=_who(record),
+                what=what(record),
+                kind=kind,
+                details=details,
+                note=record.history_change_reason or "",
+            )
+        )
+        previous[record.id] = record
+    return changes
+
+
+def kpi_changes(kpi: Kpi) -> list[Change]:
+    """Every recorded change to the KPI's values, target and revisions, newest first."""
+    values = (
+        KpiValue.history.filter(kpi_id=kpi.id)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    target = (
+        Kpi.history.filter(id=kpi.id)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    revisions = (
+        TargetRevision.history.filter(kpi_id=kpi.id)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    changes = _changes(values, VALUE_FIELDS, lambda r: f"{fy_text(r.fiscal_year)}の実績値")
+    changes += _changes(target, KPI_FIELDS, lambda r: "基準値・目標")
+    changes += _changes(
+        revisions,
+        {"kind": "目標の種類", "value": "目標値", "target_fy": "目標年度", "reason": "理由"},
+        lambda r: f"目標の再設定（{fy_text(r.effective_fy)}から）",
+    )
+    return sorted(changes, key=lambda c: c.when, reverse=True)
+
+
+def values_as_of(kpi: Kpi, moment: dt.datetime) -> list:
+    """The KPI's values as they stood at a moment in the past."""
+    return list(KpiValue.history.as_of(moment).filter(kpi_id=kpi.id).order_by("fiscal_year"))
+
+
+def parse_moment(raw: str) -> dt.datetime:
+    """ "2025-06-30" → the end of that day, local time."""
+    day = dt.date.fromisoformat(raw)
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.max))

@@ -1,0 +1,69 @@
+"""Reading the numbers staff type: full-width digits, commas, percent signs, odd minus signs.
+
+Free of Django. Messages are named constants, in Japanese, so that forms and tests share them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+NOT_A_NUMBER = "数値を入力してください（例: 1,438、52.5）。"
+NOT_FINITE = "数値として扱えない値です（NaN や無限大は入力できません）。"
+TOO_LARGE = "値が大きすぎます。単位を確かめてください。"
+PERCENT_RANGE = "割合は0から100までの値を入力してください。"
+NEGATIVE = "0以上の値を入力してください。"
+NOT_WHOLE = "件数・人数は整数で入力してください。"
+TOO_MANY_DECIMALS = "小数点以下は{decimals}桁までで入力してください。"
+NO_DECIMALS = "小数は入力できません（整数で入力してください）。"
+
+# NFKC folds full-width digits, "，", "．", "－" and "％", but not these two minus signs.
+_MINUS_SIGNS = {"\u2212": "-", "\u30fc": "-", "\u2010": "-", "\u2013": "-"}
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+MAX_INTEGER_DIGITS = 13
+
+
+class NumberError(ValueError):
+    pass
+
+
+def parse_number(text: str) -> Decimal:
+    """ "１，４３８" → 1438, "52.5％" → 52.5, "−3" and "ー3" → -3. Raises NumberError."""
+    s = "".join(_MINUS_SIGNS.get(c, c) for c in str(text))
+    s = unicodedata.normalize("NFKC", s).strip().replace(" ", "")
+    if s.endswith("%"):
+        s = s[:-1]
+    if s.lower() in {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "-infinity"}:
+        raise NumberError(NOT_FINITE)
+    if "," in s:
+        if not _GROUPED.match(s):
+            raise NumberError(NOT_A_NUMBER)
+        s = s.replace(",", "")
+    if not _NUMBER.match(s):
+        raise NumberError(NOT_A_NUMBER)
+    try:
+        value = Decimal(s)
+    except InvalidOperation:
+        raise NumberError(NOT_A_NUMBER) from None
+    if not value.is_finite():
+        raise NumberError(NOT_FINITE)
+    if value.adjusted() >= MAX_INTEGER_DIGITS:
+        raise NumberError(TOO_LARGE)
+    return value
+
+
+def check_for_unit(value: Decimal, *, kind: str, decimals: int) -> None:
+    """Refuse a value the unit cannot hold: a percentage outside 0–100, a negative count…"""
+    places = max(0, -value.normalize().as_tuple().exponent) if value != 0 else 0
+    if kind == "count" and places > 0:
+        raise NumberError(NOT_WHOLE)
+    if places > decimals:
+        raise NumberError(
+            NO_DECIMALS if decimals == 0 else TOO_MANY_DECIMALS.format(decimals=decimals)
+        )
+    if kind == "percent" and not 0 <= value <= 100:
+        raise NumberError(PERCENT_RANGE)
+    if kind in ("count", "amount") and value < 0:
+        raise NumberError(NEGATIVE)
