@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.forms import BaseFormSet, formset_factory
 
 from . import numbers
 from .models import Kpi, TargetKind, TargetRevision, ValueStatus
 
 FORGED_KPI = "画面の内容が正しくありません。ページを開き直してください。"
+MARKUP = "HTMLのタグは入力できません。文章だけを入力してください。"
+NULL_CHARACTER = "制御文字（ヌル文字）は入力できません。"
+_MARKUP = re.compile(r"<\s*[a-zA-Z!/?]")
+
+
+def _plain_text(value: str) -> str:
+    value = (value or "").strip()
+    if _MARKUP.search(value):
+        raise ValidationError(MARKUP)
+    return value
 NOTE_MAX = 2000
 SOURCE_MAX = 300
 
@@ -33,6 +46,10 @@ class ValueEntryForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.kpi = kpi
         self.locked = locked
+        for name in ("value", "note", "source"):
+            for validator in self.fields[name].validators:
+                if isinstance(validator, ProhibitNullCharactersValidator):
+                    validator.message = NULL_CHARACTER
         if locked:
             for name in ("value", "status", "note", "source"):
                 self.fields[name].disabled = True
@@ -55,10 +72,10 @@ class ValueEntryForm(forms.Form):
         return value
 
     def clean_note(self) -> str:
-        return (self.cleaned_data.get("note") or "").strip()
+        return _plain_text(self.cleaned_data.get("note"))
 
     def clean_source(self) -> str:
-        return (self.cleaned_data.get("source") or "").strip()
+        return _plain_text(self.cleaned_data.get("source"))
 
 
 class BaseValueEntryFormSet(BaseFormSet):

@@ -175,6 +175,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
 
 # Sessions end when the browser closes, and after SESSION_IDLE_MINUTES without a request.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -195,6 +196,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # django-axes logs every successful login at INFO; lockouts come at WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 # Production hardening; every one of these is a variable so that a deployment behind a
