@@ -1,7 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class KpiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "kpi"
     verbose_name = "成果指標（KPI）"
+
+    def ready(self) -> None:
+        from .signals import ensure_roles
+
+        post_migrate.connect(ensure_roles, sender=self)

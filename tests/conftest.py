@@ -86,7 +86,7 @@ def other_editor(departments):
 def admin(db):
     from kpi import roles
 
-    return _user("kanri", roles.ADMIN)
+    return _user("kanri", roles.ADMIN, is_staff=True)
 
 
 @pytest.fixture

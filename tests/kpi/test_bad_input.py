@@ -72,7 +72,11 @@ ROW_CASES = [
     ),
     ("note too long", {COUNT: {"value": "140", "note": "あ" * 2001}}, "2000"),
     ("source too long", {COUNT: {"value": "140", "source": "あ" * 301}}, "300"),
-    ("null character in note", {COUNT: {"value": "140", "note": "a\x00b"}}, kpi_forms.NULL_CHARACTER),
+    (
+        "null character in note",
+        {COUNT: {"value": "140", "note": "a\x00b"}},
+        kpi_forms.NULL_CHARACTER,
+    ),
     ("unknown status", {COUNT: {"value": "140", "status": "approved"}}, "正しく選択してください"),
     ("missing status", {COUNT: {"value": "140", "status": ""}}, "このフィールドは必須です"),
     ("version not a number", {COUNT: {"value": "140", "version": "abc"}}, "整数を入力してください"),
@@ -180,4 +184,3 @@ def test_a_valid_row_next_to_a_bad_one_is_not_saved_either(client, existing):
     )
     assert response.status_code == 400
     assert _snapshot() == before
-

@@ -76,7 +76,8 @@ class Command(BaseCommand):
         groups = {name: Group.objects.get_or_create(name=name)[0] for name in roles.ALL_ROLES}
         for username, password, role, dept_code, superuser in DEMO_USERS:
             user, created = User.objects.get_or_create(
-                username=username, defaults={"is_staff": superuser, "is_superuser": superuser}
+                username=username,
+                defaults={"is_staff": role == roles.ADMIN, "is_superuser": superuser},
             )
             if created:
                 user.set_password(password)
