@@ -96,7 +96,7 @@ def _save_one(user, fiscal_year: int, row: ValueInput, result: SaveResult) -> st
     if fiscal_year not in kpi.plan.fiscal_years:
         return OUTSIDE_PLAN
     current = (
-        KpiValue.objects.select_for_update()
+        KpiValue.objects.select_for_update(of=("self",))
         .select_related("entered_by", "kpi__unit")
         .filter(kpi=kpi, fiscal_year=fiscal_year)
         .first()
@@ -167,7 +167,7 @@ def value_reopen(*, user, value: KpiValue, reason: str, version: int) -> KpiValu
         raise ValueError(REOPEN_NEEDS_REASON)
     with transaction.atomic():
         current = (
-            KpiValue.objects.select_for_update()
+            KpiValue.objects.select_for_update(of=("self",))
             .select_related("entered_by", "kpi__unit")
             .get(pk=value.pk)
         )
