@@ -23,6 +23,8 @@ def _plain_text(value: str) -> str:
     if _MARKUP.search(value):
         raise ValidationError(MARKUP)
     return value
+
+
 NOTE_MAX = 2000
 SOURCE_MAX = 300
 

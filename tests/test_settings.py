@@ -53,3 +53,22 @@ def test_a_nonsensical_debug_value_stops_the_start():
     result = _start({"DJANGO_DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DJANGO_DEBUG" in result.stderr
+
+
+def test_require_login_setting_adds_the_login_required_middleware():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print('django.contrib.auth.middleware.LoginRequiredMiddleware' in settings.MIDDLEWARE)"
+    )
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    env = {**clean, "DJANGO_SETTINGS_MODULE": "smartdocho.settings"}
+    for value, expected in (("true", "True"), ("false", "False")):
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            env={**env, "DJANGO_REQUIRE_LOGIN": value},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.stdout.strip() == expected, result.stderr
