@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from .display import fy_text
-from .models import Kpi, KpiValue, TargetRevision
+from .models import Kpi, KpiValue, TargetKind, TargetRevision, ValueStatus
 
 VALUE_FIELDS = {"value": "実績値", "status": "区分", "note": "備考", "source": "出典"}
 KPI_FIELDS = {
@@ -38,20 +38,26 @@ def _who(record) -> str:
     return record.history_user.get_username() if record.history_user else "（システム）"
 
 
-def _changes(records, fields: dict[str, str], what) -> list[Change]:
+def _changes(records, fields: dict[str, str], what, shown) -> list[Change]:
+    """`shown(field, value)` turns a stored value into the text people read."""
+
+    def text(record, f) -> str:
+        value = getattr(record, f)
+        return "" if value is None else shown(f, value)
+
     previous: dict[int, object] = {}
     changes = []
     for record in records:  # oldest first
         before = previous.get(record.id)
         if record.history_type == "+":
-            details = [(label, "", str(getattr(record, f))) for f, label in fields.items()]
+            details = [(label, "", text(record, f)) for f, label in fields.items()]
             kind = "新規"
         elif record.history_type == "-":
             details = []
             kind = "削除"
         else:
             details = [
-                (label, str(getattr(before, f)) if before else "", str(getattr(record, f)))
+                (label, text(before, f) if before else "", text(record, f))
                 for f, label in fields.items()
                 if before is None or getattr(before, f) != getattr(record, f)
             ]
@@ -90,12 +96,22 @@ def kpi_changes(kpi: Kpi) -> list[Change]:
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
-    changes = _changes(values, VALUE_FIELDS, lambda r: f"{fy_text(r.fiscal_year)}の実績値")
-    changes += _changes(target, KPI_FIELDS, lambda r: "基準値・目標")
+    labels = {**dict(ValueStatus.choices), **dict(TargetKind.choices)}
+
+    def shown(field: str, value) -> str:
+        if field in ("value", "target_value", "baseline_value"):
+            return kpi.unit.format(value)
+        if field.endswith("_fy"):
+            return fy_text(value)
+        return str(labels.get(value, value))
+
+    changes = _changes(values, VALUE_FIELDS, lambda r: f"{fy_text(r.fiscal_year)}の実績値", shown)
+    changes += _changes(target, KPI_FIELDS, lambda r: "基準値・目標", shown)
     changes += _changes(
         revisions,
         {"kind": "目標の種類", "value": "目標値", "target_fy": "目標年度", "reason": "理由"},
         lambda r: f"目標の再設定（{fy_text(r.effective_fy)}から）",
+        shown,
     )
     return sorted(changes, key=lambda c: c.when, reverse=True)
 

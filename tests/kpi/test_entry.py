@@ -216,6 +216,34 @@ def test_admin_records_a_revised_target_and_the_original_stays(client, admin, de
     assert kpi.target_value == Decimal(80)
     revision = kpi.target_revisions.get()
     assert revision.value == Decimal(60) and revision.history.count() == 1
+    # Both targets appear in the chart and in the export.
+    import json
+    import re
+
+    html = client.get(PLAN + "kpis/3-1/").content.decode()
+    figure = json.loads(
+        re.search(r'id="chart-3-1-data" type="application/json">(.*?)</script>', html, re.S).group(
+            1
+        )
+    )
+    marks = {
+        t["name"]: t["y"]
+        for t in figure["data"]
+        if "目標" in t.get("name", "") and t.get("mode") == "markers"
+    }
+    assert marks == {"目標": [80.0], "再設定後の目標（R6から）": [60.0]}
+    doc = json.loads(client.get(PLAN + "export.json").content)
+    talent = next(k for k in doc["kpis"] if k["code"] == "3-1")
+    assert talent["target"]["value"] == 80
+    assert talent["target_revisions"] == [
+        {
+            "effective_fy": 2024,
+            "kind": "at_least",
+            "value": 60,
+            "decided_on": "2023-03-31",
+            "reason": "計画の策定",
+        }
+    ]
     # The same effective year twice is refused.
     again = client.post(
         url,
@@ -241,3 +269,31 @@ def test_forged_kpi_id_is_refused(client, editor):
     assert response.status_code == 400
     assert kpi_forms.FORGED_KPI in response.content.decode()
     assert KpiValue.objects.count() == 0
+
+
+def test_kpi_page_shows_who_changed_what_and_values_as_of_a_date(client, editor, viewer):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client.force_login(editor)
+    client.post(ENTRY, _form_data(client, **{"2-1": {"value": "131"}}))
+    client.post(ENTRY, _form_data(client, **{"2-1": {"value": "133", "note": "集計漏れを訂正"}}))
+    value = KpiValue.objects.get(kpi__code="2-1", fiscal_year=2024)
+    first, second = value.history.order_by("history_date")
+    first.history_date = timezone.now() - dt.timedelta(days=30)
+    first.save()
+    client.force_login(viewer)
+    html = client.get(PLAN + "kpis/2-1/").content.decode()
+    history = html.split("変更履歴", 1)[1]
+    assert "editor" in history
+    assert "実績値：131 → 133" in history and "備考：集計漏れを訂正" in history
+    assert "区分：速報値" in history
+    assert (
+        "R6（2024年度）の実績値（新規）" in history and "R6（2024年度）の実績値（変更）" in history
+    )
+    day = (timezone.localdate() - dt.timedelta(days=10)).isoformat()
+    past = client.get(PLAN + f"kpis/2-1/?history_date={day}").content.decode()
+    table = past.split(f"{day}時点の実績値", 1)[1].split("</table>", 1)[0]
+    assert "131" in table and "133" not in table
+    assert client.get(PLAN + "kpis/2-1/?history_date=yesterday").status_code == 400
