@@ -84,20 +84,27 @@ class Plan(models.Model):
             fy_in_range("first_fy"),
             fy_in_range("last_fy"),
             models.CheckConstraint(
-                condition=Q(first_fy__lte=F("last_fy")), name="plan_first_fy_not_after_last_fy"
+                condition=Q(first_fy__lte=F("last_fy")),
+                name="plan_first_fy_not_after_last_fy",
+                violation_error_message="方針の初年度が最終年度より後になっています。",
             ),
             models.UniqueConstraint(
-                fields=["is_current"], condition=Q(is_current=True), name="plan_one_current"
+                fields=["is_current"],
+                condition=Q(is_current=True),
+                name="plan_one_current",
+                violation_error_message="現行の方針は1つだけにしてください。",
             ),
             models.CheckConstraint(
                 condition=Q(threshold_needs_acceleration__gte=0)
                 & Q(threshold_needs_acceleration__lte=F("threshold_on_track")),
                 name="plan_ratio_thresholds_ordered",
+                violation_error_message="閾値は 0 ≤ やや遅れ ≤ 順調 の順にしてください。",
             ),
             models.CheckConstraint(
                 condition=Q(growth_needs_acceleration__gte=0)
                 & Q(growth_needs_acceleration__lte=F("growth_on_track")),
                 name="plan_growth_thresholds_ordered",
+                violation_error_message="伸び率の閾値は 0 ≤ やや遅れ ≤ 順調 の順にしてください。",
             ),
         ]
 
@@ -177,9 +184,15 @@ class PlanSection(models.Model):
         verbose_name_plural = "方針の記載事項"
         ordering = ["plan", "kind", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "kind", "order"], name="plansection_unique"),
+            models.UniqueConstraint(
+                fields=["plan", "kind", "order"],
+                name="plansection_unique",
+                violation_error_message="同じ種類・順序の記載事項がすでにあります。",
+            ),
             models.CheckConstraint(
-                condition=Q(kind__in=SectionKind.values), name="plansection_kind_valid"
+                condition=Q(kind__in=SectionKind.values),
+                name="plansection_kind_valid",
+                violation_error_message="記載事項の種類が正しくありません。",
             ),
         ]
 
@@ -215,8 +228,16 @@ class Pillar(models.Model):
         verbose_name_plural = "取組方針"
         ordering = ["plan", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "number"], name="pillar_unique_number"),
-            models.CheckConstraint(condition=Q(number__gte=1), name="pillar_number_positive"),
+            models.UniqueConstraint(
+                fields=["plan", "number"],
+                name="pillar_unique_number",
+                violation_error_message="同じ番号の取組方針がすでにあります。",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1),
+                name="pillar_number_positive",
+                violation_error_message="取組方針の番号は1以上にしてください。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -250,7 +271,11 @@ class PolicyDirection(models.Model):
         verbose_name_plural = "方針の方向性"
         ordering = ["pillar", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["pillar", "number"], name="direction_unique_number"),
+            models.UniqueConstraint(
+                fields=["pillar", "number"],
+                name="direction_unique_number",
+                violation_error_message="同じ番号の方向性がすでにあります。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -276,7 +301,11 @@ class InitiativeItem(models.Model):
         verbose_name_plural = "取組項目"
         ordering = ["pillar", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["pillar", "number"], name="item_unique_number"),
+            models.UniqueConstraint(
+                fields=["pillar", "number"],
+                name="item_unique_number",
+                violation_error_message="同じ番号の取組項目がすでにあります。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -312,7 +341,11 @@ class Action(models.Model):
         verbose_name_plural = "取組内容"
         ordering = ["item", "order"]
         constraints = [
-            models.UniqueConstraint(fields=["item", "order"], name="action_unique_order"),
+            models.UniqueConstraint(
+                fields=["item", "order"],
+                name="action_unique_order",
+                violation_error_message="同じ順序の取組内容がすでにあります。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -341,11 +374,16 @@ class Milestone(models.Model):
         verbose_name_plural = "マイルストーン"
         ordering = ["pillar", "number"]
         constraints = [
-            models.UniqueConstraint(fields=["pillar", "number"], name="milestone_unique_number"),
+            models.UniqueConstraint(
+                fields=["pillar", "number"],
+                name="milestone_unique_number",
+                violation_error_message="同じ番号のマイルストーンがすでにあります。",
+            ),
             fy_in_range("due_fy", nullable=True),
             models.CheckConstraint(
                 condition=Q(due_month__isnull=True) | Q(due_month__gte=1, due_month__lte=12),
                 name="milestone_due_month_valid",
+                violation_error_message="期限の月は1から12にしてください。",
             ),
         ]
 

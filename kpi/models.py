@@ -95,9 +95,17 @@ class Unit(models.Model):
         verbose_name_plural = "単位"
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(scale__gt=0), name="unit_scale_positive"),
+            models.CheckConstraint(
+                condition=Q(scale__gt=0),
+                name="unit_scale_positive",
+                violation_error_message="単位の倍率は0より大きくしてください。",
+            ),
             models.CheckConstraint(condition=Q(decimals__lte=4), name="unit_decimals_at_most_4"),
-            models.CheckConstraint(condition=Q(kind__in=UnitKind.values), name="unit_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=UnitKind.values),
+                name="unit_kind_valid",
+                violation_error_message="単位の種類が正しくありません（count, percent, amount のいずれか）。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -237,17 +245,25 @@ class Kpi(models.Model):
         verbose_name_plural = "成果指標（KPI）"
         ordering = ["plan", "pillar__number", "order", "code"]
         constraints = [
-            models.UniqueConstraint(fields=["plan", "code"], name="kpi_unique_code_in_plan"),
+            models.UniqueConstraint(
+                fields=["plan", "code"],
+                name="kpi_unique_code_in_plan",
+                violation_error_message="同じ方針の中に同じコードの成果指標がすでにあります。",
+            ),
             models.CheckConstraint(
-                condition=Q(direction__in=Direction.values), name="kpi_direction_valid"
+                condition=Q(direction__in=Direction.values),
+                name="kpi_direction_valid",
+                violation_error_message="望ましい方向が正しくありません（higher, lower, neutral のいずれか）。",
             ),
             models.CheckConstraint(
                 condition=Q(target_kind__in=TargetKind.values),
                 name="kpi_target_kind_valid",
+                violation_error_message="目標の種類が正しくありません（at_least, at_most, maintain, increase, decrease, none のいずれか）。",
             ),
             models.CheckConstraint(
                 condition=Q(combine_rule__in=CombineRule.values),
                 name="kpi_combine_rule_valid",
+                violation_error_message="構成要素の合成方法が正しくありません。",
             ),
             fy_in_range("baseline_fy"),
             fy_in_range("target_fy", nullable=True),
@@ -255,25 +271,32 @@ class Kpi(models.Model):
             models.CheckConstraint(
                 condition=Q(target_fy__isnull=True) | Q(baseline_fy__lte=F("target_fy")),
                 name="kpi_baseline_not_after_target",
+                violation_error_message="目標年度が基準年度より前になっています。",
             ),
             models.CheckConstraint(
                 condition=Q(target_kind=TargetKind.NONE) | Q(target_fy__isnull=False),
                 name="kpi_target_has_year",
+                violation_error_message="目標を設定する場合は目標年度が必要です。",
             ),
             models.CheckConstraint(
                 condition=target_value_consistent("target_kind", "target_value"),
                 name="kpi_target_value_matches_kind",
+                violation_error_message="目標の種類と目標値が合っていません（以上・以下は目標値が必要、上げる・下げる・未設定は目標値なし）。",
             ),
             models.CheckConstraint(
                 condition=Q(target_tolerance__gte=0, target_tolerance__lt=1),
                 name="kpi_tolerance_fraction",
+                violation_error_message="維持の許容幅は0以上1未満の割合で指定してください。",
             ),
             models.CheckConstraint(
                 condition=Q(is_provisional=False) | ~Q(provisional_reason=""),
                 name="kpi_provisional_has_reason",
+                violation_error_message="暫定の指標には理由を記入してください。",
             ),
             models.CheckConstraint(
-                condition=Q(parent__isnull=True) | ~Q(parent=F("id")), name="kpi_not_own_parent"
+                condition=Q(parent__isnull=True) | ~Q(parent=F("id")),
+                name="kpi_not_own_parent",
+                violation_error_message="自分自身を親指標にはできません。",
             ),
         ]
 
@@ -351,22 +374,32 @@ class TargetRevision(models.Model):
         ordering = ["kpi", "effective_fy"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kpi", "effective_fy"], name="revision_one_per_kpi_and_year"
+                fields=["kpi", "effective_fy"],
+                name="revision_one_per_kpi_and_year",
+                violation_error_message="同じ年度から適用する目標の再設定がすでにあります。",
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=TargetKind.values), name="revision_kind_valid"
+                condition=Q(kind__in=TargetKind.values),
+                name="revision_kind_valid",
+                violation_error_message="目標の種類が正しくありません。",
             ),
             fy_in_range("effective_fy"),
             fy_in_range("target_fy"),
             models.CheckConstraint(
                 condition=Q(effective_fy__lte=F("target_fy")),
                 name="revision_effective_not_after_target",
+                violation_error_message="適用開始年度が目標年度より後になっています。",
             ),
             models.CheckConstraint(
                 condition=target_value_consistent("kind", "value"),
                 name="revision_value_matches_kind",
+                violation_error_message="目標の種類と目標値が合っていません。",
             ),
-            models.CheckConstraint(condition=~Q(reason=""), name="revision_has_reason"),
+            models.CheckConstraint(
+                condition=~Q(reason=""),
+                name="revision_has_reason",
+                violation_error_message="目標を再設定する理由を記入してください。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -424,13 +457,21 @@ class KpiValue(models.Model):
         ordering = ["kpi", "fiscal_year"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kpi", "fiscal_year"], name="value_one_per_kpi_and_year"
+                fields=["kpi", "fiscal_year"],
+                name="value_one_per_kpi_and_year",
+                violation_error_message="この成果指標のこの年度の実績値はすでにあります。",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=ValueStatus.values), name="value_status_valid"
+                condition=Q(status__in=ValueStatus.values),
+                name="value_status_valid",
+                violation_error_message="区分が正しくありません（preliminary か final）。",
             ),
             fy_in_range("fiscal_year"),
-            models.CheckConstraint(condition=Q(version__gte=1), name="value_version_positive"),
+            models.CheckConstraint(
+                condition=Q(version__gte=1),
+                name="value_version_positive",
+                violation_error_message="版は1以上です。",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -468,7 +509,9 @@ class PublishedReport(models.Model):
         ordering = ["plan", "-fiscal_year"]
         constraints = [
             models.UniqueConstraint(
-                fields=["plan", "fiscal_year"], name="report_one_per_plan_and_year"
+                fields=["plan", "fiscal_year"],
+                name="report_one_per_plan_and_year",
+                violation_error_message="この年度の報告書はすでに公表されています。",
             ),
             fy_in_range("fiscal_year"),
         ]
