@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import base64
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from django_tables2 import RequestConfig
 
 from kpi.display import fy_text
 from kpi.evaluation import AsOfError, assess, resolve_as_of, status_counts
 from kpi.figures import kpi_block
 from kpi.models import Kpi
-from kpi.permissions import sees_preliminary
+from kpi.permissions import is_admin, sees_preliminary
 from kpi.tables import KpiProgressTable
 from smartdocho.views import bad_request
 
+from . import plan_io
 from .models import InitiativeItem, Pillar, Plan
 
 
@@ -93,3 +99,63 @@ def pillar_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     small_charts = [kpi_block(row, small=True) for row in context["rows"] if not row.kpi.parent_id]
     context.update(plan=plan, pillar=pillar, nav="pillar", small_charts=small_charts)
     return render(request, "initiatives/pillar_detail.html", context)
+
+
+@require_safe
+def plan_list(request: HttpRequest) -> HttpResponse:
+    plans = Plan.objects.order_by("-is_current", "-first_fy", "slug")
+    return render(request, "initiatives/plan_list.html", {"plans": plans})
+
+
+IMPORT_SESSION_KEY = "smartdocho_plan_import"
+MAX_PLAN_BYTES = 5 * 1024 * 1024
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def plan_import(request: HttpRequest) -> HttpResponse:
+    """Upload a plan fixture, see every problem and the dry-run summary, then confirm."""
+    if not is_admin(request.user):
+        raise PermissionDenied(_("この操作は管理者だけができます。"))
+    context: dict = {}
+    status = 200
+    if request.method == "POST" and "confirm" in request.POST:
+        pending = request.session.pop(IMPORT_SESSION_KEY, None)
+        if not pending:
+            messages.error(
+                request, _("確認する取り込みがありません。ファイルをもう一度選んでください。")
+            )
+            return redirect("plan_import")
+        content = base64.b64decode(pending["content"])
+        try:
+            report = plan_io.import_plan(content, pending["name"])
+        except plan_io.PlanFileError as err:
+            context["problems"] = err.problems
+            status = 400
+        else:
+            context.update(report=report, applied=report.applied, filename=pending["name"])
+            status = 200 if report.ok else 400
+    elif request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None or upload.size > MAX_PLAN_BYTES:
+            context["problems"] = [
+                plan_io.Problem(None, "", "", "", _("ファイル（5MBまで）を選んでください。"))
+            ]
+            status = 400
+        else:
+            content = upload.read()
+            try:
+                report = plan_io.import_plan(content, upload.name, dry_run=True)
+            except plan_io.PlanFileError as err:
+                context["problems"] = err.problems
+                status = 400
+            else:
+                context.update(report=report, filename=upload.name)
+                if report.ok:
+                    request.session[IMPORT_SESSION_KEY] = {
+                        "name": upload.name,
+                        "content": base64.b64encode(content).decode("ascii"),
+                    }
+                else:
+                    status = 400
+    return render(request, "initiatives/plan_import.html", context, status=status)

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from initiatives.models import Plan
 
-from . import permissions, services
+from . import permissions, services, value_upload
 from .display import fy_text
 from .fiscal import FiscalYearError, parse_fy
 from .forms import ReopenForm, TargetRevisionForm, ValueEntryFormSet
@@ -233,3 +233,77 @@ def entry_status(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
     board = sorted(groups.items(), key=lambda item: (item[0] is None, str(item[0] or "")))
     context = {"plan": plan, "fiscal_year": fiscal_year, "board": board, "nav": "entry"}
     return render(request, "kpi/entry_status.html", context)
+
+
+UPLOAD_SESSION_KEY = "smartdocho_value_upload"
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def upload_values(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
+    """Upload a spreadsheet, see the preview, then confirm to save the valid rows."""
+    plan, fiscal_year = _plan_and_year(slug, fy)
+    if not permissions.can_use_entry(request.user):
+        raise PermissionDenied(ENTRY_FORBIDDEN)
+    context = {"plan": plan, "fiscal_year": fiscal_year, "nav": "entry"}
+    status = 200
+    if request.method == "POST" and "confirm" in request.POST:
+        pending = request.session.get(UPLOAD_SESSION_KEY)
+        if not pending or pending["plan"] != plan.slug or pending["fy"] != fiscal_year:
+            messages.error(
+                request, "確認する取り込みがありません。ファイルをもう一度選んでください。"
+            )
+            return redirect("kpi:upload_values", slug=plan.slug, fy=fiscal_year)
+        try:
+            result = value_upload.apply(request.user, plan, fiscal_year, pending["rows"])
+        except services.EntryRefused as refused:
+            del request.session[UPLOAD_SESSION_KEY]
+            lines = [pending["rows"][i]["line"] for i in refused.result.errors]
+            reasons = "；".join(
+                f"{line}行目: {msg}"
+                for line, msg in zip(lines, refused.result.errors.values(), strict=True)
+            )
+            messages.error(request, f"保存できませんでした。何も保存されていません。{reasons}")
+            return redirect("kpi:upload_values", slug=plan.slug, fy=fiscal_year)
+        del request.session[UPLOAD_SESSION_KEY]
+        messages.success(
+            request,
+            f"{len(result.changed)}件の実績値を取り込みました：" + "、".join(result.changed),
+        )
+        return redirect("kpi:entry", slug=plan.slug, fy=fiscal_year)
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise value_upload.UploadError("ファイルを選んでください。")
+            if upload.size > MAX_UPLOAD_BYTES:
+                raise value_upload.UploadError("ファイルが大きすぎます（5MBまで）。")
+            rows = value_upload.read_table(upload.read(), upload.name)
+        except value_upload.UploadError as err:
+            context["error"] = str(err)
+            status = 400
+        else:
+            preview = value_upload.preview(request.user, plan, fiscal_year, rows)
+            valid = [r for r in preview if r.state in (value_upload.NEW, value_upload.CHANGED)]
+            request.session[UPLOAD_SESSION_KEY] = {
+                "plan": plan.slug,
+                "fy": fiscal_year,
+                "rows": [r.to_session() for r in valid],
+            }
+            context.update(preview=preview, valid=len(valid), filename=upload.name)
+    return render(request, "kpi/upload_values.html", context, status=status)
+
+
+@login_required
+@require_safe
+def values_template(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
+    plan, fiscal_year = _plan_and_year(slug, fy)
+    if not permissions.can_use_entry(request.user):
+        raise PermissionDenied(ENTRY_FORBIDDEN)
+    body = value_upload.template_csv(request.user, plan, fiscal_year)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{plan.slug}-{fiscal_year}-template.csv"'
+    )
+    return response

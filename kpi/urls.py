@@ -14,4 +14,6 @@ urlpatterns = [
     path("entry/<str:fy>/", entry_views.entry, name="entry"),
     path("entry/<str:fy>/status/", entry_views.entry_status, name="entry_status"),
     path("entry/<str:fy>/reopen/<slug:code>/", entry_views.reopen, name="reopen"),
+    path("entry/<str:fy>/upload/", entry_views.upload_values, name="upload_values"),
+    path("entry/<str:fy>/template.csv", entry_views.values_template, name="values_template"),
 ]

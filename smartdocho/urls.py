@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from initiatives import views as initiative_views
 from kpi import views as kpi_views
 
 from . import views
@@ -12,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("plans/", initiative_views.plan_list, name="plan_list"),
+    path("manage/import-plan/", initiative_views.plan_import, name="plan_import"),
     path("plans/<slug:slug>/", include("initiatives.urls")),
     path("plans/<slug:slug>/", include("kpi.urls")),
 ]
