@@ -290,10 +290,10 @@ def import_plan(
 
 def _deserialization_message(err: Exception) -> str:
     text = str(err)
-    if "matching query does not exist" in text or "DoesNotExist" in type(err).__name__:
-        return f"参照先が見つかりません（先に定義されていないか、キーが違います）: {text}"
     if "has no field named" in text or isinstance(err, FieldDoesNotExist):
         return f"知らない項目名があります: {text}"
+    if "matching query does not exist" in text or isinstance(err, ObjectDoesNotExist):
+        return f"参照先が見つかりません（先に定義されていないか、キーが違います）: {text}"
     return f"値を読み取れません: {text}"
 
 

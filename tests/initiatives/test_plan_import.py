@@ -1,0 +1,324 @@
+"""import_plan / export_plan: every fault reported, nothing written on error, a faithful round trip."""
+
+import io
+from decimal import Decimal
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from initiatives import plan_io
+from initiatives.management.commands.import_plan import progress_bar
+from initiatives.models import Plan
+from kpi import services
+from kpi.models import Kpi, KpiValue
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.django_db
+
+REAL = ROOT / "fixtures" / "hokkaido_smart_docho_3.yaml"
+TEMPLATE = ROOT / "fixtures" / "templates" / "plan_template.yaml"
+
+
+def _dump() -> str:
+    out = io.StringIO()
+    call_command("dumpdata", "initiatives", "kpi", "auth.user", stdout=out)
+    return out.getvalue()
+
+
+def _template_records():
+    return yaml.safe_load(TEMPLATE.read_text(encoding="utf-8"))
+
+
+def _kpi(records):
+    return next(r for r in records if r["model"] == "kpi.kpi")
+
+
+def _edit(change):
+    records = _template_records()
+    change(records)
+    return yaml.safe_dump(records, allow_unicode=True).encode("utf-8")
+
+
+def _set(model, **fields):
+    def change(records):
+        record = next(r for r in records if r["model"] == model)
+        for name, value in fields.items():
+            if value is None:
+                record["fields"].pop(name, None)
+            else:
+                record["fields"][name] = value
+
+    return change
+
+
+def _append(record):
+    return lambda records: records.append(record)
+
+
+BROKEN = [
+    ("missing field", _edit(_set("kpi.kpi", baseline_value=None)), "kpi.kpi", "baseline_value"),
+    (
+        "unknown unit",
+        _edit(_set("kpi.kpi", unit=["yen-per-goat"])),
+        "kpi.kpi",
+        "参照先が見つかりません",
+    ),
+    ("bad unit kind", _edit(_set("kpi.unit", kind="weight")), "kpi.unit", "kind"),
+    (
+        "target year before the baseline",
+        _edit(_set("kpi.kpi", target_fy=2025, baseline_fy=2026)),
+        "kpi.kpi",
+        "目標年度が基準年度より前",
+    ),
+    (
+        "target year outside the plan",
+        _edit(_set("kpi.kpi", target_fy=2030)),
+        "kpi.kpi",
+        "方針の期間",
+    ),
+    (
+        "unknown pillar",
+        _edit(_set("kpi.kpi", pillar=["example-city-dx-1", 9])),
+        "kpi.kpi",
+        "参照先が見つかりません",
+    ),
+    ("duplicate code", _edit(lambda r: r.append(_kpi(r))), "kpi.kpi", "重複しています"),
+    (
+        "target kind without its value",
+        _edit(_set("kpi.kpi", target_value=None)),
+        "kpi.kpi",
+        "目標の種類と目標値が合っていません",
+    ),
+    ("unknown target kind", _edit(_set("kpi.kpi", target_kind="soon")), "kpi.kpi", "target_kind"),
+    ("bad direction", _edit(_set("kpi.kpi", direction="up")), "kpi.kpi", "direction"),
+    (
+        "not a number",
+        _edit(_set("kpi.kpi", baseline_value="many")),
+        "kpi.kpi",
+        "値を読み取れません",
+    ),
+    ("unknown field", _edit(_set("kpi.kpi", colour="blue")), "kpi.kpi", "知らない項目名"),
+    (
+        "provisional without a reason",
+        _edit(_set("kpi.kpi", is_provisional=True)),
+        "kpi.kpi",
+        "暫定の指標には理由",
+    ),
+    (
+        "plan years reversed",
+        _edit(_set("initiatives.plan", first_fy=2030)),
+        "initiatives.plan",
+        "初年度が最終年度より後",
+    ),
+    (
+        "value year outside the plan",
+        _edit(
+            _append(
+                {
+                    "model": "kpi.kpivalue",
+                    "fields": {
+                        "kpi": ["example-city-dx-1", "1-1"],
+                        "fiscal_year": 2031,
+                        "value": "5",
+                        "status": "final",
+                    },
+                }
+            )
+        ),
+        "kpi.kpivalue",
+        "方針の期間",
+    ),
+    (
+        "unknown parent",
+        _edit(_set("kpi.kpi", parent=["example-city-dx-1", "9-9"])),
+        "kpi.kpi",
+        "参照先が見つかりません",
+    ),
+    (
+        "percent unit with bad scale",
+        _edit(_set("kpi.unit", scale="0")),
+        "kpi.unit",
+        "倍率は0より大きく",
+    ),
+]
+FILE_FAULTS = [
+    (
+        "malformed YAML",
+        b"- model: kpi.unit\n  fields: {code: [unclosed\n",
+        "plan.yaml",
+        "YAMLとして読めません",
+    ),
+    ("malformed JSON", b'[{"model": "kpi.unit", "fields": {}', "plan.json", "JSONとして読めません"),
+    (
+        "wrong encoding",
+        "- model: kpi.unit\n  fields: {label: 百万円}\n".encode("cp932"),
+        "plan.yaml",
+        "UTF-8ではありません",
+    ),
+    ("not a list", b"model: kpi.unit\n", "plan.yaml", "リスト"),
+    (
+        "unknown model",
+        b"- model: auth.user\n  fields: {username: x}\n",
+        "plan.yaml",
+        "読み込めない種類",
+    ),
+    ("pk used", b"- model: kpi.unit\n  pk: 3\n  fields: {code: x}\n", "plan.yaml", "natural key"),
+    ("wrong file type", b"code,label\n", "plan.csv", ".yaml"),
+    ("empty file", b"", "plan.yaml", "リスト"),
+]
+
+
+@pytest.fixture
+def populated(sample_values):
+    """The real plan with sample values: what a broken import must leave exactly as it was."""
+    return sample_values
+
+
+@pytest.mark.parametrize(("case", "content", "model", "says"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_fixture_is_reported_and_the_database_is_unchanged(
+    populated, case, content, model, says
+):
+    before = _dump()
+    report = plan_io.import_plan(content, "plan.yaml")
+    assert not report.ok and not report.applied
+    hits = [
+        p for p in report.problems if p.model == model and (says in p.message or says == p.field)
+    ]
+    assert hits, [str(p) for p in report.problems]
+    assert _dump() == before
+
+
+@pytest.mark.parametrize(
+    ("case", "content", "name", "says"), FILE_FAULTS, ids=[f[0] for f in FILE_FAULTS]
+)
+def test_unreadable_file_is_reported_and_the_database_is_unchanged(
+    populated, case, content, name, says
+):
+    before = _dump()
+    with pytest.raises(plan_io.PlanFileError) as err:
+        plan_io.import_plan(content, name)
+    assert any(says in str(p) for p in err.value.problems), err.value.problems
+    assert _dump() == before
+
+
+def test_every_fault_in_a_file_is_reported_at_once(populated):
+    def change(records):
+        _set("kpi.kpi", direction="up", target_fy=2030)(records)
+        _set("kpi.unit", kind="weight")(records)
+
+    report = plan_io.import_plan(_edit(change), "plan.yaml")
+    fields = {(p.model, p.field) for p in report.problems}
+    assert {("kpi.kpi", "direction"), ("kpi.kpi", "target_fy"), ("kpi.unit", "kind")} <= fields
+
+
+def test_dry_run_counts_what_would_change_and_writes_nothing(populated):
+    before = _dump()
+    report = plan_io.import_plan(TEMPLATE.read_bytes(), "plan_template.yaml", dry_run=True)
+    assert report.ok and not report.applied
+    assert dict(report.created)["成果指標（KPI）"] == 1
+    assert _dump() == before
+    again = plan_io.import_plan(REAL.read_bytes(), REAL.name, dry_run=True)
+    assert dict(again.unchanged)["成果指標（KPI）"] == 16 and not again.created
+
+
+def test_reimporting_an_edited_fixture_updates_in_place_and_keeps_entered_values(populated):
+    text = REAL.read_text(encoding="utf-8").replace("target_value: '288'", "target_value: '300'")
+    report = plan_io.import_plan(text.encode("utf-8"), REAL.name)
+    assert report.applied
+    assert dict(report.updated) == {"成果指標（KPI）": 1}
+    assert Kpi.objects.filter(code="1-2").count() == 1
+    assert Kpi.objects.get(code="1-2").target_value == Decimal(300)
+    assert KpiValue.objects.count() == 60
+    samples = (ROOT / "fixtures" / "sample_values.yaml").read_bytes()
+    kept = plan_io.import_plan(
+        samples.replace(b"value: '290'", b"value: '1'"), "sample_values.yaml"
+    )
+    assert dict(kept.kept)["実績値"] == 60
+    assert KpiValue.objects.get(kpi__code="1-2", fiscal_year=2025).value == Decimal(290)
+
+
+def test_round_trip_export_import_export_is_identical(populated, editor, tmp_path):
+    # Some values entered through the form's service, so that there is history to carry.
+    services.values_save(
+        user=editor,
+        fiscal_year=2025,
+        rows=[
+            services.ValueInput(
+                kpi=Kpi.objects.get(code="2-1"), value=Decimal(155), status="preliminary", version=1
+            )
+        ],
+    )
+    first = plan_io.export_plan("hokkaido-smart-docho-3", with_values=True)
+    assert "kpi.valuehistory" in first and "editor" in first
+    call_command("flush", interactive=False, verbosity=0)
+    assert not Plan.objects.exists()
+    report = plan_io.import_plan(first.encode("utf-8"), "backup.yaml")
+    assert report.applied, [str(p) for p in report.problems]
+    assert report.users_created == ["editor"]
+    second = plan_io.export_plan("hokkaido-smart-docho-3", with_values=True)
+    assert second == first
+    restored = KpiValue.objects.get(kpi__code="2-1", fiscal_year=2025)
+    assert restored.value == Decimal(155) and restored.history.count() == 1
+
+
+def test_export_without_values_is_the_structure_only(populated):
+    text = plan_io.export_plan("hokkaido-smart-docho-3")
+    models = {r["model"] for r in yaml.safe_load(text)}
+    assert "kpi.kpivalue" not in models and "kpi.kpi" in models
+
+
+def test_commands_report_and_fail_loudly(populated, tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(_edit(_set("kpi.kpi", direction="up")))
+    with pytest.raises(CommandError, match="何も書き込んでいません"):
+        call_command("import_plan", str(bad))
+    assert "direction" in capsys.readouterr().err
+    out = io.StringIO()
+    call_command("import_plan", str(TEMPLATE), "--dry-run", stdout=out)
+    assert (
+        "確認のみ" in out.getvalue() and not Plan.objects.filter(slug="example-city-dx-1").exists()
+    )
+    target = tmp_path / "export.yaml"
+    call_command("export_plan", "hokkaido-smart-docho-3", "--with-values", "-o", str(target))
+    assert yaml.safe_load(target.read_text(encoding="utf-8"))[0]["model"] == "kpi.unit"
+    with pytest.raises(CommandError):
+        call_command("export_plan", "nope")
+
+
+class _Stream(io.StringIO):
+    def __init__(self, tty):
+        super().__init__()
+        self._tty = tty
+
+    def isatty(self):
+        return self._tty
+
+
+def test_long_imports_show_progress():
+    tty = _Stream(tty=True)
+    show = progress_bar(tty)
+    for i in range(1, 401):
+        show(i, 400)
+    assert "[##############################] 400/400" in tty.getvalue()
+    log = _Stream(tty=False)
+    show = progress_bar(log)
+    for i in range(1, 401):
+        show(i, 400)
+    assert log.getvalue().splitlines() == [
+        f"{n}/400 件を処理しました" for n in (1, 100, 200, 300, 400)
+    ]
+    quiet = _Stream(tty=True)
+    progress_bar(quiet)(10, 10)
+    assert quiet.getvalue() == ""
+
+
+def test_the_blank_template_loads_and_lives_beside_the_real_plan(populated):
+    report = plan_io.import_plan(TEMPLATE.read_bytes(), TEMPLATE.name)
+    assert report.applied
+    assert Plan.objects.count() == 2
+    assert sorted(Plan.objects.values_list("slug", flat=True)) == [
+        "example-city-dx-1",
+        "hokkaido-smart-docho-3",
+    ]

@@ -1,0 +1,93 @@
+"""Several plans in one database, each page scoped to its own; the admin's import page."""
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from initiatives import plan_io
+from initiatives.models import Plan
+from kpi.models import Kpi
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.django_db
+
+TEMPLATE = ROOT / "fixtures" / "templates" / "plan_template.yaml"
+REAL = "/plans/hokkaido-smart-docho-3/"
+OTHER = "/plans/example-city-dx-1/"
+
+
+@pytest.fixture
+def two_plans(sample_values):
+    assert plan_io.import_plan(TEMPLATE.read_bytes(), TEMPLATE.name).applied
+    return sample_values, Plan.objects.get(slug="example-city-dx-1")
+
+
+def test_plans_are_listed_and_the_front_door_opens_the_current_one(client, two_plans):
+    html = client.get("/plans/").content.decode()
+    assert "例示市DX推進計画（第1期）" in html and "Smart道庁" in html
+    assert client.get("/")["Location"] == REAL
+
+
+def test_no_page_mixes_two_plans(client, viewer, two_plans):
+    client.force_login(viewer)
+    real = client.get(REAL).content.decode()
+    other = client.get(OTHER).content.decode()
+    assert "（成果指標の名称）" not in real and "情報システム予算額" in real
+    assert "情報システム予算額" not in other and "（成果指標の名称）" in other
+    assert client.get(OTHER + "pillars/2/").status_code == 404
+    assert client.get(OTHER + "kpis/2-1/").status_code == 404
+    doc = json.loads(client.get(OTHER + "export.json").content)
+    assert [k["code"] for k in doc["kpis"]] == ["1-1"]
+    assert doc["plan"]["sample_data"] is False
+    report = client.get(OTHER + "reports/2025/").content.decode()
+    assert "情報システム予算額" not in report and "（成果指標の名称）" in report
+    assert "サンプル値を表示しています" not in other
+
+
+def test_editor_of_another_governments_department_only_sees_that_plans_kpis(client, two_plans):
+    from kpi import roles
+    from kpi.models import Department
+    from tests.conftest import _user
+
+    user = _user("reishi", roles.EDITOR, Department.objects.get(code="digital-office"))
+    client.force_login(user)
+    assert [r.kpi.code for r in client.get(OTHER + "entry/2025/").context["rows"]] == ["1-1"]
+    assert client.get(REAL + "entry/2025/").context["rows"] == []
+
+
+def test_import_page_shows_problems_and_writes_nothing(client, admin, policy):
+    client.force_login(admin)
+    broken = TEMPLATE.read_bytes().replace(b"direction: higher", b"direction: up")
+    response = client.post(
+        "/manage/import-plan/", {"file": SimpleUploadedFile("plan.yaml", broken)}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "direction" in html and "何も書き込んでいません" in html
+    assert not Plan.objects.filter(slug="example-city-dx-1").exists()
+
+
+def test_import_page_dry_run_then_confirm(client, admin, policy):
+    client.force_login(admin)
+    response = client.post(
+        "/manage/import-plan/", {"file": SimpleUploadedFile("plan.yaml", TEMPLATE.read_bytes())}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        "確認結果（まだ書き込んでいません）" in html and "10 件のオブジェクトを処理しました" in html
+    )
+    assert not Plan.objects.filter(slug="example-city-dx-1").exists()
+    response = client.post("/manage/import-plan/", {"confirm": "1"})
+    assert "読み込みました" in response.content.decode()
+    assert Kpi.objects.filter(plan__slug="example-city-dx-1").count() == 1
+    # A second confirm without a new upload does nothing.
+    assert client.post("/manage/import-plan/", {"confirm": "1"}).status_code == 302
+
+
+@pytest.mark.parametrize("role", ["viewer", "editor"])
+def test_import_page_is_for_admins_only(client, request, role):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get("/manage/import-plan/").status_code == 403
+    assert client.get("/manage/import-plan/", follow=False).status_code == 403
