@@ -43,7 +43,17 @@ class KpiInline(admin.TabularInline):
     model = Kpi
     fk_name = "pillar"
     extra = 0
-    fields = ["code", "name", "unit", "parent", "baseline_fy", "baseline_value", "target_kind", "target_value", "department"]
+    fields = [
+        "code",
+        "name",
+        "unit",
+        "parent",
+        "baseline_fy",
+        "baseline_value",
+        "target_kind",
+        "target_value",
+        "department",
+    ]
     show_change_link = True
 
 

@@ -11,6 +11,7 @@ import csv
 import io
 from dataclasses import dataclass
 from decimal import Decimal
+from zipfile import BadZipFile
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -73,7 +74,7 @@ def read_table(content: bytes, filename: str) -> list[dict[str, str]]:
     if name.endswith(".xlsx"):
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
-        except (InvalidFileException, OSError, KeyError, ValueError):
+        except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError):
             raise UploadError("XLSX ファイルとして開けません。") from None
         table = [
             ["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)
