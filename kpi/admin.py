@@ -1,6 +1,7 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Department, Kpi, KpiValue, StaffProfile, TargetRevision, Unit
+from .models import Department, Kpi, KpiValue, PublishedReport, StaffProfile, TargetRevision, Unit
 
 
 @admin.register(Department)
@@ -28,7 +29,7 @@ class RevisionInline(admin.StackedInline):
 
 
 @admin.register(Kpi)
-class KpiAdmin(admin.ModelAdmin):
+class KpiAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "plan", "pillar", "unit", "target_kind", "department"]
     list_filter = ["plan", "pillar", "target_kind", "department", "is_provisional"]
     search_fields = ["code", "name"]
@@ -37,7 +38,7 @@ class KpiAdmin(admin.ModelAdmin):
 
 
 @admin.register(KpiValue)
-class KpiValueAdmin(admin.ModelAdmin):
+class KpiValueAdmin(SimpleHistoryAdmin):
     list_display = [
         "kpi",
         "fiscal_year",
@@ -53,7 +54,7 @@ class KpiValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(TargetRevision)
-class TargetRevisionAdmin(admin.ModelAdmin):
+class TargetRevisionAdmin(SimpleHistoryAdmin):
     list_display = ["kpi", "effective_fy", "kind", "value", "decided_on"]
     list_filter = ["kpi__plan", "kind"]
 
@@ -62,3 +63,10 @@ class TargetRevisionAdmin(admin.ModelAdmin):
 class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "department"]
     list_filter = ["department"]
+
+
+@admin.register(PublishedReport)
+class PublishedReportAdmin(admin.ModelAdmin):
+    list_display = ["plan", "fiscal_year", "published_at", "published_by"]
+    list_filter = ["plan"]
+    readonly_fields = ["plan", "fiscal_year", "published_at", "published_by", "snapshot"]
