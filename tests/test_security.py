@@ -44,7 +44,9 @@ def test_production_cookies_are_secure_and_hsts_is_on():
         "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0, s.SECURE_SSL_REDIRECT)"
     )
     result = _manage("shell", "-c", code, env=PROD)
-    assert result.stdout.strip().splitlines()[-1].split() == ["True", "True", "True", "True"], result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["True", "True", "True", "True"], (
+        result.stderr
+    )
 
 
 @pytest.fixture
