@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "csp",
     "simple_history",
     "axes",
+    "smartdocho",
     "initiatives",
     "kpi",
 ]

@@ -1,0 +1,71 @@
+"""Cheap ETags for the read pages, so that a repeat visit is answered 304 before any rendering.
+
+The tag combines the data version (a counter bumped whenever any plan, KPI, value, target or
+report is saved or deleted: one tiny query), the deployment (a digest of the templates and
+static files, the same in every process of one deploy), the reader (anonymous or which user:
+pages differ by role and show the user's name), the language, and the full address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils.translation import get_language
+
+
+def _deployment_digest() -> str:
+    digest = hashlib.sha256()
+    for folder in (
+        settings.BASE_DIR / "templates",
+        settings.BASE_DIR / "static",
+        settings.BASE_DIR / "locale",
+    ):
+        for path in sorted(Path(folder).rglob("*")):
+            if path.is_file() and path.suffix in {".html", ".css", ".js", ".mo"}:
+                digest.update(path.name.encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+DEPLOYMENT = _deployment_digest()
+TRACKED_APPS = {"initiatives", "kpi"}
+
+
+def data_version() -> int:
+    from .models import DataVersion
+
+    row = DataVersion.objects.filter(pk=1).values_list("counter", flat=True).first()
+    return row or 0
+
+
+def bump() -> None:
+    from django.db.models import F
+
+    from .models import DataVersion
+
+    if not DataVersion.objects.filter(pk=1).update(counter=F("counter") + 1):
+        DataVersion.objects.get_or_create(pk=1, defaults={"counter": 1})
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def _changed(sender, **kwargs) -> None:
+    if sender._meta.app_label in TRACKED_APPS and sender.__name__ != "DataVersion":
+        bump()
+
+
+def page_etag(request, *args, **kwargs) -> str | None:
+    """The ETag of a read page, or None (no conditional answer) while messages are pending."""
+    if len(messages.get_messages(request)):
+        return None
+    user = request.user
+    reader = f"u{user.pk}" if user.is_authenticated else "anon"
+    key = "|".join(
+        [DEPLOYMENT, str(data_version()), reader, get_language() or "", request.get_full_path()]
+    )
+    return hashlib.sha256(key.encode()).hexdigest()[:32]

@@ -1,0 +1,57 @@
+"""A repeat visit is answered 304 until the data, the reader, the language or the page changes."""
+
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+
+from kpi import services
+from kpi.models import Kpi
+
+pytestmark = pytest.mark.django_db
+
+PLAN = "/plans/hokkaido-smart-docho-3/"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        PLAN,
+        PLAN + "pillars/2/",
+        PLAN + "kpis/2-3/",
+        PLAN + "reports/2025/",
+        PLAN + "export.json",
+        "/methodology/",
+    ],
+)
+def test_repeat_visit_is_not_modified(client, sample_values, url):
+    first = client.get(url)
+    etag = first["ETag"]
+    repeat = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert repeat.status_code == 304
+    assert repeat.content == b""
+
+
+def test_a_new_value_changes_the_tag(client, sample_values, admin):
+    etag = client.get(PLAN)["ETag"]
+    services.values_save(
+        user=admin,
+        fiscal_year=2024,
+        rows=[
+            services.ValueInput(
+                kpi=Kpi.objects.get(code="2-1"), value=Decimal(130), status="final", version=1
+            )
+        ],
+    )
+    assert client.get(PLAN, HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_the_tag_differs_by_reader_language_and_address(client, sample_values, viewer):
+    anonymous = client.get(PLAN)["ETag"]
+    assert client.get(PLAN + "?as_of=2023")["ETag"] != anonymous
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(PLAN)["ETag"]
+    assert english != anonymous
+    client.force_login(viewer)
+    assert client.get(PLAN)["ETag"] not in (anonymous, english)
+    assert client.get(PLAN, HTTP_IF_NONE_MATCH=anonymous).status_code == 200
