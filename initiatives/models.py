@@ -33,6 +33,10 @@ class PlanManager(models.Manager["Plan"]):
     def get_by_natural_key(self, slug: str) -> Plan:
         return self.get(slug=slug)
 
+    def with_nav(self):
+        """Plans with their pillars fetched, for the navigation every plan page shows."""
+        return self.prefetch_related("pillars")
+
     def current(self) -> Plan | None:
         return self.filter(is_current=True).first() or self.order_by("-last_fy", "slug").first()
 

@@ -28,7 +28,7 @@ from .models import InitiativeItem, Pillar, Plan
 
 
 def _get_plan(slug: str) -> Plan:
-    return get_object_or_404(Plan, slug=slug)
+    return get_object_or_404(Plan.objects.with_nav(), slug=slug)
 
 
 def _kpi_rows(request: HttpRequest, plan: Plan, kpis: list[Kpi], caption: str) -> dict:
@@ -52,7 +52,7 @@ def _kpi_rows(request: HttpRequest, plan: Plan, kpis: list[Kpi], caption: str) -
 @condition(etag_func=page_etag)
 def plan_overview(request: HttpRequest, slug: str) -> HttpResponse:
     plan = _get_plan(slug)
-    pillars = list(plan.pillars.all())
+    pillars = list(plan.pillars.all())  # prefetched with the plan
     kpis = list(Kpi.objects.for_display().filter(plan=plan))
     try:
         context = _kpi_rows(request, plan, kpis, _("すべての成果指標"))

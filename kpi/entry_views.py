@@ -24,7 +24,7 @@ ADMIN_ONLY = "この操作は管理者だけができます。"
 
 
 def _plan_and_year(slug: str, fy: str) -> tuple[Plan, int]:
-    plan = get_object_or_404(Plan, slug=slug)
+    plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     try:
         fiscal_year = parse_fy(fy)
     except FiscalYearError:
@@ -185,7 +185,7 @@ def reopen(request: HttpRequest, slug: str, fy: str, code: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def revise_target(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    plan = get_object_or_404(Plan, slug=slug)
+    plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     if not permissions.is_admin(request.user):
         raise PermissionDenied(ADMIN_ONLY)
     kpi = get_object_or_404(Kpi.objects.select_related("plan", "unit"), plan=plan, code=code)

@@ -163,7 +163,7 @@ class KpiQuerySet(models.QuerySet["Kpi"]):
     def for_display(self) -> KpiQuerySet:
         """KPIs with everything a page shows about them, in a fixed number of queries."""
         return self.select_related(
-            "plan", "pillar", "unit", "department", "parent"
+            "plan", "pillar__plan", "unit", "department", "parent__plan"
         ).prefetch_related(
             models.Prefetch("values", queryset=KpiValue.objects.order_by("fiscal_year")),
             "target_revisions",

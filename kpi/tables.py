@@ -1,10 +1,20 @@
-"""The KPI progress table (django-tables2), sortable, over assessments."""
+"""The KPI progress table (django-tables2), sortable, over assessments.
+
+Cells are built with format_html rather than a template per cell: with sixty KPIs a page would
+otherwise render hundreds of small templates.
+"""
 
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kpi.display import fy_text
+from kpi.evaluation import Assessment
+from kpi.progress import FLAG_PRELIMINARY_VALUE
 from kpi.templatetags.kpi_tags import percent
 
 
@@ -12,26 +22,28 @@ def _row_attrs(record) -> str:
     return "component" if record.kpi.parent_id else ""
 
 
+def _tag(text: str, css: str = "") -> SafeString:
+    return format_html(' <span class="tag{}">{}</span>', f" {css}" if css else "", text)
+
+
+def status_html(record: Assessment) -> SafeString:
+    return format_html(
+        '<span class="status status-{}"><span class="status-icon" aria-hidden="true">{}</span>{}</span>',
+        record.status,
+        record.icon,
+        record.label,
+    )
+
+
 class KpiProgressTable(tables.Table):
     code = tables.Column(_("コード"), accessor="kpi__code", order_by=("sort_code",))
-    name = tables.TemplateColumn(
-        template_name="includes/cells/kpi_name.html",
-        verbose_name=_("成果指標"),
-        accessor="kpi__name",
-        attrs={"td": {"class": "kpi-name"}},
-    )
+    name = tables.Column(_("成果指標"), accessor="kpi__name", attrs={"td": {"class": "kpi-name"}})
     unit = tables.Column(_("単位"), accessor="kpi__unit__label", orderable=False)
-    baseline = tables.TemplateColumn(
-        template_name="includes/cells/baseline.html",
-        verbose_name=_("基準値（年度）"),
-        orderable=False,
-    )
-    target = tables.TemplateColumn(
-        template_name="includes/cells/target.html", verbose_name=_("目標（年度）"), orderable=False
-    )
-    latest = tables.TemplateColumn(
-        template_name="includes/cells/latest.html",
-        verbose_name=_("最新の実績値（年度）"),
+    baseline = tables.Column(_("基準値（年度）"), accessor="kpi", orderable=False)
+    target = tables.Column(_("目標（年度）"), accessor="kpi", orderable=False)
+    latest = tables.Column(
+        _("最新の実績値（年度）"),
+        accessor="kpi",
         order_by=("sort_value",),
         attrs={"td": {"class": "num"}},
     )
@@ -41,11 +53,7 @@ class KpiProgressTable(tables.Table):
         order_by=("sort_achievement",),
         attrs={"td": {"class": "num"}},
     )
-    status = tables.TemplateColumn(
-        template_name="includes/cells/status.html",
-        verbose_name=_("判定"),
-        order_by=("sort_status",),
-    )
+    status = tables.Column(_("判定"), accessor="status", order_by=("sort_status",))
 
     class Meta:
         template_name = "tables/table.html"
@@ -57,5 +65,63 @@ class KpiProgressTable(tables.Table):
         super().__init__(*args, **kwargs)
         self.caption = caption
 
+    def render_name(self, record: Assessment) -> SafeString:
+        kpi = record.kpi
+        parent = ""
+        if kpi.parent_id:
+            parent = format_html(
+                '<span class="visually-hidden">{}</span><span aria-hidden="true">└ </span>',
+                gettext("%(parent)sの構成要素：") % {"parent": kpi.parent.name},
+            )
+        provisional = _tag(gettext("暫定"), "tag-provisional") if kpi.is_provisional else ""
+        return format_html(
+            '<a href="{}?as_of={}">{}<span lang="ja">{}</span></a>{}',
+            kpi.get_absolute_url(),
+            record.progress.as_of_fy,
+            parent,
+            kpi.name,
+            provisional,
+        )
+
+    def render_baseline(self, record: Assessment) -> SafeString:
+        kpi = record.kpi
+        approximate = _tag(gettext("概数")) if kpi.baseline_approximate else ""
+        return format_html('<span lang="ja">{}</span>{}', kpi.baseline_label, approximate)
+
+    def render_target(self, record: Assessment) -> SafeString:
+        kpi, target = record.kpi, record.progress.target
+        revised = ""
+        if target is not None and target.effective_fy:
+            revised = format_html(
+                "<br>{} {}（{}）",
+                _tag(gettext("再設定")),
+                target.text or target.value,
+                gettext("%(fy)sから") % {"fy": fy_text(target.effective_fy)},
+            )
+        return format_html('<span lang="ja">{}</span>{}', kpi.target_label, revised)
+
+    def render_latest(self, record: Assessment) -> SafeString:
+        p, kpi = record.progress, record.kpi
+        if not p.value_fy:
+            return format_html('<span class="muted">{}</span>', gettext("未入力"))
+        tags = format_html_join(
+            "",
+            "{}",
+            (
+                (t,)
+                for t in (
+                    _tag(gettext("構成要素の平均")) if record.derived else "",
+                    _tag(gettext("速報値"), "tag-preliminary")
+                    if FLAG_PRELIMINARY_VALUE in p.flags
+                    else "",
+                    _tag(gettext("サンプル"), "tag-sample") if record.sample else "",
+                )
+            ),
+        )
+        return format_html("{}{}<br>（{}）", kpi.unit.format(p.value), tags, fy_text(p.value_fy))
+
     def render_achievement(self, value: float) -> str:
         return percent(value)
+
+    def render_status(self, record: Assessment) -> SafeString:
+        return status_html(record)

@@ -32,7 +32,7 @@ from .tables import KpiProgressTable
 @require_safe
 @condition(etag_func=page_etag)
 def kpi_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    plan = get_object_or_404(Plan, slug=slug)
+    plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     kpi = get_object_or_404(
         Kpi.objects.for_display().prefetch_related(
             Prefetch("components", queryset=Kpi.objects.for_display()),
@@ -122,7 +122,7 @@ EXPORT_TYPES = {
 def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_TYPES:
         raise Http404(_("この形式では出力できません。"))
-    plan = get_object_or_404(Plan, slug=slug)
+    plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     try:
         as_of = resolve_as_of(plan, request.GET.get("as_of"))
     except AsOfError as err:
@@ -157,7 +157,7 @@ def _report_year(plan: Plan, raw: str) -> int:
 @require_safe
 @condition(etag_func=page_etag)
 def report_detail(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
-    plan = get_object_or_404(Plan, slug=slug)
+    plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     fiscal_year = _report_year(plan, fy)
     published = PublishedReport.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
     final_only = not permissions.sees_preliminary(request.user)
@@ -177,7 +177,7 @@ def report_detail(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
 @require_safe
 @condition(etag_func=page_etag)
 def report_xlsx(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
-    plan = get_object_or_404(Plan, slug=slug)
+    plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     fiscal_year = _report_year(plan, fy)
     published = PublishedReport.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
     final_only = not permissions.sees_preliminary(request.user)
@@ -195,7 +195,7 @@ def report_xlsx(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
 @login_required
 @require_POST
 def report_publish(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
-    plan = get_object_or_404(Plan, slug=slug)
+    plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     fiscal_year = _report_year(plan, fy)
     if not permissions.is_admin(request.user):
         raise PermissionDenied(_("報告書を公表できるのは管理者だけです。"))

@@ -153,7 +153,7 @@ STATIC_URL = "static/"
 # Hashed file names (production) are cached for a year by browsers and proxies: a change gets a
 # new name, so nothing stale is ever served.
 WHITENOISE_MAX_AGE = 60 if DEBUG else 31536000
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
