@@ -1,0 +1,172 @@
+"""Two application servers sharing one PostgreSQL: sessions and concurrent edits behave."""
+
+import html
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from kpi.models import KpiValue
+from tests.conftest import ROOT
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs PostgreSQL shared by two processes"
+    ),
+]
+
+ENTRY = "/plans/hokkaido-smart-docho-3/entry/2024/"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def servers(policy, departments, editor, other_editor):
+    db = connection.settings_dict
+    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+        "DATABASE_URL": url,
+        # DEBUG only spares a collectstatic; sessions, locks and data are what is under test.
+        "DJANGO_DEBUG": "true",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_CONN_MAX_AGE": "0",
+    }
+    procs, bases = [], []
+    for _ in range(2):
+        port = _free_port()
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "--config",
+                    "gunicorn.conf.py",
+                    "--workers",
+                    "1",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        bases.append(f"http://127.0.0.1:{port}")
+    try:
+        for base in bases:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(base + "/healthz", timeout=1)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+        yield bases
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(timeout=20)
+
+
+class Browser:
+    """A tiny cookie-keeping client, enough to log in and post forms."""
+
+    def __init__(self):
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, url):
+        with self.opener.open(url, timeout=10) as r:
+            return r.status, r.read().decode()
+
+    def post(self, url, data):
+        body = urllib.parse.urlencode(data).encode()
+        request = urllib.request.Request(url, data=body, headers={"Referer": url})
+        try:
+            with self.opener.open(request, timeout=10) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    def form(self, url, marker):
+        """The fields of the page's POST form that contains `marker`, as a browser sends them."""
+        _, page = self.get(url)
+        form = next(f for f in re.findall(r'<form method="post".*?</form>', page, re.S) if marker in f)
+        fields = {}
+        for tag in re.findall(r"<input[^>]*>", form):
+            name = re.search(r'name="([^"]+)"', tag)
+            value = re.search(r'value="([^"]*)"', tag)
+            if name and "disabled" not in tag:
+                fields[name.group(1)] = html.unescape(value.group(1)) if value else ""
+        for name, options in re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
+            chosen = re.search(r'<option value="([^"]*)" selected', options)
+            fields[name] = (
+                chosen.group(1)
+                if chosen
+                else re.search(r'<option value="([^"]*)"', options).group(1)
+            )
+        for name, text in re.findall(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
+            fields[name] = html.unescape(text.strip())
+        return fields
+
+    def login(self, base, username, password):
+        fields = self.form(base + "/accounts/login/", 'name="username"')
+        fields.update(username=username, password=password)
+        return self.post(base + "/accounts/login/", fields)
+
+
+def _row_index(fields, kpi_id):
+    return next(
+        k.split("-")[1] for k, v in fields.items() if k.endswith("-kpi_id") and v == str(kpi_id)
+    )
+
+
+def test_a_session_made_on_one_server_works_on_the_other(servers):
+    a, b = servers
+    browser = Browser()
+    status, _ = browser.login(a, "editor", "pw-editor")
+    assert status == 200
+    status, page = browser.get(b + ENTRY)
+    assert status == 200 and "実績値の入力" in page and "editor さん" in page
+
+
+def test_concurrent_edits_through_two_servers_one_wins_the_other_is_told(servers):
+    from kpi.models import Kpi
+
+    a, b = servers
+    kpi = Kpi.objects.get(code="2-1")
+    first, second = Browser(), Browser()
+    first.login(a, "editor", "pw-editor")
+    second.login(b, "editor", "pw-editor")
+    form_a = first.form(a + ENTRY, "v-TOTAL_FORMS")
+    form_b = second.form(b + ENTRY, "v-TOTAL_FORMS")
+    i = _row_index(form_a, kpi.id)
+    form_a[f"v-{i}-value"] = "140"
+    form_b[f"v-{i}-value"] = "150"
+    status_a, _ = first.post(a + ENTRY, form_a)
+    status_b, page_b = second.post(b + ENTRY, form_b)
+    assert (status_a, status_b) == (
+        200,
+        409,
+    )  # the first is saved (then redirected), the second refused
+    assert "保存できませんでした" in page_b and "「140」" in page_b
+    value = KpiValue.objects.get(kpi=kpi, fiscal_year=2024)
+    assert (value.value, value.version) == (Decimal(140), 1)
+    assert value.history.count() == 1
