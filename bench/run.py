@@ -81,7 +81,13 @@ def generate(plans: int, kpis: int, years: int) -> None:
     unit = Unit.objects.get(code="cases")
     with transaction.atomic():
         Plan.objects.bulk_create(
-            Plan(slug=f"gen-{p}", government=f"自治体{p}", title=f"生成した計画 {p}", first_fy=2016, last_fy=2016 + years - 1)
+            Plan(
+                slug=f"gen-{p}",
+                government=f"自治体{p}",
+                title=f"生成した計画 {p}",
+                first_fy=2016,
+                last_fy=2016 + years - 1,
+            )
             for p in range(plans)
         )
         plan_rows = list(Plan.objects.filter(slug__startswith="gen-"))
@@ -109,7 +115,12 @@ def generate(plans: int, kpis: int, years: int) -> None:
         ids = list(Kpi.objects.filter(plan__in=plan_rows).values_list("id", flat=True))
         KpiValue.objects.bulk_create(
             (
-                KpiValue(kpi_id=i, fiscal_year=2016 + y, value=Decimal(100 + 15 * y + i % 7), status="final")
+                KpiValue(
+                    kpi_id=i,
+                    fiscal_year=2016 + y,
+                    value=Decimal(100 + 15 * y + i % 7),
+                    status="final",
+                )
                 for i in ids
                 for y in range(years)
             ),
@@ -150,9 +161,20 @@ def count_queries(path: str) -> tuple[int, int]:
 
 
 def serve(workers: int) -> subprocess.Popen:
-    env = {**os.environ, **ENV, "SMARTDOCHO_BIND": f"127.0.0.1:{PORT}", "SMARTDOCHO_WORKERS": str(workers)}
+    env = {
+        **os.environ,
+        **ENV,
+        "SMARTDOCHO_BIND": f"127.0.0.1:{PORT}",
+        "SMARTDOCHO_WORKERS": str(workers),
+    }
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "gunicorn.conf.py", "--access-logfile", "/dev/null"],
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--config",
+            "gunicorn.conf.py",
+            "--access-logfile",
+            "/dev/null",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -183,7 +205,9 @@ def wrk(path: str, duration: int, connections: int, header: str | None = None) -
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    failed = (int(errors.group(1)) if errors else 0) + (sum(map(int, socket.groups())) if socket else 0)
+    failed = (int(errors.group(1)) if errors else 0) + (
+        sum(map(int, socket.groups())) if socket else 0
+    )
     return {"rps": rps, "p50": ms("50"), "p99": ms("99"), "failed": failed}
 
 
@@ -208,7 +232,9 @@ def page_bytes(path: str) -> dict:
     for asset in dict.fromkeys(assets):
         _, h, body = fetch(asset, {"Accept-Encoding": "br"})
         static_first += len(body)
-        cacheable &= "max-age=31536000" in h.get("Cache-Control", "") or "immutable" in h.get("Cache-Control", "")
+        cacheable &= "max-age=31536000" in h.get("Cache-Control", "") or "immutable" in h.get(
+            "Cache-Control", ""
+        )
     repeat_status, _, repeat_body = fetch(path, {"If-None-Match": headers.get("ETag", "")})
     return {
         "html": len(html),
@@ -266,8 +292,13 @@ def main() -> None:
             load[name] = wrk(PAGES[name].format(**large), args.duration, args.connections)
         overview = PAGES["overview"].format(**large)
         etag = fetch(overview)[1].get("ETag", "")
-        load["overview, repeat (304)"] = wrk(overview, args.duration, args.connections, f"If-None-Match: {etag}")
-        sizes = {name: page_bytes(PAGES[name].format(**large)) for name in ("overview", "pillar", "kpi", "report")}
+        load["overview, repeat (304)"] = wrk(
+            overview, args.duration, args.connections, f"If-None-Match: {etag}"
+        )
+        sizes = {
+            name: page_bytes(PAGES[name].format(**large))
+            for name in ("overview", "pillar", "kpi", "report")
+        }
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -292,7 +323,9 @@ def write_results(args, queries, load, sizes, generated) -> None:
         "|---|---|---|---|",
     ]
     for name, q in queries.items():
-        lines.append(f"| {name} | {q['small'][0]} | {q['large'][0]} | {q['small'][1]} / {q['large'][1]} |")
+        lines.append(
+            f"| {name} | {q['small'][0]} | {q['large'][0]} | {q['small'][1]} / {q['large'][1]} |"
+        )
     lines += [
         "",
         "## Throughput and latency (large plan)",
@@ -329,17 +362,27 @@ def targets(queries, load, sizes, ceiling) -> list[str]:
     out = []
     same = all(q["small"][0] == q["large"][0] for q in queries.values())
     none_in_templates = all(q["small"][1] == q["large"][1] == 0 for q in queries.values())
-    out.append(f"- Queries per page the same at every size: {'met' if same else 'MISSED'}; none while templates render: {'met' if none_in_templates else 'MISSED'}.")
+    out.append(
+        f"- Queries per page the same at every size: {'met' if same else 'MISSED'}; none while templates render: {'met' if none_in_templates else 'MISSED'}."
+    )
     share = load["overview"]["rps"] / ceiling
-    out.append(f"- Uncached overview ≥ 1/10 of the static copy: {share:.2f} ({'met' if share >= 0.1 else 'MISSED'}).")
+    out.append(
+        f"- Uncached overview ≥ 1/10 of the static copy: {share:.2f} ({'met' if share >= 0.1 else 'MISSED'})."
+    )
     repeat = load["overview, repeat (304)"]["rps"] / ceiling
-    out.append(f"- Repeat visit (304) ≥ 1/2 of the static copy: {repeat:.2f} ({'met' if repeat >= 0.5 else 'MISSED'}).")
+    out.append(
+        f"- Repeat visit (304) ≥ 1/2 of the static copy: {repeat:.2f} ({'met' if repeat >= 0.5 else 'MISSED'})."
+    )
     for name, s in sizes.items():
         ok = s["first_visit_br"] <= 350 * 1024
-        out.append(f"- First visit of {name} ≤ 350 KB (brotli): {s['first_visit_br'] / 1024:.0f} KB ({'met' if ok else 'MISSED'}); repeat visit static bytes: {s['repeat_static']}.")
+        out.append(
+            f"- First visit of {name} ≤ 350 KB (brotli): {s['first_visit_br'] / 1024:.0f} KB ({'met' if ok else 'MISSED'}); repeat visit static bytes: {s['repeat_static']}."
+        )
     worst = max(r["p99"] / r["p50"] for r in load.values())
     failed = sum(r["failed"] for r in load.values())
-    out.append(f"- p99/p50 ≤ 2.5 under load: worst {worst:.2f} ({'met' if worst <= 2.5 else 'MISSED'}); failed requests: {failed}.")
+    out.append(
+        f"- p99/p50 ≤ 2.5 under load: worst {worst:.2f} ({'met' if worst <= 2.5 else 'MISSED'}); failed requests: {failed}."
+    )
     return out
 
 

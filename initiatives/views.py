@@ -11,7 +11,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import condition, require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 from django_tables2 import RequestConfig
 
 from kpi.display import fy_text
@@ -20,7 +20,7 @@ from kpi.figures import kpi_block
 from kpi.models import Kpi
 from kpi.permissions import is_admin, sees_preliminary
 from kpi.tables import KpiProgressTable
-from smartdocho.etags import page_etag
+from smartdocho.etags import public_page
 from smartdocho.views import bad_request
 
 from . import plan_io
@@ -49,7 +49,7 @@ def _kpi_rows(request: HttpRequest, plan: Plan, kpis: list[Kpi], caption: str) -
 
 
 @require_safe
-@condition(etag_func=page_etag)
+@public_page
 def plan_overview(request: HttpRequest, slug: str) -> HttpResponse:
     plan = _get_plan(slug)
     pillars = list(plan.pillars.all())  # prefetched with the plan
@@ -71,7 +71,7 @@ def plan_overview(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@condition(etag_func=page_etag)
+@public_page
 def plan_about(request: HttpRequest, slug: str) -> HttpResponse:
     plan = _get_plan(slug)
     by_kind: dict[str, list] = {}
@@ -82,7 +82,7 @@ def plan_about(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-@condition(etag_func=page_etag)
+@public_page
 def pillar_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     plan = _get_plan(slug)
     pillar = get_object_or_404(
@@ -106,7 +106,7 @@ def pillar_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 
 
 @require_safe
-@condition(etag_func=page_etag)
+@public_page
 def plan_list(request: HttpRequest) -> HttpResponse:
     plans = Plan.objects.order_by("-is_current", "-first_fy", "slug")
     return render(request, "initiatives/plan_list.html", {"plans": plans})

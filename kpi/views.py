@@ -14,10 +14,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import condition, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from initiatives.models import Plan
-from smartdocho.etags import page_etag
+from smartdocho.etags import public_page
 from smartdocho.views import bad_request
 
 from . import exports, history, permissions, progress, reports
@@ -30,7 +30,7 @@ from .tables import KpiProgressTable
 
 
 @require_safe
-@condition(etag_func=page_etag)
+@public_page
 def kpi_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     kpi = get_object_or_404(
@@ -95,7 +95,7 @@ EXAMPLE_VALUE = progress.Observation(2023, Decimal(270))
 
 
 @require_safe
-@condition(etag_func=page_etag)
+@public_page
 def methodology(request: HttpRequest) -> HttpResponse:
     example = progress.evaluate(EXAMPLE, [EXAMPLE_VALUE], 2025)
     context = {
@@ -118,7 +118,7 @@ EXPORT_TYPES = {
 
 
 @require_safe
-@condition(etag_func=page_etag)
+@public_page
 def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if fmt not in EXPORT_TYPES:
         raise Http404(_("この形式では出力できません。"))
@@ -155,7 +155,7 @@ def _report_year(plan: Plan, raw: str) -> int:
 
 
 @require_safe
-@condition(etag_func=page_etag)
+@public_page
 def report_detail(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
     plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     fiscal_year = _report_year(plan, fy)
@@ -175,7 +175,7 @@ def report_detail(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
 
 
 @require_safe
-@condition(etag_func=page_etag)
+@public_page
 def report_xlsx(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
     plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     fiscal_year = _report_year(plan, fy)

@@ -9,13 +9,17 @@ pages differ by role and show the user's name), the language, and the full addre
 from __future__ import annotations
 
 import hashlib
+from functools import wraps
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
+from django.http import HttpResponse
 from django.utils.translation import get_language
+from django.views.decorators.http import condition
 
 
 def _deployment_digest() -> str:
@@ -34,6 +38,7 @@ def _deployment_digest() -> str:
 
 DEPLOYMENT = _deployment_digest()
 TRACKED_APPS = {"initiatives", "kpi"}
+PAGE_SECONDS = 600
 
 
 def data_version() -> int:
@@ -61,6 +66,13 @@ def _changed(sender, **kwargs) -> None:
 
 def page_etag(request, *args, **kwargs) -> str | None:
     """The ETag of a read page, or None (no conditional answer) while messages are pending."""
+    if hasattr(request, "_page_etag"):
+        return request._page_etag
+    request._page_etag = _compute_etag(request)
+    return request._page_etag
+
+
+def _compute_etag(request) -> str | None:
     if len(messages.get_messages(request)):
         return None
     user = request.user
@@ -69,3 +81,33 @@ def page_etag(request, *args, **kwargs) -> str | None:
         [DEPLOYMENT, str(data_version()), reader, get_language() or "", request.get_full_path()]
     )
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def public_page(view):
+    """ETag and 304 for everyone; for anonymous readers, the rendered page is also kept.
+
+    The public pages are the same for every anonymous reader (they carry no CSRF token and no
+    name), so a page rendered once is served again until the data version, the deployment, the
+    language or the address changes. Each process keeps its own copy: none needs another's.
+    """
+
+    @wraps(view)
+    def serve(request, *args, **kwargs):
+        etag = page_etag(request)
+        if etag is None or request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        key = f"smartdocho:page:{etag}"
+        hit = cache.get(key)
+        if hit is not None:
+            content, content_type, extra = hit
+            response = HttpResponse(content, content_type=content_type)
+            for name, value in extra:
+                response[name] = value
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming and not response.cookies:
+            extra = [(k, v) for k, v in response.items() if k == "Content-Disposition"]
+            cache.set(key, (response.content, response["Content-Type"], extra), PAGE_SECONDS)
+        return response
+
+    return condition(etag_func=page_etag)(serve)

@@ -168,6 +168,15 @@ STORAGES = {
 
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# Per-process cache of rendered public pages (smartdocho/etags.py); keys change with the data,
+# so no process ever needs another's copy.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_PAGE_CACHE_ENTRIES", 500)},
+    }
+}
+
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so that a locked-out login never reaches the password check.
     "axes.backends.AxesStandaloneBackend",

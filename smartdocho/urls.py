@@ -12,7 +12,7 @@ urlpatterns = [
     path("methodology/", kpi_views.methodology, name="methodology"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("language/<str:code>/", views.switch_language, name="switch_language"),
     path("plans/", initiative_views.plan_list, name="plan_list"),
     path("manage/import-plan/", initiative_views.plan_import, name="plan_import"),
     path("plans/<slug:slug>/", include("initiatives.urls")),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
@@ -37,3 +39,27 @@ def healthz(request: HttpRequest) -> JsonResponse:
 def bad_request(request: HttpRequest, message: str) -> HttpResponse:
     """A 400 page that tells the reader, in Japanese, what was wrong with the request."""
     return render(request, "400.html", {"message": message}, status=400)
+
+
+@require_safe
+def switch_language(request: HttpRequest, code: str) -> HttpResponse:
+    """Choose the interface language: a preference kept in a cookie, then back to the page.
+
+    A plain link rather than a form, so that public pages carry no CSRF token and can be
+    served to every anonymous reader from one rendered copy.
+    """
+    if code not in dict(settings.LANGUAGES):
+        raise Http404(_("この言語には対応していません。"))
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response

@@ -14,6 +14,17 @@ SOURCE_TEXT = ROOT / "fixtures" / "source" / "hokkaido_smart_docho_3.txt"
 PLAN_SLUG = "hokkaido-smart-docho-3"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """Each test starts with no rendered pages kept: the data version restarts with each test's
+    rolled-back database, so a page kept by an earlier test could carry the same key."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def policy(db) -> Plan:
     """The real policy, loaded from the fixture it ships in."""

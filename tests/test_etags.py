@@ -55,3 +55,28 @@ def test_the_tag_differs_by_reader_language_and_address(client, sample_values, v
     client.force_login(viewer)
     assert client.get(PLAN)["ETag"] not in (anonymous, english)
     assert client.get(PLAN, HTTP_IF_NONE_MATCH=anonymous).status_code == 200
+
+
+def test_anonymous_readers_share_one_rendered_copy_without_any_csrf_token(
+    client, sample_values, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    cache.clear()
+    first = client.get(PLAN)
+    assert "csrfmiddlewaretoken" not in first.content.decode()
+    assert "csrftoken" not in first.cookies
+    with django_assert_max_num_queries(1):  # the data version; nothing is rendered again
+        second = client.get(PLAN)
+    assert second.content == first.content and second["ETag"] == first["ETag"]
+    assert "Content-Security-Policy" in second
+
+
+def test_signed_in_readers_are_never_served_a_shared_copy(client, sample_values, viewer):
+    from django.core.cache import cache
+
+    cache.clear()
+    client.get(PLAN)
+    client.force_login(viewer)
+    html = client.get(PLAN).content.decode()
+    assert "viewer さん" in html

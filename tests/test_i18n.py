@@ -32,8 +32,8 @@ def test_japanese_is_the_default_whatever_the_browser_asks(client, sample_values
 
 
 def test_the_language_switch_turns_the_interface_english(client, sample_values):
-    response = client.post("/i18n/setlang/", {"language": "en", "next": PLAN + "kpis/2-1/"})
-    assert response.status_code == 302
+    response = client.get("/language/en/", {"next": PLAN + "kpis/2-1/"})
+    assert response.status_code == 302 and response["Location"] == PLAN + "kpis/2-1/"
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
     html = client.get(PLAN + "kpis/2-1/?as_of=2023").content.decode()
     assert '<html lang="en">' in html
@@ -61,3 +61,9 @@ def test_the_committee_report_stays_japanese_in_the_english_interface(client, sa
     assert "進捗状況報告" in html
     document = html.split('<div lang="ja">', 1)[1]
     assert "やや遅れ" in document and "Needs acceleration" not in document
+
+
+def test_the_language_switch_never_sends_the_reader_to_another_site(client, policy):
+    response = client.get("/language/en/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/"
+    assert client.get("/language/fr/").status_code == 404

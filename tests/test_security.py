@@ -56,7 +56,6 @@ def csrf_client():
 
 FORMS = [
     ("anonymous", "/accounts/login/", {"username": "editor", "password": "pw-editor"}),
-    ("anonymous", "/i18n/setlang/", {"language": "en"}),
     ("editor", "/accounts/logout/", {}),
     ("editor", PLAN + "entry/2024/", {"v-TOTAL_FORMS": "0"}),
     ("editor", PLAN + "entry/2024/upload/", {}),

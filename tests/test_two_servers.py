@@ -108,7 +108,9 @@ class Browser:
     def form(self, url, marker):
         """The fields of the page's POST form that contains `marker`, as a browser sends them."""
         _, page = self.get(url)
-        form = next(f for f in re.findall(r'<form method="post".*?</form>', page, re.S) if marker in f)
+        form = next(
+            f for f in re.findall(r'<form method="post".*?</form>', page, re.S) if marker in f
+        )
         fields = {}
         for tag in re.findall(r"<input[^>]*>", form):
             name = re.search(r'name="([^"]+)"', tag)
