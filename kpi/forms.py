@@ -18,6 +18,19 @@ NULL_CHARACTER = "制御文字（ヌル文字）は入力できません。"
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/?]")
 
 
+def number_for_unit(raw: str | None, unit):
+    """A typed number ("１，４３８", "52.5％"…) checked against the unit; None when left empty."""
+    raw = (raw or "").strip()
+    if raw == "":
+        return None
+    try:
+        value = numbers.parse_number(raw)
+        numbers.check_for_unit(value, kind=unit.kind, decimals=unit.decimals)
+    except numbers.NumberError as err:
+        raise ValidationError(str(err)) from None
+    return value
+
+
 def _plain_text(value: str) -> str:
     value = (value or "").strip()
     if _MARKUP.search(value):
@@ -63,15 +76,7 @@ class ValueEntryForm(forms.Form):
         return kpi_id
 
     def clean_value(self):
-        raw = (self.cleaned_data.get("value") or "").strip()
-        if raw == "":
-            return None
-        try:
-            value = numbers.parse_number(raw)
-            numbers.check_for_unit(value, kind=self.kpi.unit.kind, decimals=self.kpi.unit.decimals)
-        except numbers.NumberError as err:
-            raise ValidationError(str(err)) from None
-        return value
+        return number_for_unit(self.cleaned_data.get("value"), self.kpi.unit)
 
     def clean_note(self) -> str:
         return _plain_text(self.cleaned_data.get("note"))
@@ -142,15 +147,7 @@ class TargetRevisionForm(forms.ModelForm):
         self.fields["value"] = forms.CharField(label="目標値", required=False)
 
     def clean_value(self):
-        raw = (self.cleaned_data.get("value") or "").strip()
-        if raw == "":
-            return None
-        try:
-            value = numbers.parse_number(raw)
-            numbers.check_for_unit(value, kind=self.kpi.unit.kind, decimals=self.kpi.unit.decimals)
-        except numbers.NumberError as err:
-            raise ValidationError(str(err)) from None
-        return value
+        return number_for_unit(self.cleaned_data.get("value"), self.kpi.unit)
 
     def clean(self):
         data = super().clean()

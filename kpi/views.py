@@ -154,15 +154,26 @@ def _report_year(plan: Plan, raw: str) -> int:
     return fy
 
 
-@require_safe
-@public_page
-def report_detail(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
+def _report(request: HttpRequest, slug: str, fy: str, *, compare: bool):
+    """(plan, year, published report or None, the report to show, today's report or None).
+
+    Today's report is built when there is no published one, or when `compare` asks for it to
+    say what has changed since publication.
+    """
     plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     fiscal_year = _report_year(plan, fy)
     published = PublishedReport.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
-    final_only = not permissions.sees_preliminary(request.user)
-    live = reports.build_report(plan, fiscal_year, timezone.localdate(), final_only=final_only)
-    report = published.snapshot if published else live
+    live = None
+    if published is None or compare:
+        final_only = not permissions.sees_preliminary(request.user)
+        live = reports.build_report(plan, fiscal_year, timezone.localdate(), final_only=final_only)
+    return plan, fiscal_year, published, published.snapshot if published else live, live
+
+
+@require_safe
+@public_page
+def report_detail(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
+    plan, fiscal_year, published, report, live = _report(request, slug, fy, compare=True)
     context = {
         "plan": plan,
         "report": report,
@@ -177,15 +188,7 @@ def report_detail(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
 @require_safe
 @public_page
 def report_xlsx(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
-    plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
-    fiscal_year = _report_year(plan, fy)
-    published = PublishedReport.objects.filter(plan=plan, fiscal_year=fiscal_year).first()
-    final_only = not permissions.sees_preliminary(request.user)
-    report = (
-        published.snapshot
-        if published
-        else reports.build_report(plan, fiscal_year, timezone.localdate(), final_only=final_only)
-    )
+    plan, fiscal_year, _published, report, _live = _report(request, slug, fy, compare=False)
     response = HttpResponse(reports.report_xlsx(report), content_type=EXPORT_TYPES["xlsx"])
     filename = f"{plan.slug}-report-{fiscal_year}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
