@@ -268,8 +268,8 @@ def main() -> None:
     parser.add_argument("--plans", type=int, default=200)
     parser.add_argument("--kpis", type=int, default=60)
     parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--duration", type=int, default=8, help="seconds of load per measurement")
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--duration", type=int, default=6, help="seconds of load per measurement")
+    parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=3)
     args = parser.parse_args()
     if not shutil.which("wrk"):
