@@ -35,7 +35,8 @@ def _login(page, live_server, username, password):
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="ログイン").click()
     page.wait_for_load_state("networkidle")
 
 
@@ -55,7 +56,8 @@ def test_login_and_locked_out_pages_pass_axe(page, live_server, world, axe):
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("ユーザー名").fill("editor")
     page.get_by_label("パスワード").fill("wrong")
-    page.get_by_role("button", name="ログイン").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="ログイン").click()
     page.wait_for_load_state("networkidle")
     assert "正しくありません" in page.content()
     axe(page)
@@ -72,14 +74,19 @@ def _tab_to(page, predicate_js, limit=200):
 def test_the_entry_form_works_with_the_keyboard_alone_and_focus_is_visible(
     page, live_server, world
 ):
-    page.goto(live_server.url + "/accounts/login/")
-    page.keyboard.press("Tab")  # the skip link comes first
+    page.goto(live_server.url + PLAN)
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("Tab")  # the skip link is the first thing the keyboard reaches
     assert page.evaluate("document.activeElement.textContent.trim()") == "本文へスキップ"
-    _tab_to(page, "document.activeElement.id === 'id_username'")
+    page.goto(live_server.url + "/accounts/login/")
+    page.wait_for_load_state("networkidle")
+    # The login page puts the keyboard in the user name field.
+    assert page.evaluate("document.activeElement.id") == "id_username"
     page.keyboard.type("editor")
     page.keyboard.press("Tab")
     page.keyboard.type("pw-editor")
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
 
     page.goto(live_server.url + PLAN + "entry/2025/")
@@ -96,6 +103,7 @@ def test_the_entry_form_works_with_the_keyboard_alone_and_focus_is_visible(
         page,
         "document.activeElement.type === 'submit' && document.activeElement.classList.contains('primary')",
     )
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     page.wait_for_load_state("networkidle")
     assert "2-1 ICTツールの業務への導入数: 152 → 155" in page.locator(".messages").inner_text()

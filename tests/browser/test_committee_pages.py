@@ -77,7 +77,8 @@ def test_sorting_the_overview_table_by_status_works_by_keyboard(page, live_serve
 
 def test_english_interface_passes_axe(page, live_server, data, axe):
     _open(page, live_server, PLAN)
-    page.get_by_role("link", name="English").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="English").click()
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "en"
     for path in (PLAN, PLAN + "kpis/1-3/", PLAN + "reports/2025/"):

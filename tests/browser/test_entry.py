@@ -20,7 +20,8 @@ def _login(page, live_server, username, password):
     page.goto(live_server.url + "/accounts/login/")
     page.get_by_label("ユーザー名").fill(username)
     page.get_by_label("パスワード").fill(password)
-    page.get_by_role("button", name="ログイン").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="ログイン").click()
     page.wait_for_load_state("networkidle")
 
 

@@ -7,34 +7,17 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from kpi import progress as pr
-from kpi import roles
 from kpi.models import Kpi, KpiValue, PublishedReport
 from tests.factories import make_plan
 
 pytestmark = pytest.mark.django_db
 
 PLAN = "/plans/hokkaido-smart-docho-3/"
-
-
-@pytest.fixture
-def admin_user(db):
-    user = get_user_model().objects.create_user("kanri", password="x")
-    user.groups.add(Group.objects.get_or_create(name=roles.ADMIN)[0])
-    return user
-
-
-@pytest.fixture
-def viewer_user(db):
-    user = get_user_model().objects.create_user("etsuran", password="x")
-    user.groups.add(Group.objects.get_or_create(name=roles.VIEWER)[0])
-    return user
 
 
 def _codes_in_table(html):
@@ -255,18 +238,16 @@ def test_report_downloads_as_xlsx(client, sample_values):
     assert workbook["成果指標"].max_row == 17
 
 
-def test_only_an_admin_can_publish(client, sample_values, viewer_user):
+def test_only_an_admin_can_publish(client, sample_values, viewer):
     assert client.post(PLAN + "reports/2025/publish/").status_code == 302  # to the login page
-    client.force_login(viewer_user)
+    client.force_login(viewer)
     assert client.post(PLAN + "reports/2025/publish/").status_code == 403
     assert client.get(PLAN + "reports/2025/publish/").status_code == 405
     assert not PublishedReport.objects.exists()
 
 
-def test_published_report_keeps_its_numbers_after_a_value_changes(
-    client, sample_values, admin_user
-):
-    client.force_login(admin_user)
+def test_published_report_keeps_its_numbers_after_a_value_changes(client, sample_values, admin):
+    client.force_login(admin)
     response = client.post(PLAN + "reports/2025/publish/")
     assert response.status_code == 302
     assert PublishedReport.objects.count() == 1
@@ -285,7 +266,7 @@ def test_published_report_keeps_its_numbers_after_a_value_changes(
     cells = [c.value for row in xlsx["成果指標"].iter_rows() for c in row]
     assert "152" in cells
     # Publishing twice is refused; the first stays.
-    client.force_login(admin_user)
+    client.force_login(admin)
     client.post(PLAN + "reports/2025/publish/")
     assert PublishedReport.objects.count() == 1
 
