@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import get_language
 
-from .fiscal import era_label, format_fy, format_fy_en
+from .fiscal import format_fy, format_fy_en
 
 
 def is_english() -> bool:
@@ -14,10 +14,6 @@ def is_english() -> bool:
 def fy_text(fy: int) -> str:
     """2024 → "R6（2024年度）", or "R6 (FY2024)" in English."""
     return format_fy_en(fy) if is_english() else format_fy(fy)
-
-
-def fy_short(fy: int) -> str:
-    return era_label(fy)
 
 
 def quoted(text: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from django.utils import timezone
@@ -40,13 +40,12 @@ def _target(kpi: Kpi) -> progress.Target:
 
 
 def _revision(kpi: Kpi, r: TargetRevision) -> progress.Target:
-    return progress.Target(
+    """A revision keeps the original target's tolerance and condition."""
+    return replace(
+        _target(kpi),
         fy=r.target_fy,
         kind=r.kind,
         value=r.value,
-        tolerance=kpi.target_tolerance,
-        condition=kpi.target_condition,
-        condition_fy=kpi.target_condition_fy,
         effective_fy=r.effective_fy,
         text=r.text,
     )

@@ -37,13 +37,6 @@ class FiscalYearError(ValueError):
     """A text that is not a fiscal year we can read."""
 
 
-def reiwa(fy: int) -> int:
-    """The Reiwa year number of a fiscal year from 2019 on (2019 → 1)."""
-    if fy < 2019:
-        raise FiscalYearError(f"{fy}年度は令和ではありません")
-    return fy - 2018
-
-
 def era_label(fy: int) -> str:
     """Short era label: 2024 → "R6", 2018 → "H30", 2019 → "R1"."""
     for letter, _name, start, _last in _ERAS:
