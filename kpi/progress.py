@@ -219,6 +219,17 @@ class Progress:
         """The status was judged on a value from two or more years before the as-of year."""
         return FLAG_STALE_VALUE in self.flags
 
+    @property
+    def final_verdict(self) -> bool:
+        """Judged on a value from the target year or later: achieved or not_achieved (rule 2)."""
+        return (
+            self.status != NOT_ASSESSABLE
+            and self.value_fy is not None
+            and self.target is not None
+            and self.target.fy is not None
+            and self.value_fy >= self.target.fy
+        )
+
 
 def target_in_force(spec: KpiSpec, as_of_fy: int) -> Target:
     """The latest revision that has taken effect by as_of_fy, else the original target."""
