@@ -75,6 +75,13 @@ def _observations(values: Iterable[KpiValue]) -> list[progress.Observation]:
     return [progress.Observation(v.fiscal_year, v.value, v.is_preliminary) for v in values]
 
 
+def stale_text(p: progress.Progress) -> str:
+    """ "R5の実績で判定" when the status rests on a value two or more years old, else ""."""
+    if not p.stale_value:
+        return ""
+    return gettext(progress.FLAG_LABELS[progress.FLAG_STALE_VALUE]) % {"fy": era_label(p.value_fy)}
+
+
 @dataclass(frozen=True)
 class Assessment:
     """A KPI's progress with what a page needs to show it."""
@@ -121,12 +128,7 @@ class Assessment:
 
     @property
     def stale_label(self) -> str:
-        """ "R5の実績で判定" when the status rests on a value two or more years old, else ""."""
-        if not self.progress.stale_value:
-            return ""
-        return gettext(progress.FLAG_LABELS[progress.FLAG_STALE_VALUE]) % {
-            "fy": era_label(self.progress.value_fy)
-        }
+        return stale_text(self.progress)
 
     @property
     def flag_labels(self) -> list[str]:
@@ -136,6 +138,20 @@ class Assessment:
             for f in sorted(self.progress.flags)
             if f != progress.FLAG_STALE_VALUE
         ]
+
+
+def status_words(a: Assessment) -> str:
+    """The status in words with what it hides and rests on: 「条件待ち」（条件を満たせば「未達成」）.
+
+    For sentences (chart captions, summaries); pages show the same with icons (status.html).
+    """
+    notes = []
+    if a.if_met_label:
+        notes.append(gettext("条件を満たせば%(label)s") % {"label": quoted(a.if_met_label)})
+    if a.stale_label:
+        notes.append(a.stale_label)
+    text = quoted(a.label)
+    return text + (gettext("（%(notes)s）") % {"notes": gettext("、").join(notes)} if notes else "")
 
 
 def assess(
