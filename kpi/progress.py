@@ -64,10 +64,10 @@ NOT_ASSESSABLE = "not_assessable"
 PENDING = "pending"
 NOT_ACHIEVED = "not_achieved"  # the final verdict on a missed target (rule 2)
 
-# From best to worst; not_assessable and pending stand outside the order. not_achieved is a
-# final verdict, given only from the target year on, where the only other verdict is achieved;
-# it sorts last because a missed target is the outcome a committee must see first among the
-# failures when it sorts worst-first.
+# From best to worst; not_assessable and pending stand outside the order. not_achieved is given
+# only from the target year on, where the only other verdict is achieved, so it never competes
+# with the ratio statuses for one value; it ranks last so that a table sorted worst-first
+# starts with the targets that were missed for good.
 STATUS_ORDER = (
     ACHIEVED,
     ON_TRACK,

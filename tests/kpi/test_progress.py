@@ -726,7 +726,7 @@ def test_from_the_target_year_on_the_verdict_is_final(s, by_year, conditional, a
     as_of = s.target.fy + after
     by_year[as_of] = by_year.popitem()[1]  # the latest value is from the target year or later
     p = evaluate(s, [Observation(fy, v) for fy, v in by_year.items()], as_of)
-    assert p.value_fy >= s.target.fy
+    assert p.value_fy >= s.target.fy and p.final_verdict
     assert p.status in pr.FINAL_STATUSES
     assert p.status_if_condition_met in (None, pr.NOT_ACHIEVED)
     assert p.ratio is None and p.projected_status is None
