@@ -17,8 +17,8 @@ from initiatives.models import Plan
 
 from . import progress
 from .display import fy_text, quoted
-from .fiscal import FiscalYearError, fiscal_year_of, parse_fy
-from .models import CombineRule, Kpi, KpiValue, TargetRevision
+from .fiscal import FiscalYearError, era_label, fiscal_year_of, parse_fy
+from .models import CombineRule, Kpi, KpiValue, TargetRevision, UnitKind
 
 
 def default_as_of(plan: Plan, today: date | None = None) -> int:
@@ -60,6 +60,7 @@ def spec_for(kpi: Kpi) -> progress.KpiSpec:
         provisional=kpi.is_provisional,
         target=_target(kpi),
         revisions=tuple(_revision(kpi, r) for r in kpi.target_revisions.all()),
+        percent=kpi.unit.kind == UnitKind.PERCENT,
     )
 
 
@@ -74,6 +75,13 @@ def _observations(values: Iterable[KpiValue]) -> list[progress.Observation]:
     return [progress.Observation(v.fiscal_year, v.value, v.is_preliminary) for v in values]
 
 
+def stale_text(p: progress.Progress) -> str:
+    """ "R5の実績で判定" when the status rests on a value two or more years old, else ""."""
+    if not p.stale_value:
+        return ""
+    return gettext(progress.FLAG_LABELS[progress.FLAG_STALE_VALUE]) % {"fy": era_label(p.value_fy)}
+
+
 @dataclass(frozen=True)
 class Assessment:
     """A KPI's progress with what a page needs to show it."""
@@ -86,6 +94,9 @@ class Assessment:
     icon: str
     projected_label: str
     sample: bool  # the value shown is (or is made from) sample data
+    # What a pending KPI would be if its condition were met (rule 5), "" when not pending.
+    if_met_label: str = ""
+    if_met_icon: str = ""
 
     @property
     def status(self) -> str:
@@ -112,8 +123,35 @@ class Assessment:
         return progress.ALL_STATUSES.index(self.status)
 
     @property
+    def if_met_status(self) -> str | None:
+        return self.progress.status_if_condition_met
+
+    @property
+    def stale_label(self) -> str:
+        return stale_text(self.progress)
+
+    @property
     def flag_labels(self) -> list[str]:
-        return [gettext(progress.FLAG_LABELS[f]) for f in sorted(self.progress.flags)]
+        """The flags' labels, except stale_value, which is shown beside the status itself."""
+        return [
+            gettext(progress.FLAG_LABELS[f])
+            for f in sorted(self.progress.flags)
+            if f != progress.FLAG_STALE_VALUE
+        ]
+
+
+def status_words(a: Assessment) -> str:
+    """The status in words with what it hides and rests on: 「条件待ち」（条件を満たせば「未達成」）.
+
+    For sentences (chart captions, summaries); pages show the same with icons (status.html).
+    """
+    notes = []
+    if a.if_met_label:
+        notes.append(gettext("条件を満たせば%(label)s") % {"label": quoted(a.if_met_label)})
+    if a.stale_label:
+        notes.append(a.stale_label)
+    text = quoted(a.label)
+    return text + (gettext("（%(notes)s）") % {"notes": gettext("、").join(notes)} if notes else "")
 
 
 def assess(
@@ -140,6 +178,7 @@ def assess(
             derived = bool(own)
             values = [v for vs in parts for v in vs]
         p = progress.evaluate(spec_for(kpi), own, as_of, thresholds)
+        if_met = p.status_if_condition_met
         result[kpi.id] = Assessment(
             kpi=kpi,
             progress=p,
@@ -149,6 +188,8 @@ def assess(
             icon=progress.ICONS[p.status],
             projected_label=plan.status_label(p.projected_status) if p.projected_status else "",
             sample=any(v.is_sample for v in values if v.fiscal_year == p.value_fy),
+            if_met_label=plan.status_label(if_met) if if_met else "",
+            if_met_icon=progress.ICONS[if_met] if if_met else "",
         )
     return result
 
@@ -199,6 +240,8 @@ def explain(a: Assessment) -> str:
             "label": label,
         }
     t = p.target
+    # The status before a pending condition is applied: the one the numbers themselves give.
+    judged = p.status_if_condition_met or p.status
     value = gettext("%(fy)sの実績%(value)s") % {
         "fy": fy_text(p.value_fy),
         "value": _fmt(kpi, p.value),
@@ -226,14 +269,14 @@ def explain(a: Assessment) -> str:
             text += gettext("望ましい方向の年平均伸び率は%(rate)sです。") % {
                 "rate": f"{p.growth_rate:+.2%}"
             }
-        if p.growth_rate is None or p.status == progress.ACHIEVED:
+        if p.growth_rate is None or judged in (progress.ACHIEVED, progress.NOT_ACHIEVED):
             text += reason
     else:
         target = gettext("目標%(value)s（%(fy)s）") % {
             "value": _fmt(kpi, float(t.value)),
             "fy": fy_text(t.fy),
         }
-        if p.ratio is not None and p.status != progress.ACHIEVED:
+        if p.ratio is not None and judged != progress.ACHIEVED:
             text = gettext(
                 "%(value)sは、%(base)sから%(target)sへの直線上の期待値%(expected)sに対して比率%(ratio)sです。"
             ) % {
@@ -249,6 +292,12 @@ def explain(a: Assessment) -> str:
                 "target": target,
             }
             text += reason
+            if judged == progress.NOT_ACHIEVED and p.achievement_rate is not None:
+                text += gettext("進捗率は%(rate)sです。") % {"rate": f"{p.achievement_rate:.1%}"}
+    if p.stale_value:
+        text += gettext(
+            "この実績は評価年度%(as_of)sより%(years)s年前のものです（最新の実績がまだありません）。"
+        ) % {"as_of": fy_text(p.as_of_fy), "years": p.as_of_fy - p.value_fy}
     if p.status == progress.PENDING:
         return text + gettext(
             "目標は%(condition)sに適用されるため%(label)sとし、条件を満たしているとすれば%(met)sに当たります。"

@@ -20,6 +20,7 @@ from initiatives.models import Plan
 from .evaluation import Assessment
 from .fiscal import format_fy
 from .models import Kpi
+from .progress import METHOD_VERSION
 
 
 def _num(value: Decimal | float | None) -> float | int | None:
@@ -79,9 +80,12 @@ def kpi_record(a: Assessment, *, final_only: bool = False) -> dict:
             "ratio": _round(p.ratio),
             "achievement_rate": _round(p.achievement_rate),
             "status": p.status,
+            "status_if_condition_met": p.status_if_condition_met,
+            "stale_value": p.stale_value,
             "projected_value": _round(p.projected_value),
             "projected_status": p.projected_status,
             "flags": sorted(p.flags),
+            "method_version": p.method_version,
         },
     }
 
@@ -108,6 +112,7 @@ def export_document(
     return {
         "plan": plan_record(plan, sample=sample),
         "generated_at": generated_at.isoformat(),
+        "method_version": METHOD_VERSION,
         "kpis": records,
     }
 
@@ -141,6 +146,9 @@ CSV_COLUMNS = [
     ("as_of_fy", "評価年度"),
     ("status", "判定"),
     ("achievement_rate", "進捗率"),
+    ("status_if_condition_met", "条件を満たした場合の判定"),
+    ("stale_value", "2年以上前の実績で判定"),
+    ("method_version", "判定方法の版"),
 ]
 
 
@@ -178,6 +186,9 @@ def table_rows(plan: Plan, assessments: Sequence[Assessment], *, final_only: boo
             "as_of_fy": a.progress.as_of_fy,
             "status": a.label,
             "achievement_rate": _round(a.progress.achievement_rate),
+            "status_if_condition_met": a.if_met_label or None,
+            "stale_value": a.progress.stale_value,
+            "method_version": a.progress.method_version,
         }
         values = [v for v in kpi.values.all() if not final_only or v.status == v.Status.FINAL]
         for v in values or [None]:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext
 
 from . import charts
-from .display import fy_text, quoted
-from .evaluation import Assessment
+from .display import fy_text
+from .evaluation import Assessment, status_words
 from .fiscal import era_label
 from .models import TargetKind
 
@@ -81,7 +81,7 @@ def kpi_chart(a: Assessment) -> charts.KpiChart:
 def summary(a: Assessment) -> str:
     """One sentence on the chart's story, for its caption and for screen readers."""
     kpi, p = a.kpi, a.progress
-    label = quoted(a.label)
+    label = status_words(a)
     if not a.observations:
         return gettext("%(name)sの実績値はまだありません。判定は%(label)sです。") % {
             "name": kpi.name,
@@ -152,7 +152,7 @@ def components_block(parent: Assessment, components: Sequence[Assessment]) -> Ch
         decimals=kpi.unit.decimals,
     )
     columns, rows = charts.components_table(chart, translate=gettext)
-    statuses = gettext("、").join(f"{c.kpi.name}{quoted(c.label)}" for c in components)
+    statuses = gettext("、").join(f"{c.kpi.name}{status_words(c)}" for c in components)
     return ChartBlock(
         dom_id=f"chart-{kpi.code}-components",
         title=chart.title,

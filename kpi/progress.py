@@ -11,6 +11,23 @@ latest value A from year t_A ≤ t:
 - on-track ratio r = (A − B)/(E − B); achievement rate (進捗率) = (A − B)/(T − B)
 - status by r: on_track ≥ 0.95 > needs_acceleration ≥ 0.6 > limited_progress ≥ 0 > deterioration
   (the thresholds of the Open SDG / Eurostat progress method; each plan can set its own).
+
+Method version 2 (issue 11, "Progress rules v2"), in addition:
+
+1. Only values after the baseline year measure progress: with no value from a year after t_B up
+   to t, the status is not_assessable.
+2. From the target year on (t_A ≥ t_T) the verdict is final: achieved when the target is met
+   (at_least/at_most: T reached; maintain: inside the band or on the good side;
+   increase/decrease: strictly on the good side of B), else not_achieved. No straight-path
+   ratio and no projection are computed then; the achievement rate still is.
+3. Undefined growth (increase/decrease with B ≤ 0 or A ≤ 0): better than B is on_track, equal
+   limited_progress, worse deterioration.
+4. Natural limits: for a percentage unit, increase with A ≥ 100 or decrease with A ≤ 0 is
+   achieved (nothing is left to gain).
+5. pending keeps the status the KPI would have if its condition were met
+   (status_if_condition_met).
+6. stale_value is flagged when t − t_A ≥ 2.
+7. METHOD_VERSION is carried in exports and published reports.
 """
 
 from __future__ import annotations
@@ -21,6 +38,12 @@ from decimal import Decimal
 from fractions import Fraction
 
 Number = Decimal | Fraction | int | float | str
+
+# The version of these rules, carried in exports and published reports (rule 7). Version 1 is
+# the method before issue 11: straight-path ratios past the target year, no not_achieved.
+METHOD_VERSION = 2
+# A value this many years older than the as-of year is flagged stale_value (rule 6).
+STALE_AFTER_YEARS = 2
 
 
 def gettext_noop(message: str) -> str:
@@ -39,10 +62,23 @@ LIMITED_PROGRESS = "limited_progress"
 DETERIORATION = "deterioration"
 NOT_ASSESSABLE = "not_assessable"
 PENDING = "pending"
+NOT_ACHIEVED = "not_achieved"  # the final verdict on a missed target (rule 2)
 
-# From best to worst; not_assessable and pending stand outside the order.
-STATUS_ORDER = (ACHIEVED, ON_TRACK, NEEDS_ACCELERATION, LIMITED_PROGRESS, DETERIORATION)
+# From best to worst; not_assessable and pending stand outside the order. not_achieved is given
+# only from the target year on, where the only other verdict is achieved, so it never competes
+# with the ratio statuses for one value; it ranks last so that a table sorted worst-first
+# starts with the targets that were missed for good.
+STATUS_ORDER = (
+    ACHIEVED,
+    ON_TRACK,
+    NEEDS_ACCELERATION,
+    LIMITED_PROGRESS,
+    DETERIORATION,
+    NOT_ACHIEVED,
+)
 ALL_STATUSES = (*STATUS_ORDER, PENDING, NOT_ASSESSABLE)
+# The only statuses a value from the target year on can get (rule 2).
+FINAL_STATUSES = (ACHIEVED, NOT_ACHIEVED, PENDING, NOT_ASSESSABLE)
 
 DEFAULT_LABELS = {
     ACHIEVED: gettext_noop("達成"),
@@ -52,6 +88,7 @@ DEFAULT_LABELS = {
     DETERIORATION: gettext_noop("悪化"),
     NOT_ASSESSABLE: gettext_noop("判定不能"),
     PENDING: gettext_noop("条件待ち"),
+    NOT_ACHIEVED: gettext_noop("未達成"),
 }
 # A shape for each status, so that no status is told by colour alone.
 ICONS = {
@@ -62,6 +99,7 @@ ICONS = {
     DETERIORATION: "×",
     NOT_ASSESSABLE: "－",
     PENDING: "…",
+    NOT_ACHIEVED: "■",
 }
 
 # Flags carried with every result.
@@ -70,12 +108,15 @@ FLAG_PRELIMINARY_VALUE = "preliminary_value"
 FLAG_PROVISIONAL_TARGET = "provisional_target"
 FLAG_REVISED_TARGET = "revised_target"
 FLAG_CONDITION_PENDING = "condition_pending"
+FLAG_STALE_VALUE = "stale_value"
 FLAG_LABELS = {
     FLAG_APPROXIMATE_BASELINE: gettext_noop("基準値は概数"),
     FLAG_PRELIMINARY_VALUE: gettext_noop("実績は速報値"),
     FLAG_PROVISIONAL_TARGET: gettext_noop("目標は暫定"),
     FLAG_REVISED_TARGET: gettext_noop("目標は再設定後"),
     FLAG_CONDITION_PENDING: gettext_noop("目標の適用条件待ち"),
+    # Formatted with the short fiscal year of the value: "R5の実績で判定".
+    FLAG_STALE_VALUE: gettext_noop("%(fy)sの実績で判定"),
 }
 
 AT_LEAST, AT_MOST, MAINTAIN, INCREASE, DECREASE, NONE = (
@@ -148,6 +189,7 @@ class KpiSpec:
     baseline_approximate: bool = False
     provisional: bool = False
     revisions: tuple[Target, ...] = ()
+    percent: bool = False  # the unit is a percentage, bounded by 0 and 100 (rule 4)
 
 
 @dataclass(frozen=True)
@@ -170,6 +212,23 @@ class Progress:
     projected_status: str | None = None
     flags: frozenset[str] = field(default_factory=frozenset)
     reason: str = ""
+    method_version: int = METHOD_VERSION
+
+    @property
+    def stale_value(self) -> bool:
+        """The status was judged on a value from two or more years before the as-of year."""
+        return FLAG_STALE_VALUE in self.flags
+
+    @property
+    def final_verdict(self) -> bool:
+        """Judged on a value from the target year or later: achieved or not_achieved (rule 2)."""
+        return (
+            self.status != NOT_ASSESSABLE
+            and self.value_fy is not None
+            and self.target is not None
+            and self.target.fy is not None
+            and self.value_fy >= self.target.fy
+        )
 
 
 def target_in_force(spec: KpiSpec, as_of_fy: int) -> Target:
@@ -203,7 +262,11 @@ def evaluate(
     as_of_fy: int,
     thresholds: Thresholds | None = None,
 ) -> Progress:
-    """The KPI's progress as of a fiscal year, from the values known for years up to it."""
+    """The KPI's progress as of a fiscal year, from the values known for years up to it.
+
+    Values from years after `as_of_fy` are ignored; the order of `observations` does not matter.
+    Rules: the module docstring (issue "Progress", revised by issue 11 as method version 2).
+    """
     th = thresholds or Thresholds()
     known = sorted((o for o in observations if o.fy <= as_of_fy), key=lambda o: o.fy)
     target = target_in_force(spec, as_of_fy)
@@ -234,6 +297,18 @@ def evaluate(
     latest = known[-1]
     if latest.preliminary:
         flags.add(FLAG_PRELIMINARY_VALUE)
+    if latest.fy <= spec.baseline_fy:
+        # Rule 1: a value from the baseline year or before measures no progress. It is still
+        # reported (tables and charts show it), but no status is derived from it.
+        return replace(
+            base,
+            value_fy=latest.fy,
+            value=_f(_q(latest.value)),
+            flags=frozenset(flags),
+            reason=gettext_noop("基準年度より後の実績がまだありません。"),
+        )
+    if as_of_fy - latest.fy >= STALE_AFTER_YEARS:
+        flags.add(FLAG_STALE_VALUE)
     judged = _judge(spec, target, latest.fy, _q(latest.value), th)
     status = judged.status
     status_if_met = None
@@ -241,7 +316,10 @@ def evaluate(
         flags.add(FLAG_CONDITION_PENDING)
         status_if_met = status
         status = PENDING
-    projected_value, projected_status = _project(spec, target, known, th)
+    projected_value, projected_status = None, None
+    if latest.fy < target.fy:
+        # Rule 2: no projection once the target year's value is in.
+        projected_value, projected_status = _project(spec, target, known, th)
     return replace(
         base,
         status=status,
@@ -307,9 +385,11 @@ def _by_growth(g: float, th: Thresholds) -> str:
 
 
 def _judge(spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds) -> _Judgement:
+    """The status of value a from year t_a > t_B (rule 1 is applied by the caller)."""
     b = _q(spec.baseline_value)
     t_b = spec.baseline_fy
     s = _sign(spec, target)
+    final = t_a >= target.fy  # rule 2: from the target year on, achieved or not_achieved
 
     if target.kind == MAINTAIN:
         ref = _q(target.value) if target.value is not None else b
@@ -321,6 +401,17 @@ def _judge(spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds)
                 ACHIEVED, gettext_noop("許容幅の中にあります。"), expected=ref, band=band
             )
         side = 1 if a > high else -1
+        if s != 0 and side == s:
+            return _Judgement(
+                ACHIEVED, gettext_noop("許容幅を望ましい側に超えています。"), ref, band=band
+            )
+        if final:
+            return _Judgement(
+                NOT_ACHIEVED,
+                gettext_noop("目標年度以降の実績が許容幅の外にあります。"),
+                ref,
+                band=band,
+            )
         if s == 0:
             return _Judgement(
                 LIMITED_PROGRESS,
@@ -328,58 +419,75 @@ def _judge(spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds)
                 ref,
                 band=band,
             )
-        if side == s:
-            return _Judgement(
-                ACHIEVED, gettext_noop("許容幅を望ましい側に超えています。"), ref, band=band
-            )
         return _Judgement(
             DETERIORATION, gettext_noop("許容幅を望ましくない側に外れています。"), ref, band=band
         )
 
     if target.kind in (INCREASE, DECREASE):
+        growth = None
+        if b > 0 and a > 0:
+            growth = (float(a / b) ** (1 / (t_a - t_b)) - 1) * s
+        if spec.percent and (a >= 100 if s > 0 else a <= 0):
+            # Rule 4: a share at its natural limit has nothing left to gain.
+            return _Judgement(
+                ACHIEVED,
+                gettext_noop("割合が上限の100%に達しています。")
+                if s > 0
+                else gettext_noop("割合が下限の0%に達しています。"),
+                growth=growth,
+            )
         better = (a - b) * s > 0
-        no_worse = (a - b) * s >= 0
-        if t_a <= t_b:
-            if no_worse:
+        if final:
+            if better:
                 return _Judgement(
-                    ON_TRACK, gettext_noop("基準年度以前の値で、基準値より悪化していません。")
+                    ACHIEVED,
+                    gettext_noop("目標年度以降の実績が基準値より望ましい方向にあります。"),
+                    growth=growth,
                 )
             return _Judgement(
-                DETERIORATION, gettext_noop("基準年度以前の値で、基準値より悪化しています。")
+                NOT_ACHIEVED,
+                gettext_noop("目標年度以降の実績が基準値より望ましい方向にありません。"),
+                growth=growth,
             )
-        if b <= 0 or a <= 0:
-            if t_a >= target.fy and better:
-                return _Judgement(
-                    ACHIEVED, gettext_noop("目標年度に基準値より望ましい方向に動いています。")
-                )
+        if growth is None:
+            # Rule 3: with B ≤ 0 or A ≤ 0 no growth rate exists; judge the direction alone.
             if better:
                 return _Judgement(
                     ON_TRACK, gettext_noop("伸び率は計算できませんが、望ましい方向に動いています。")
                 )
+            if a == b:
+                return _Judgement(
+                    LIMITED_PROGRESS,
+                    gettext_noop("伸び率は計算できず、基準値から動いていません。"),
+                )
             return _Judgement(
-                DETERIORATION, gettext_noop("伸び率は計算できず、望ましい方向に動いていません。")
-            )
-        good_g = (float(a / b) ** (1 / (t_a - t_b)) - 1) * s
-        if t_a >= target.fy and better:
-            return _Judgement(
-                ACHIEVED,
-                gettext_noop("目標年度に基準値より望ましい方向に動いています。"),
-                growth=good_g,
+                DETERIORATION,
+                gettext_noop("伸び率は計算できず、望ましくない方向に動いています。"),
             )
         return _Judgement(
-            _by_growth(good_g, th),
+            _by_growth(growth, th),
             gettext_noop("望ましい方向の年平均伸び率で判定しました。"),
-            growth=good_g,
+            growth=growth,
         )
 
     # at_least / at_most: a number to reach.
     t = _q(target.value)
     met = (a - t) * s >= 0
-    achievement = ratio = expected = None
+    achievement = (a - b) / (t - b) if t != b else None
+    if final:
+        if met:
+            return _Judgement(
+                ACHIEVED, gettext_noop("目標値に達しています。"), achievement=achievement
+            )
+        return _Judgement(
+            NOT_ACHIEVED,
+            gettext_noop("目標年度以降の実績が目標値に達していません。"),
+            achievement=achievement,
+        )
+    # Here t_B < t_A < t_T, so the straight path has a year to stand on.
+    expected = ratio = None
     if t != b:
-        achievement = (a - b) / (t - b)
-    if t != b and t_a > t_b:
-        expected = b + (t - b) * Fraction(t_a - t_b, target.fy - t_b) if target.fy > t_b else t
+        expected = b + (t - b) * Fraction(t_a - t_b, target.fy - t_b)
         ratio = (a - b) / (expected - b)
     numbers = {"expected": expected, "ratio": ratio, "achievement": achievement}
     if met:
@@ -388,16 +496,6 @@ def _judge(spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds)
         # The baseline already met the target (100% → 100%): falling short of it is a decline.
         return _Judgement(
             DETERIORATION, gettext_noop("基準値で達していた目標を下回っています。"), **numbers
-        )
-    if t_a <= t_b:
-        if (a - b) * s >= 0:
-            return _Judgement(
-                ON_TRACK,
-                gettext_noop("基準年度以前の値で、基準値より悪化していません。"),
-                **numbers,
-            )
-        return _Judgement(
-            DETERIORATION, gettext_noop("基準年度以前の値で、基準値より悪化しています。"), **numbers
         )
     return _Judgement(
         _by_ratio(ratio, th),

@@ -55,6 +55,11 @@ def _row(a: Assessment, chart: bool) -> dict:
         "label": a.label,
         "icon": a.icon,
         "flags": a.flag_labels,
+        # Progress rules v2 (rules 5 and 6); absent from reports published before them.
+        "status_if_condition_met": p.status_if_condition_met,
+        "if_met_label": a.if_met_label,
+        "if_met_icon": a.if_met_icon,
+        "stale": a.stale_label,
         "explanation": explain(a),
         "chart": None,
     }
@@ -103,6 +108,8 @@ def _build_report(plan: Plan, fiscal_year: int, today: date, final_only: bool) -
         )
     notes = [
         "判定は、基準値から目標値への直線上の期待値と実績値を比べる方法によります（判定方法の説明を参照）。",
+        f"判定方法 v{progress.METHOD_VERSION}：目標年度以降の実績は目標を満たしたかどうかで"
+        "「達成」か「未達成」とし、基準年度より後の実績がない指標は「判定不能」とします。",
         "「速報値」は今後の確定により変わることがあります。",
     ]
     if any(k.is_provisional for k in kpis):
@@ -123,16 +130,34 @@ def _build_report(plan: Plan, fiscal_year: int, today: date, final_only: bool) -
         "fiscal_year": fiscal_year,
         "fiscal_year_label": format_fy(fiscal_year),
         "as_of_date": today.isoformat(),
+        # Which progress rules judged the statuses; a report published without it used v1.
+        "method_version": progress.METHOD_VERSION,
         "sample_data": sample,
         "pillars": sections,
         "notes": notes,
     }
 
 
+def method_version(report: dict) -> int:
+    """The progress method that judged a report: v1 for one published before it was recorded."""
+    return report.get("method_version", 1)
+
+
 def differences(presented: dict, today: dict) -> list[dict]:
     """What today's data say differently from the report as it was presented."""
     now = {r["code"]: r for p in today["pillars"] for r in p["kpis"]}
     changes = []
+    then_method, now_method = method_version(presented), method_version(today)
+    if then_method != now_method:
+        changes.append(
+            {
+                "code": "—",
+                "name": "（すべての指標）",
+                "what": "判定方法",
+                "then": f"v{then_method}",
+                "now": f"v{now_method}",
+            }
+        )
     for pillar in presented["pillars"]:
         for then in pillar["kpis"]:
             current = now.get(then["code"])
@@ -171,6 +196,16 @@ def differences(presented: dict, today: dict) -> list[dict]:
     return changes
 
 
+def _status_text(r: dict) -> str:
+    """ "… 条件待ち（条件を満たせば ■ 未達成）／R5の実績で判定", as the page shows it."""
+    text = f"{r['icon']} {r['label']}"
+    if r.get("if_met_label"):
+        text += f"（条件を満たせば {r['if_met_icon']} {r['if_met_label']}）"
+    if r.get("stale"):
+        text += f"／{r['stale']}"
+    return text
+
+
 def report_xlsx(report: dict) -> bytes:
     rows = []
     for pillar in report["pillars"]:
@@ -188,7 +223,7 @@ def report_xlsx(report: dict) -> bytes:
                     r["value_fy"] or "",
                     kind + ("（サンプル）" if r["sample"] else ""),
                     "" if r["achievement"] is None else r["achievement"],
-                    f"{r['icon']} {r['label']}",
+                    _status_text(r),
                     r["explanation"],
                 ]
             )
@@ -198,6 +233,7 @@ def report_xlsx(report: dict) -> bytes:
         ["団体", report["plan"]["government"]],
         ["対象年度", report["fiscal_year_label"]],
         ["作成日", report["as_of_date"]],
+        ["判定方法", f"v{method_version(report)}"],
     ]
     return exports.to_xlsx(
         [

@@ -26,12 +26,31 @@ def _tag(text: str, css: str = "") -> SafeString:
     return format_html(' <span class="tag{}">{}</span>', f" {css}" if css else "", text)
 
 
-def status_html(record: Assessment) -> SafeString:
+def _status_span(status: str, icon: str, label: str) -> SafeString:
     return format_html(
         '<span class="status status-{}"><span class="status-icon" aria-hidden="true">{}</span>{}</span>',
-        record.status,
-        record.icon,
-        record.label,
+        status,
+        icon,
+        label,
+    )
+
+
+def status_html(record: Assessment) -> SafeString:
+    """The status as icon and text, as includes/status.html shows it.
+
+    A pending status is followed by the status its condition hides, and a status judged on an
+    old value by "R5の実績で判定" (progress rules v2, rules 5 and 6).
+    """
+    if_met = ""
+    if record.if_met_label:
+        if_met = format_html(
+            '<span class="status-if-met">（{}{}）</span>',
+            gettext("条件を満たせば"),
+            _status_span(record.if_met_status, record.if_met_icon, record.if_met_label),
+        )
+    stale = _tag(record.stale_label, "tag-stale") if record.stale_label else ""
+    return format_html(
+        "{}{}{}", _status_span(record.status, record.icon, record.label), if_met, stale
     )
 
 

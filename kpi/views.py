@@ -21,6 +21,7 @@ from smartdocho.etags import public_page
 from smartdocho.views import bad_request
 
 from . import exports, history, permissions, progress, reports
+from . import methodology as worked
 from .display import fy_text
 from .evaluation import AsOfError, assess, explain, resolve_as_of, visible_values
 from .figures import components_block, kpi_block
@@ -105,6 +106,9 @@ def methodology(request: HttpRequest) -> HttpResponse:
         ],
         "example": example,
         "example_label": _(progress.DEFAULT_LABELS[example.status]),
+        "method_version": progress.METHOD_VERSION,
+        "stale_years": progress.STALE_AFTER_YEARS,
+        "v2_examples": worked.worked_examples(),
         "plans": Plan.objects.all(),
     }
     return render(request, "kpi/methodology.html", context)

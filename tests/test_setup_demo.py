@@ -15,7 +15,7 @@ def test_setup_demo_loads_everything_and_running_it_again_changes_nothing(settin
     settings.DEBUG = True
     call_command("setup_demo", verbosity=0)
     counts = (Plan.objects.count(), Kpi.objects.count(), KpiValue.objects.count())
-    assert counts == (1, 16, 60)
+    assert counts == (1, 16, 58)
     users = get_user_model().objects
     assert set(users.values_list("username", flat=True)) == {"admin", "editor", "editor2", "viewer"}
     editor = users.get(username="editor")

@@ -223,10 +223,10 @@ def test_loading_the_fixture_twice_changes_nothing(policy):
 
 
 def test_sample_values_are_marked_as_sample_and_load_idempotently(sample_values):
-    assert KpiValue.objects.count() == 60
+    assert KpiValue.objects.count() == 58
     assert not KpiValue.objects.filter(is_sample=False).exists()
     call_command("loaddata", "sample_values", verbosity=0)
-    assert KpiValue.objects.count() == 60
+    assert KpiValue.objects.count() == 58
     years = set(KpiValue.objects.values_list("fiscal_year", flat=True))
     assert years == {2022, 2023, 2024, 2025}
     # The parent satisfaction score is derived from its components, never stored as a sample.

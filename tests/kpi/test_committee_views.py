@@ -49,7 +49,9 @@ def test_kpi_page_has_a_chart_with_a_data_table_and_a_summary(viewer_client, sam
     names = [t.get("name") for t in figure["data"]]
     assert "実績値（確定値）" in names and "実績値（速報値）" in names
     assert "基準値" in names and "目標" in names
-    assert "基準値から目標への直線" in names and "見通し（最小二乗直線）" in names
+    assert "基準値から目標への直線" in names
+    # The R7 value gets the final verdict: no projection past the target year (rules v2, 2).
+    assert "見通し（最小二乗直線）" not in names
     assert figure["layout"]["xaxis"]["ticktext"][0] == "R2<br>2020"
     assert figure["layout"]["yaxis"]["title"]["text"] == "百件"
     assert "サンプル値" in figure["layout"]["title"]["text"]
@@ -59,6 +61,13 @@ def test_kpi_page_has_a_chart_with_a_data_table_and_a_summary(viewer_client, sam
         "電子申請システムの利用件数はR4（2022年度）の1,925百件からR7（2025年度）の2,720百件へ推移し"
         in html
     )
+    r6 = client.get(PLAN + "kpis/2-3/?as_of=R6").content.decode()
+    r6_figure = re.search(
+        r'<script id="chart-2-3-data" type="application/json">(.*?)</script>', r6, re.S
+    )
+    assert "見通し（最小二乗直線）" in [
+        t.get("name") for t in json.loads(r6_figure.group(1))["data"]
+    ]
 
 
 def test_maintain_chart_draws_its_band_and_revised_targets_both_show(client, sample_values):
@@ -133,7 +142,8 @@ def test_json_export_has_the_documented_shape_for_every_kpi(viewer_client, sampl
     response = client.get(PLAN + "export.json")
     assert response["Content-Type"] == "application/json"
     doc = json.loads(response.content)
-    assert set(doc) == {"plan", "generated_at", "kpis"}
+    assert set(doc) == {"plan", "generated_at", "method_version", "kpis"}
+    assert doc["method_version"] == pr.METHOD_VERSION == 2
     assert doc["plan"] == {
         "slug": "hokkaido-smart-docho-3",
         "title": sample_values.title,
@@ -173,11 +183,16 @@ def test_json_export_has_the_documented_shape_for_every_kpi(viewer_client, sampl
             "ratio",
             "achievement_rate",
             "status",
+            "status_if_condition_met",
+            "stale_value",
             "projected_value",
             "projected_status",
             "flags",
+            "method_version",
         }
         assert k["progress"]["status"] in pr.ALL_STATUSES
+        assert k["progress"]["method_version"] == 2
+        assert isinstance(k["progress"]["stale_value"], bool)
         assert isinstance(k["baseline"]["fy"], int)
         assert all(set(v) == {"fy", "value", "status"} for v in k["values"])
     filings = next(k for k in doc["kpis"] if k["code"] == "2-3")
@@ -202,8 +217,8 @@ def test_csv_export_starts_with_a_bom_and_reads_back_as_utf8(viewer_client, samp
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][:3] == ["方針", "コード", "成果指標"]
     assert (
-        len(rows) == 1 + 60 + 1
-    )  # 60 sample values, and one row for 1-3 which has none of its own
+        len(rows) == 1 + 58 + 1
+    )  # 58 sample values, and one row for 1-3 which has none of its own
     assert any(r[2] == "総合文書管理システム(旧)" for r in rows)
 
 
@@ -212,7 +227,7 @@ def test_xlsx_export_opens_with_the_same_rows(viewer_client, sample_values):
     response = client.get(PLAN + "export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet.title == "実績値"
-    assert sheet.max_row == 62
+    assert sheet.max_row == 60
 
 
 def test_export_neutralises_formula_like_text(client, sample_values):
@@ -259,7 +274,7 @@ def test_published_report_keeps_its_numbers_after_a_value_changes(client, sample
     assert "公表済み" in html
     pillar_2 = html.split('id="pillar-2"', 1)[1]
     row = pillar_2.split("ICTツールの業務への導入数", 1)[1].split("</tr>", 1)[0]
-    assert "152件" in row and "やや遅れ" in row  # as presented
+    assert "152件" in row and "未達成" in row  # as presented
     changes = html.split("公表後のデータの変更", 1)[1].split("</table>", 1)[0]
     assert "152" in changes and "201" in changes and "達成" in changes
     xlsx = load_workbook(io.BytesIO(client.get(PLAN + "reports/2025/report.xlsx").content))

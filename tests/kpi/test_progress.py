@@ -1,6 +1,7 @@
 """kpi/progress.py: the progress rules, case by case, and properties that must always hold."""
 
 import random
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -68,27 +69,6 @@ CASES = [
     ("T = B kept", {"b": "100", "t": "100"}, [(2023, 100)], 2025, pr.ACHIEVED),
     ("T = B missed", {"b": "100", "t": "100"}, [(2023, "99.2")], 2025, pr.DETERIORATION),
     (
-        "at the baseline year, no worse",
-        {"b": "50", "t_b": 2021, "t": "80"},
-        [(2021, 52)],
-        2025,
-        pr.ON_TRACK,
-    ),
-    (
-        "at the baseline year, worse",
-        {"b": "50", "t_b": 2021, "t": "80"},
-        [(2021, 48)],
-        2025,
-        pr.DETERIORATION,
-    ),
-    (
-        "before the baseline year, no worse",
-        {"b": "4928", "t_b": 2022, "t": "5000"},
-        [(2021, 4928)],
-        2025,
-        pr.ON_TRACK,
-    ),
-    (
         "increase, fast",
         {"b": "33.1", "t_b": 2021, "t": None, "kind": "increase"},
         [(2023, "47.2")],
@@ -128,7 +108,7 @@ CASES = [
         {"b": "33.1", "t_b": 2021, "t": None, "kind": "increase"},
         [(2025, "33.1")],
         2025,
-        pr.LIMITED_PROGRESS,
+        pr.NOT_ACHIEVED,
     ),
     (
         "decrease, falling 5% a year",
@@ -156,7 +136,7 @@ CASES = [
         {"b": "0", "t": None, "kind": "increase"},
         [(2022, 0)],
         2025,
-        pr.DETERIORATION,
+        pr.LIMITED_PROGRESS,
     ),
     ("at_least from a zero baseline", {"b": "0", "t": "10"}, [(2022, 4)], 2025, pr.ON_TRACK),
     (
@@ -274,6 +254,269 @@ def test_status(case, kw, values, as_of, status):
     assert evaluate(spec(**kw), obs(*values), as_of).status == status
 
 
+# Method version 2 (issue 11), rule by rule: (case, spec kwargs, values, as_of, expected status).
+AT_200 = {"b": "31", "t": "200"}
+INC = {"b": "33.1", "t_b": 2021, "t": None, "kind": "increase"}
+DEC = {"b": "100", "t": None, "kind": "decrease", "direction": "lower"}
+MAINTAIN_HIGHER = {"b": "4928", "t_b": 2022, "t": None, "kind": "maintain"}
+MAINTAIN_NEUTRAL = {**MAINTAIN_HIGHER, "direction": "neutral"}
+PCT = {"percent": True}
+V2_CASES = [
+    # 1. Only values after the baseline year measure progress.
+    (
+        "value only in the baseline year",
+        {"b": "50", "t_b": 2021, "t": "80"},
+        [(2021, 52)],
+        2025,
+        pr.NOT_ASSESSABLE,
+    ),
+    (
+        "worse value only in the baseline year",
+        {"b": "50", "t_b": 2021, "t": "80"},
+        [(2021, 48)],
+        2025,
+        pr.NOT_ASSESSABLE,
+    ),
+    (
+        "a value before the baseline year only",
+        {"b": "4928", "t_b": 2022, "t": "5000"},
+        [(2021, 4928)],
+        2025,
+        pr.NOT_ASSESSABLE,
+    ),
+    (
+        "values before and in the baseline year",
+        {"b": "50", "t_b": 2021, "t": "80"},
+        [(2020, 10), (2021, 20)],
+        2025,
+        pr.NOT_ASSESSABLE,
+    ),
+    ("increase, value only in the baseline year", INC, [(2021, 40)], 2025, pr.NOT_ASSESSABLE),
+    (
+        "maintain, value only in the baseline year",
+        MAINTAIN_HIGHER,
+        [(2022, 4928)],
+        2025,
+        pr.NOT_ASSESSABLE,
+    ),
+    (
+        "the later value not known yet as of",
+        {"b": "50", "t_b": 2021, "t": "80"},
+        [(2021, 52), (2023, 60)],
+        2022,
+        pr.NOT_ASSESSABLE,
+    ),
+    (
+        "the later value known",
+        {"b": "50", "t_b": 2021, "t": "80"},
+        [(2021, 52), (2023, 60)],
+        2023,
+        pr.NEEDS_ACCELERATION,
+    ),  # E = 65, r = 10/15
+    # 2. A final verdict from the target year on.
+    ("196/200 in the target year", AT_200, [(2025, 196)], 2025, pr.NOT_ACHIEVED),
+    ("200/200 in the target year", AT_200, [(2025, 200)], 2025, pr.ACHIEVED),
+    (
+        "196/200 after the target year",
+        {**AT_200, "t_t": 2024},
+        [(2025, 196)],
+        2025,
+        pr.NOT_ACHIEVED,
+    ),
+    ("201/200 after the target year", {**AT_200, "t_t": 2024}, [(2025, 201)], 2025, pr.ACHIEVED),
+    ("below the baseline in the target year", AT_200, [(2025, 20)], 2025, pr.NOT_ACHIEVED),
+    (
+        "at_most missed in the target year",
+        {"b": "100", "t": "50", "kind": "at_most"},
+        [(2025, 51)],
+        2025,
+        pr.NOT_ACHIEVED,
+    ),
+    (
+        "at_most met in the target year",
+        {"b": "100", "t": "50", "kind": "at_most"},
+        [(2025, 50)],
+        2025,
+        pr.ACHIEVED,
+    ),
+    (
+        "T = B missed in the target year",
+        {"b": "100", "t": "100"},
+        [(2025, "99.2")],
+        2025,
+        pr.NOT_ACHIEVED,
+    ),
+    (
+        "maintain, neutral, outside in the target year",
+        MAINTAIN_NEUTRAL,
+        [(2025, 5301)],
+        2025,
+        pr.NOT_ACHIEVED,
+    ),
+    ("maintain, below in the target year", MAINTAIN_HIGHER, [(2025, 4500)], 2025, pr.NOT_ACHIEVED),
+    (
+        "maintain, above on the good side in the target year",
+        MAINTAIN_HIGHER,
+        [(2025, 5301)],
+        2025,
+        pr.ACHIEVED,
+    ),
+    ("maintain, inside in the target year", MAINTAIN_NEUTRAL, [(2025, 5000)], 2025, pr.ACHIEVED),
+    ("increase, below B in the target year", INC, [(2025, "30")], 2025, pr.NOT_ACHIEVED),
+    (
+        "decrease, below B after the target year",
+        {**DEC, "t_t": 2023},
+        [(2024, 99)],
+        2025,
+        pr.ACHIEVED,
+    ),
+    (
+        "decrease, flat after the target year",
+        {**DEC, "t_t": 2023},
+        [(2024, 100)],
+        2025,
+        pr.NOT_ACHIEVED,
+    ),
+    (
+        "increase from zero, still zero in the target year",
+        {"b": "0", "t": None, "kind": "increase"},
+        [(2025, 0)],
+        2025,
+        pr.NOT_ACHIEVED,
+    ),
+    (
+        "an earlier value as of the target year keeps its ratio status",
+        AT_200,
+        [(2023, 120)],
+        2025,
+        pr.NEEDS_ACCELERATION,
+    ),  # E = 132.4, r = 89/101.4
+    # 3. Undefined growth: better on_track, equal limited_progress, worse deterioration.
+    ("increase 0 → 3", {"b": "0", "t": None, "kind": "increase"}, [(2023, 3)], 2025, pr.ON_TRACK),
+    (
+        "increase 0 → 0",
+        {"b": "0", "t": None, "kind": "increase"},
+        [(2023, 0)],
+        2025,
+        pr.LIMITED_PROGRESS,
+    ),
+    (
+        "increase 0 → −1",
+        {"b": "0", "t": None, "kind": "increase"},
+        [(2023, -1)],
+        2025,
+        pr.DETERIORATION,
+    ),
+    (
+        "increase 5 → 0",
+        {"b": "5", "t": None, "kind": "increase"},
+        [(2023, 0)],
+        2025,
+        pr.DETERIORATION,
+    ),
+    (
+        "increase −5 → −5",
+        {"b": "-5", "t": None, "kind": "increase"},
+        [(2023, -5)],
+        2025,
+        pr.LIMITED_PROGRESS,
+    ),
+    (
+        "increase −5 → −2",
+        {"b": "-5", "t": None, "kind": "increase"},
+        [(2023, -2)],
+        2025,
+        pr.ON_TRACK,
+    ),
+    ("decrease 0 → 0", {**DEC, "b": "0"}, [(2023, 0)], 2025, pr.LIMITED_PROGRESS),
+    ("decrease 0 → −2", {**DEC, "b": "0"}, [(2023, -2)], 2025, pr.ON_TRACK),
+    ("decrease 0 → 2", {**DEC, "b": "0"}, [(2023, 2)], 2025, pr.DETERIORATION),
+    ("decrease 10 → 0", {**DEC, "b": "10"}, [(2023, 0)], 2025, pr.ON_TRACK),
+    (
+        "same value as a positive baseline is judged on growth",
+        {**INC, "b": "5"},
+        [(2023, 5)],
+        2025,
+        pr.LIMITED_PROGRESS,
+    ),
+    # 4. Natural limits of a percentage.
+    ("increase at 100%", {**INC, "b": "100", **PCT}, [(2023, 100)], 2025, pr.ACHIEVED),
+    (
+        "increase at 100% in the target year",
+        {**INC, "b": "100", **PCT},
+        [(2025, 100)],
+        2025,
+        pr.ACHIEVED,
+    ),
+    ("increase to 100%", {**INC, **PCT}, [(2022, 100)], 2025, pr.ACHIEVED),
+    (
+        "increase at 100 of a count is no limit",
+        {**INC, "b": "100"},
+        [(2023, 100)],
+        2025,
+        pr.LIMITED_PROGRESS,
+    ),
+    (
+        "increase just under 100%",
+        {**INC, "b": "99.9", **PCT},
+        [(2023, "99.9")],
+        2025,
+        pr.LIMITED_PROGRESS,
+    ),
+    ("decrease to 0%", {**DEC, "b": "5", **PCT}, [(2023, 0)], 2025, pr.ACHIEVED),
+    ("decrease at 0%", {**DEC, "b": "0", **PCT}, [(2023, 0)], 2025, pr.ACHIEVED),
+    (
+        "decrease at 0 of a count is no limit",
+        {**DEC, "b": "0"},
+        [(2023, 0)],
+        2025,
+        pr.LIMITED_PROGRESS,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "kw", "values", "as_of", "status"), V2_CASES, ids=[c[0] for c in V2_CASES]
+)
+def test_status_by_the_v2_rules(case, kw, values, as_of, status):
+    assert evaluate(spec(**kw), obs(*values), as_of).status == status
+
+
+def test_a_value_from_before_the_baseline_still_shows_but_measures_nothing():
+    p = evaluate(spec(b="50", t_b=2021, t="80"), obs((2021, 52)), 2025)
+    assert (p.value_fy, p.value) == (2021, 52)
+    assert p.status == pr.NOT_ASSESSABLE
+    assert p.reason == "基準年度より後の実績がまだありません。"
+    assert (p.ratio, p.expected_value, p.achievement_rate, p.projected_status) == (None,) * 4
+    assert not p.stale_value
+
+
+@pytest.mark.parametrize(("value_fy", "as_of"), [(2025, 2025), (2025, 2026), (2026, 2027)])
+def test_final_verdict_computes_no_ratio_and_no_projection_but_the_achievement_rate(
+    value_fy, as_of
+):
+    p = evaluate(spec(b="31", t="200"), obs((2023, 150), (value_fy, 196)), as_of)
+    assert p.status == pr.NOT_ACHIEVED
+    assert p.ratio is None and p.expected_value is None
+    assert p.projected_value is None and p.projected_status is None
+    assert p.achievement_rate == pytest.approx(165 / 169)
+
+
+def test_a_target_in_force_with_a_later_year_keeps_ratio_statuses():
+    # Revised in R6 to 250 by R8: the R7 value is judged on the straight path to R8.
+    revision = Target(fy=2026, kind="at_least", value=Decimal(250), effective_fy=2024)
+    s = KpiSpec(
+        2020,
+        Decimal(31),
+        Target(fy=2025, kind="at_least", value=Decimal(200)),
+        revisions=(revision,),
+    )
+    p = evaluate(s, obs((2025, 196)), 2025)
+    assert p.ratio == pytest.approx(165 / (219 * 5 / 6))  # E = 31 + 219 × 5/6 = 213.5
+    assert p.status == pr.NEEDS_ACCELERATION
+    assert p.projected_status is not None
+
+
 def test_expected_value_ratio_and_achievement_rate_follow_the_formulas():
     p = evaluate(spec(b="258", t="288"), obs((2023, 270)), 2025)
     # E = 258 + 30 * 3/5 = 276; r = 12/18; achievement = 12/30
@@ -311,6 +554,42 @@ def test_pending_still_computes_and_keeps_the_underlying_status():
     assert pr.FLAG_CONDITION_PENDING in p.flags
     assert p.ratio == pytest.approx((60 - 52.5) / (52.5 + 27.5 * 2 / 4 - 52.5))
     assert p.status_if_condition_met == pr.LIMITED_PROGRESS
+
+
+def test_pending_in_the_target_year_shows_the_final_verdict_it_hides():
+    s = spec(b="52.5", t_b=2021, t="80", condition="再構築後")
+    missed = evaluate(s, obs((2025, 70)), 2025)
+    assert (missed.status, missed.status_if_condition_met) == (pr.PENDING, pr.NOT_ACHIEVED)
+    met = evaluate(s, obs((2025, 80)), 2025)
+    assert (met.status, met.status_if_condition_met) == (pr.ACHIEVED, None)
+
+
+@pytest.mark.parametrize(
+    ("value_fy", "as_of", "stale"),
+    [(2025, 2025, False), (2024, 2025, False), (2023, 2025, True), (2022, 2025, True)],
+)
+def test_a_value_two_or_more_years_old_is_flagged_stale(value_fy, as_of, stale):
+    p = evaluate(spec(), obs((value_fy, 50)), as_of)
+    assert p.stale_value is stale
+    assert (pr.FLAG_STALE_VALUE in p.flags) is stale
+    assert p.status != pr.NOT_ASSESSABLE
+
+
+def test_a_stale_pending_value_is_flagged_too_but_not_a_value_that_measures_nothing():
+    s = spec(b="52.5", t_b=2021, t="80", condition="再構築後")
+    assert evaluate(s, obs((2022, 60)), 2025).stale_value
+    assert not evaluate(spec(t_b=2022), obs((2022, 60)), 2025).stale_value
+
+
+def test_every_result_says_which_method_judged_it():
+    assert evaluate(spec(), obs((2023, 60)), 2025).method_version == pr.METHOD_VERSION == 2
+
+
+def test_every_status_has_its_own_label_and_shape():
+    assert set(pr.DEFAULT_LABELS) == set(pr.ICONS) == set(pr.ALL_STATUSES)
+    assert len(set(pr.DEFAULT_LABELS.values())) == len(pr.ALL_STATUSES)
+    assert len(set(pr.ICONS.values())) == len(pr.ALL_STATUSES)
+    assert pr.DEFAULT_LABELS[pr.NOT_ACHIEVED] == "未達成"
 
 
 def _revised(effective_fy):
@@ -354,7 +633,8 @@ def test_projection_is_the_least_squares_line_through_baseline_and_values():
     p = evaluate(spec(), obs((2021, 10), (2022, 10), (2023, 10)), 2025)
     # x = 2020..2023, y = 0, 10, 10, 10: slope 3, intercept at mean (2021.5, 7.5)
     assert p.projected_value == pytest.approx(7.5 + 3 * 3.5)
-    assert p.projected_status == pr.LIMITED_PROGRESS
+    # The projection is the target year's value, so it gets the final verdict (rule 2).
+    assert p.projected_status == pr.NOT_ACHIEVED
 
 
 def test_projection_needs_two_points():
@@ -409,8 +689,15 @@ def directional_specs(draw):
     }.get(kind, draw(st.sampled_from(["higher", "lower"])))
     b = draw(values)
     t_b = draw(st.integers(min_value=2018, max_value=2024))
+    t_t = draw(st.integers(min_value=t_b + 1, max_value=2025))
     t = draw(values) if kind in ("at_least", "at_most") else None
-    return KpiSpec(t_b, b, Target(fy=2025, kind=kind, value=t), direction=direction)
+    return KpiSpec(
+        t_b,
+        b,
+        Target(fy=t_t, kind=kind, value=t),
+        direction=direction,
+        percent=draw(st.booleans()),
+    )
 
 
 @given(directional_specs(), values, values, years, years)
@@ -421,7 +708,28 @@ def test_a_better_value_never_gets_a_worse_status(s, a1, a2, fy, as_of):
         worse, better = better, worse
     status_worse = evaluate(s, [Observation(fy, worse)], as_of).status
     status_better = evaluate(s, [Observation(fy, better)], as_of).status
-    assert pr.status_rank(status_better) <= pr.status_rank(status_worse)
+    # Whether a value can be judged at all depends on its year, never on the value.
+    assert (status_worse == pr.NOT_ASSESSABLE) == (status_better == pr.NOT_ASSESSABLE)
+    if status_worse != pr.NOT_ASSESSABLE:
+        assert pr.status_rank(status_better) <= pr.status_rank(status_worse)
+
+
+@given(
+    directional_specs(),
+    st.dictionaries(years, values, min_size=1, max_size=8),
+    st.booleans(),
+    st.integers(min_value=0, max_value=2),
+)
+def test_from_the_target_year_on_the_verdict_is_final(s, by_year, conditional, after):
+    if conditional:
+        s = replace(s, target=replace(s.target, condition="再構築後"))
+    as_of = s.target.fy + after
+    by_year[as_of] = by_year.popitem()[1]  # the latest value is from the target year or later
+    p = evaluate(s, [Observation(fy, v) for fy, v in by_year.items()], as_of)
+    assert p.value_fy >= s.target.fy and p.final_verdict
+    assert p.status in pr.FINAL_STATUSES
+    assert p.status_if_condition_met in (None, pr.NOT_ACHIEVED)
+    assert p.ratio is None and p.projected_status is None
 
 
 @given(
