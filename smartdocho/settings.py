@@ -186,6 +186,21 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And one address across all user names, with its own higher limit (smartdocho/login_throttle.py:
+# axes compares every parameter set with the one AXES_FAILURE_LIMIT).
+AXES_HANDLER = "smartdocho.login_throttle.AxesHandler"
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+if LOGIN_ADDRESS_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT must not be below DJANGO_LOGIN_FAILURE_LIMIT."
+    )
+# Behind the TLS proxy the README recommends, REMOTE_ADDR is the proxy's: with the number of
+# proxies in front of the application, the client's address is read from X-Forwarded-For
+# (smartdocho/client_ip.py). 0 (the default) ignores the header, which anyone can forge.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "smartdocho.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
