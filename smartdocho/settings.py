@@ -205,6 +205,40 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
+# Password reset by e-mail is off: a closed network often has no mail server, and the page
+# would let anyone make this server send mail. DJANGO_PASSWORD_RESET=true turns it on, limited
+# per client address and per e-mail address (smartdocho/password_reset.py).
+PASSWORD_RESET_ENABLED = env_bool("DJANGO_PASSWORD_RESET", False)
+PASSWORD_RESET_WINDOW_SECONDS = 60 * env_int("DJANGO_PASSWORD_RESET_WINDOW_MINUTES", 60)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("DJANGO_PASSWORD_RESET_LIMIT_PER_ADDRESS", 5)
+PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("DJANGO_PASSWORD_RESET_LIMIT_PER_EMAIL", 3)
+
+# Mail (password reset only). Without DJANGO_EMAIL_HOST, mail is written to the log rather
+# than tried on localhost's SMTP port.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT_SECONDS", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+if (
+    PASSWORD_RESET_ENABLED
+    and not DEBUG
+    and not EMAIL_HOST
+    and "DJANGO_EMAIL_BACKEND" not in os.environ
+):
+    raise ImproperlyConfigured(
+        "DJANGO_PASSWORD_RESET=true needs a mail server: set DJANGO_EMAIL_HOST "
+        "(and DJANGO_DEFAULT_FROM_EMAIL), or DJANGO_EMAIL_BACKEND."
+    )
+
 # Sessions end when the browser closes, and after SESSION_IDLE_MINUTES without a request.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = 60 * env_int("DJANGO_SESSION_IDLE_MINUTES", 30)
