@@ -160,7 +160,7 @@ def _retrying(attempt, *, rows: int):
                 raise
             if n == RETRIES - 1 or transaction.get_connection().needs_rollback:
                 break
-    raise EntryRefused(SaveResult(errors=dict.fromkeys(range(max(rows, 1)), BUSY)))
+    raise EntryRefused(SaveResult(errors=dict.fromkeys(range(rows), BUSY)))
 
 
 def _save_one(
