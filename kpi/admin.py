@@ -1,7 +1,13 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Department, Kpi, KpiValue, PublishedReport, StaffProfile, TargetRevision, Unit
+
+VALUES_READ_ONLY = _("実績値は管理サイトでは変更できません。実績値の入力画面で変更してください。")
 
 
 @admin.register(Department)
@@ -39,6 +45,17 @@ class KpiAdmin(SimpleHistoryAdmin):
 
 @admin.register(KpiValue)
 class KpiValueAdmin(SimpleHistoryAdmin):
+    """Values are read (with their history) and deleted here, never written.
+
+    Every write of a value goes through kpi.services.values_save (the entry form and the
+    spreadsheet upload), which checks the unit (a percentage within 0–100, whole counts), the
+    lock on final values, and the version the person saw. A change saved here skipped all three,
+    and an editor's older form then overwrote it silently (issue 10). Read-only is the one way
+    to keep the admin from being a second, weaker write path; the change page links to the
+    entry form for the value's year, where an admin can change any value, final ones included.
+    Deleting stays possible: a stale form for a deleted value is refused as a conflict.
+    """
+
     list_display = [
         "kpi",
         "fiscal_year",
@@ -51,6 +68,24 @@ class KpiValueAdmin(SimpleHistoryAdmin):
     list_filter = ["kpi__plan", "fiscal_year", "status", "is_sample"]
     search_fields = ["kpi__code", "kpi__name", "note"]
     list_select_related = ["kpi", "kpi__plan", "entered_by"]
+    readonly_fields = ["entry_link"]
+
+    @admin.display(description=_("変更するには"))
+    def entry_link(self, obj: KpiValue) -> str:
+        url = reverse("kpi:entry", kwargs={"slug": obj.kpi.plan.slug, "fy": obj.fiscal_year})
+        return format_html('<a href="{}">{}</a>', url, _("実績値の入力画面で変更してください"))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history saves a posted "revert" with only the view permission checked.
+        if request.method == "POST":
+            raise PermissionDenied(VALUES_READ_ONLY)
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(TargetRevision)

@@ -8,6 +8,7 @@ table of the same numbers beside it (`rows`).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -93,6 +94,17 @@ def tick_label(fy: int) -> str:
     return f"{era_label(fy)}<br>{fy}"
 
 
+def escaped(value: str) -> str:
+    """Text from the database as plotly.js must receive it: `<`, `>`, `&` escaped.
+
+    plotly.js draws a subset of HTML in every text property (titles, axis titles, legend
+    names, hover text, annotations): `<a href=…>` in a KPI name became a live link in the chart
+    (issue 10). It decodes the entities back when drawing, so the reader sees the name as typed.
+    Our own markup (`<br>` in tick labels, `<extra>` in hover templates) is added around it.
+    """
+    return html.escape(str(value), quote=False)
+
+
 def _years(chart_years: Sequence[int], first: int | None, last: int | None) -> list[int]:
     lo = min([*chart_years, *(y for y in (first,) if y is not None)])
     hi = max([*chart_years, *(y for y in (last,) if y is not None)])
@@ -104,7 +116,7 @@ def _layout(
 ) -> dict:
     note = _("（サンプル値：架空の数値）") if sample else ""
     return {
-        "title": {"text": f"{title}{note}", "font": {"size": 13 if small else 16}},
+        "title": {"text": f"{escaped(title)}{note}", "font": {"size": 13 if small else 16}},
         "xaxis": {
             "title": {"text": _("年度（令和／西暦）")},
             "tickmode": "array",
@@ -112,7 +124,11 @@ def _layout(
             "ticktext": [tick_label(y) for y in years],
             "range": [years[0] - 0.5, years[-1] + 0.5],
         },
-        "yaxis": {"title": {"text": unit}, "rangemode": "tozero", "separatethousands": True},
+        "yaxis": {
+            "title": {"text": escaped(unit)},
+            "rangemode": "tozero",
+            "separatethousands": True,
+        },
         "height": 260 if small else 420,
         "margin": {"l": 60, "r": 20, "t": 50 if small else 60, "b": 60},
         "showlegend": not small,
@@ -204,7 +220,7 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
     for i, target in enumerate(chart.targets):
         fig.add_trace(
             go.Scatter(
-                name=target.label,
+                name=escaped(target.label),
                 x=[target.fy],
                 y=[target.value],
                 mode="markers",
@@ -214,7 +230,7 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
                     "size": 16,
                     "line": {"color": VERMILION if i == 0 else GREEN, "width": 2},
                 },
-                hovertemplate=f"%{{y:,}}<extra>{target.label}</extra>",
+                hovertemplate=f"%{{y:,}}<extra>{escaped(target.label)}</extra>",
             )
         )
     years = _years(
@@ -264,7 +280,7 @@ def components_figure(
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         fig.add_trace(
             go.Scatter(
-                name=name,
+                name=escaped(name),
                 x=[p.fy for p in points],
                 y=[p.value for p in points],
                 mode="lines+markers",
@@ -279,7 +295,7 @@ def components_figure(
                     "color": [("#ffffff" if p.preliminary else colour) for p in points],
                     "line": {"color": colour, "width": 2},
                 },
-                hovertemplate=f"%{{y:,}}<extra>{name}</extra>",
+                hovertemplate=f"%{{y:,}}<extra>{escaped(name)}</extra>",
             )
         )
         all_years += [p.fy for p in points]
@@ -292,12 +308,12 @@ def components_figure(
     if chart.target:
         fig.add_trace(
             go.Scatter(
-                name=chart.target.label,
+                name=escaped(chart.target.label),
                 x=[years[0], years[-1]],
                 y=[chart.target.value, chart.target.value],
                 mode="lines",
                 line={"color": VERMILION, "dash": "longdash", "width": 2},
-                hovertemplate=f"%{{y:,}}<extra>{chart.target.label}</extra>",
+                hovertemplate=f"%{{y:,}}<extra>{escaped(chart.target.label)}</extra>",
             )
         )
     fig.update_layout(layout)

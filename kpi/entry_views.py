@@ -192,10 +192,12 @@ def revise_target(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     form = TargetRevisionForm(request.POST or None, kpi=kpi)
     if request.method == "POST" and form.is_valid():
         revision = form.save(commit=False)
-        if kpi.target_revisions.filter(effective_fy=revision.effective_fy).exists():
-            form.add_error("effective_fy", "この年度から適用する再設定はすでに登録されています。")
-        else:
+        try:
             services.target_revision_record(user=request.user, revision=revision)
+        except ValueError as refused:
+            field = "effective_fy" if str(refused) == services.DUPLICATE_REVISION else None
+            form.add_error(field, str(refused))
+        else:
             messages.success(
                 request, "目標の再設定を記録しました。当初の目標も引き続き表示されます。"
             )

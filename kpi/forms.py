@@ -8,6 +8,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from django.forms import BaseFormSet, formset_factory
+from django.forms.formsets import (
+    INITIAL_FORM_COUNT,
+    MAX_NUM_FORM_COUNT,
+    MIN_NUM_FORM_COUNT,
+    TOTAL_FORM_COUNT,
+)
 
 from . import numbers
 from .models import Kpi, TargetKind, TargetRevision, ValueStatus
@@ -86,6 +92,19 @@ class ValueEntryForm(forms.Form):
 
 
 class BaseValueEntryFormSet(BaseFormSet):
+    """One form per KPI the user may edit, in the order of `kpis`, whatever the post claims.
+
+    The management form is the client's word only: a forged TOTAL_FORMS (huge, negative, not a
+    number, missing) must neither build forms that have no KPI nor drop rows, so the count of
+    forms is always len(kpis) and a count that differs is refused as a forged page (FORGED_KPI).
+    """
+
+    default_error_messages = {
+        "missing_management_form": FORGED_KPI,
+        "too_many_forms": FORGED_KPI,
+        "too_few_forms": FORGED_KPI,
+    }
+
     def __init__(self, *args, kpis: list[Kpi], locked: set[int], **kwargs):
         self.kpis = kpis
         self.locked = locked
@@ -98,8 +117,27 @@ class BaseValueEntryFormSet(BaseFormSet):
             kwargs.update(kpi=kpi, locked=kpi.id in self.locked)
         return kwargs
 
+    def total_form_count(self) -> int:
+        return len(self.kpis)
+
+    def initial_form_count(self) -> int:
+        # Every row is an initial form: a forged INITIAL_FORMS would otherwise make rows
+        # "extra" and skip their validation when unchanged.
+        return len(self.kpis)
+
     def clean(self):
-        if self.total_form_count() != len(self.kpis):
+        if not self.is_bound or self._non_form_errors:
+            return
+        # The page renders TOTAL = INITIAL = len(kpis) and the fixed MIN/MAX: anything else
+        # was not sent by our page.
+        claimed = self.management_form.cleaned_data
+        expected = {
+            TOTAL_FORM_COUNT: len(self.kpis),
+            INITIAL_FORM_COUNT: len(self.kpis),
+            MIN_NUM_FORM_COUNT: self.min_num,
+            MAX_NUM_FORM_COUNT: self.max_num,
+        }
+        if any(claimed.get(name) not in (None, value) for name, value in expected.items()):
             raise ValidationError(FORGED_KPI)
 
 

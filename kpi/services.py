@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
+
+from smartdocho import etags
 
 from . import permissions
 from .models import Kpi, KpiValue, TargetRevision, ValueStatus
@@ -27,6 +29,12 @@ REOPEN_NEEDS_REASON = "確定を解除する理由を入力してください。
 REOPEN_ADMIN_ONLY = "確定の解除は管理者だけができます。"
 NOT_FINAL = "この値は確定値ではありません。"
 OUTSIDE_PLAN = "年度が方針の期間外です。"
+DUPLICATE_ROW = "同じ成果指標が2回以上含まれています。1つにまとめてください。"
+BUSY = (
+    "ほかの方が同時に保存していたため、保存できませんでした。何も保存されていません。"
+    "画面を開き直して内容を確かめ、もう一度保存してください。"
+)
+DUPLICATE_REVISION = "この年度から適用する再設定はすでに登録されています。"
 
 
 @dataclass(frozen=True)
@@ -76,31 +84,93 @@ def _differs(current: KpiValue, row: ValueInput) -> bool:
 
 
 def values_save(*, user, fiscal_year: int, rows: list[ValueInput]) -> SaveResult:
-    """Save a year's values for several KPIs, all or nothing. Raises EntryRefused on any error."""
+    """Save a year's values for several KPIs, all or nothing. Raises EntryRefused on any error.
+
+    Locks are taken in one order, whatever the order of `rows` (a spreadsheet's is the file's):
+    the data-version row, then the existing value rows by primary key in one query, then new
+    rows inserted by KPI id. A deadlock or serialization failure the database still reports is
+    retried; after RETRIES attempts every row is refused with BUSY (never a 500).
+    """
+    return _retrying(lambda: _values_save_once(user, fiscal_year, rows), rows=len(rows))
+
+
+def _values_save_once(user, fiscal_year: int, rows: list[ValueInput]) -> SaveResult:
     result = SaveResult()
+    changed: dict[int, str] = {}
     with transaction.atomic():
-        for i, row in enumerate(rows):
-            message = _save_one(user, fiscal_year, row, result)
+        etags.lock_data_version()
+        current = {
+            v.kpi_id: v
+            for v in KpiValue.objects.select_for_update(of=("self",))
+            .select_related("entered_by", "kpi__unit")
+            .filter(kpi__in=[row.kpi.id for row in rows], fiscal_year=fiscal_year)
+            .order_by("pk")
+        }
+        seen: set[int] = set()
+        for i in sorted(range(len(rows)), key=lambda i: (rows[i].kpi.id, i)):
+            row = rows[i]
+            if row.kpi.id in seen:
+                result.errors[i] = DUPLICATE_ROW
+                continue
+            seen.add(row.kpi.id)
+            message = _save_one(user, fiscal_year, row, current.get(row.kpi.id), changed, i)
             if message:
                 result.errors[i] = message
         if result.errors:
             # Raising inside the atomic block rolls back the rows that were fine.
+            result.errors = dict(sorted(result.errors.items()))
             raise EntryRefused(result)
+    result.changed = [changed[i] for i in sorted(changed)]
     return result
 
 
-def _save_one(user, fiscal_year: int, row: ValueInput, result: SaveResult) -> str | None:
+RETRIES = 3
+# SQLSTATE classes PostgreSQL uses when it gives up a transaction to break a lock cycle, when a
+# serializable transaction loses, or when a lock cannot be had (lock_timeout).
+_RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}
+
+
+def is_lock_failure(err: BaseException) -> bool:
+    """Whether a database error means "another transaction was in the way", worth a retry."""
+    if not isinstance(err, OperationalError):
+        return False
+    cause = err.__cause__
+    code = getattr(cause, "pgcode", None)
+    if code is None:
+        try:
+            from psycopg2 import errors as pg
+        except ImportError:  # pragma: no cover - psycopg2 is a dependency
+            pg = None
+        if pg is not None and isinstance(
+            cause, (pg.DeadlockDetected, pg.SerializationFailure, pg.LockNotAvailable)
+        ):
+            return True
+    if code in _RETRYABLE_SQLSTATES:
+        return True
+    # SQLite has one writer at a time and says so when it waited too long.
+    return "database is locked" in str(err)
+
+
+def _retrying(attempt, *, rows: int):
+    for n in range(RETRIES):
+        try:
+            return attempt()
+        except OperationalError as err:
+            if not is_lock_failure(err):
+                raise
+            if n == RETRIES - 1 or transaction.get_connection().needs_rollback:
+                break
+    raise EntryRefused(SaveResult(errors=dict.fromkeys(range(rows), BUSY)))
+
+
+def _save_one(
+    user, fiscal_year: int, row: ValueInput, current, changed: dict[int, str], index: int
+) -> str | None:
     kpi = row.kpi
     if not permissions.can_enter(user, kpi):
         return NOT_ALLOWED
     if fiscal_year not in kpi.plan.fiscal_years:
         return OUTSIDE_PLAN
-    current = (
-        KpiValue.objects.select_for_update(of=("self",))
-        .select_related("entered_by", "kpi__unit")
-        .filter(kpi=kpi, fiscal_year=fiscal_year)
-        .first()
-    )
     if current is None:
         if row.version != 0:
             # It existed when the form was opened and someone removed it since.
@@ -129,7 +199,7 @@ def _save_one(user, fiscal_year: int, row: ValueInput, result: SaveResult) -> st
                 kpi=kpi, fiscal_year=fiscal_year
             )
             return _conflict_message(current)
-        result.changed.append(f"{kpi.code} {kpi.name}: 新規 {kpi.unit.format(row.value)}")
+        changed[index] = f"{kpi.code} {kpi.name}: 新規 {kpi.unit.format(row.value)}"
         return None
 
     if current.version != row.version:
@@ -152,7 +222,7 @@ def _save_one(user, fiscal_year: int, row: ValueInput, result: SaveResult) -> st
     current.full_clean()
     current._change_reason = "訂正"
     current.save()
-    result.changed.append(
+    changed[index] = (
         f"{kpi.code} {kpi.name}: {old} → {kpi.unit.format(row.value)}"
         f"（{current.get_status_display()}）"
     )
@@ -160,35 +230,69 @@ def _save_one(user, fiscal_year: int, row: ValueInput, result: SaveResult) -> st
 
 
 def value_reopen(*, user, value: KpiValue, reason: str, version: int) -> KpiValue:
-    """An admin turns a final value back to preliminary, with the reason recorded."""
+    """An admin turns a final value back to preliminary, with the reason recorded.
+
+    Raises PermissionError for a non-admin, ValueError (its message for the page) for an empty
+    reason, a stale version, a value that is not final, or another session in the way.
+    """
     if not permissions.is_admin(user):
         raise PermissionError(REOPEN_ADMIN_ONLY)
     if not reason.strip():
         raise ValueError(REOPEN_NEEDS_REASON)
-    with transaction.atomic():
-        current = (
-            KpiValue.objects.select_for_update(of=("self",))
-            .select_related("entered_by", "kpi__unit")
-            .get(pk=value.pk)
-        )
-        if current.version != version:
-            raise ValueError(_conflict_message(current))
-        if current.status != ValueStatus.FINAL:
-            raise ValueError(NOT_FINAL)
-        current.status = ValueStatus.PRELIMINARY
-        current.version += 1
-        current.entered_by = user
-        current.entered_at = timezone.now()
-        current._change_reason = f"確定の解除: {reason.strip()}"
-        current.save()
-    return current
+
+    def once() -> KpiValue:
+        with transaction.atomic():
+            etags.lock_data_version()  # the one lock order: see values_save
+            current = (
+                KpiValue.objects.select_for_update(of=("self",))
+                .select_related("entered_by", "kpi__unit")
+                .get(pk=value.pk)
+            )
+            if current.version != version:
+                raise ValueError(_conflict_message(current))
+            if current.status != ValueStatus.FINAL:
+                raise ValueError(NOT_FINAL)
+            current.status = ValueStatus.PRELIMINARY
+            current.version += 1
+            current.entered_by = user
+            current.entered_at = timezone.now()
+            current._change_reason = f"確定の解除: {reason.strip()}"
+            current.save()
+        return current
+
+    try:
+        return _retrying(once, rows=1)
+    except EntryRefused:
+        raise ValueError(BUSY) from None
 
 
 def target_revision_record(*, user, revision: TargetRevision) -> TargetRevision:
-    """Record a revised target; the KPI's original target stays as written."""
+    """Record a revised target; the KPI's original target stays as written.
+
+    Raises PermissionError for a non-admin, ValidationError for an invalid revision, and
+    ValueError(DUPLICATE_REVISION or BUSY) when the KPI already has a revision from that year
+    (also when another session recorded one a moment ago) or another session was in the way.
+    """
     if not permissions.is_admin(user):
         raise PermissionError("目標の再設定は管理者だけができます。")
-    revision.full_clean()
-    revision._change_reason = revision.reason
-    revision.save()
-    return revision
+
+    def once() -> TargetRevision:
+        with transaction.atomic():
+            etags.lock_data_version()  # serialises revisions of one KPI-year, too
+            if TargetRevision.objects.filter(
+                kpi_id=revision.kpi_id, effective_fy=revision.effective_fy
+            ).exists():
+                raise ValueError(DUPLICATE_REVISION)
+            revision.full_clean()
+            revision._change_reason = revision.reason
+            try:
+                with transaction.atomic():
+                    revision.save()
+            except IntegrityError:
+                raise ValueError(DUPLICATE_REVISION) from None
+        return revision
+
+    try:
+        return _retrying(once, rows=1)
+    except EntryRefused:
+        raise ValueError(BUSY) from None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 
 
 class ChosenLanguageMiddleware:
@@ -25,3 +25,32 @@ class ChosenLanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class PrivateForSignedInMiddleware:
+    """Every answer to a signed-in user is `Cache-Control: private, no-store`.
+
+    Signed-in readers see preliminary values, history, entry forms and names that the public
+    pages do not show; no browser cache on a shared office computer or proxy may keep them.
+    Anonymous public pages keep their ETag and caching (smartdocho/etags.py), and static files
+    are answered by WhiteNoise before this middleware runs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True, max_age=0)
+            for directive in ("s-maxage", "public"):
+                _drop_directive(response, directive)
+        return response
+
+
+def _drop_directive(response, name: str) -> None:
+    parts = [p.strip() for p in response.get("Cache-Control", "").split(",") if p.strip()]
+    kept = [p for p in parts if p.split("=")[0].strip().lower() != name]
+    if kept != parts:
+        response["Cache-Control"] = ", ".join(kept)

@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Right after authentication, so that every answer to a signed-in user passes through it.
+    "smartdocho.middleware.PrivateForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -186,9 +188,58 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# And one address across all user names, with its own higher limit (smartdocho/login_throttle.py:
+# axes compares every parameter set with the one AXES_FAILURE_LIMIT).
+AXES_HANDLER = "smartdocho.login_throttle.AxesHandler"
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT", 20)
+if LOGIN_ADDRESS_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "DJANGO_LOGIN_ADDRESS_FAILURE_LIMIT must not be below DJANGO_LOGIN_FAILURE_LIMIT."
+    )
+# Behind the TLS proxy the README recommends, REMOTE_ADDR is the proxy's: with the number of
+# proxies in front of the application, the client's address is read from X-Forwarded-For
+# (smartdocho/client_ip.py). 0 (the default) ignores the header, which anyone can forge.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXY_COUNT must be 0 or more.")
+AXES_CLIENT_IP_CALLABLE = "smartdocho.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# Password reset by e-mail is off: a closed network often has no mail server, and the page
+# would let anyone make this server send mail. DJANGO_PASSWORD_RESET=true turns it on, limited
+# per client address and per e-mail address (smartdocho/password_reset.py).
+PASSWORD_RESET_ENABLED = env_bool("DJANGO_PASSWORD_RESET", False)
+PASSWORD_RESET_WINDOW_SECONDS = 60 * env_int("DJANGO_PASSWORD_RESET_WINDOW_MINUTES", 60)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = env_int("DJANGO_PASSWORD_RESET_LIMIT_PER_ADDRESS", 5)
+PASSWORD_RESET_LIMIT_PER_EMAIL = env_int("DJANGO_PASSWORD_RESET_LIMIT_PER_EMAIL", 3)
+
+# Mail (password reset only). Without DJANGO_EMAIL_HOST, mail is written to the log rather
+# than tried on localhost's SMTP port.
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 587)
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT_SECONDS", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+if (
+    PASSWORD_RESET_ENABLED
+    and not DEBUG
+    and not EMAIL_HOST
+    and "DJANGO_EMAIL_BACKEND" not in os.environ
+):
+    raise ImproperlyConfigured(
+        "DJANGO_PASSWORD_RESET=true needs a mail server: set DJANGO_EMAIL_HOST "
+        "(and DJANGO_DEFAULT_FROM_EMAIL), or DJANGO_EMAIL_BACKEND."
+    )
 
 # Sessions end when the browser closes, and after SESSION_IDLE_MINUTES without a request.
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

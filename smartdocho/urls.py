@@ -1,17 +1,39 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from initiatives import views as initiative_views
 from kpi import views as kpi_views
 
-from . import views
+from . import password_reset, views
+
+# django.contrib.auth.urls, spelled out: the password-reset pages answer 404 unless
+# DJANGO_PASSWORD_RESET=true (smartdocho/password_reset.py).
+account_urls = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("password_reset/", password_reset.password_reset, name="password_reset"),
+    path("password_reset/done/", password_reset.password_reset_done, name="password_reset_done"),
+    path(
+        "reset/<uidb64>/<token>/",
+        password_reset.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("reset/done/", password_reset.password_reset_complete, name="password_reset_complete"),
+]
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("methodology/", kpi_views.methodology, name="methodology"),
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include(account_urls)),
     path("language/<str:code>/", views.switch_language, name="switch_language"),
     path("plans/", initiative_views.plan_list, name="plan_list"),
     path("manage/import-plan/", initiative_views.plan_import, name="plan_import"),
