@@ -160,9 +160,15 @@ FILE_FAULTS = [
     ("not a list", b"model: kpi.unit\n", "plan.yaml", "リスト"),
     (
         "unknown model",
-        b"- model: auth.user\n  fields: {username: x}\n",
+        b"- model: admin.logentry\n  fields: {object_repr: x}\n",
         "plan.yaml",
         "読み込めない種類",
+    ),
+    (
+        "accounts through the page",
+        b"- model: auth.user\n  fields: {username: x, is_superuser: true}\n",
+        "plan.yaml",
+        "import_plan コマンド",
     ),
     ("pk used", b"- model: kpi.unit\n  pk: 3\n  fields: {code: x}\n", "plan.yaml", "natural key"),
     ("wrong file type", b"code,label\n", "plan.csv", ".yaml"),
@@ -253,12 +259,12 @@ def test_round_trip_export_import_export_is_identical(populated, editor, tmp_pat
         ],
     )
     first = plan_io.export_plan("hokkaido-smart-docho-3", with_values=True)
-    assert "kpi.valuehistory" in first and "editor" in first
+    assert "kpi.historicalkpivalue" in first and "editor" in first
     call_command("flush", interactive=False, verbosity=0)
     assert not Plan.objects.exists()
-    report = plan_io.import_plan(first.encode("utf-8"), "backup.yaml")
+    report = plan_io.import_plan(first.encode("utf-8"), "backup.yaml", accounts=True)
     assert report.applied, [str(p) for p in report.problems]
-    assert report.users_created == ["editor"]
+    assert report.users_created == []  # the backup carries its users
     second = plan_io.export_plan("hokkaido-smart-docho-3", with_values=True)
     assert second == first
     restored = KpiValue.objects.get(kpi__code="2-1", fiscal_year=2025)
