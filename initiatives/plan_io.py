@@ -30,6 +30,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import yaml
 from django.contrib.auth import get_user_model
@@ -434,6 +435,8 @@ def _shown(obj: models.Model, f: models.Field) -> str:
         value = getattr(obj, f.attname)
     if value is None or value == "":
         return "（なし）"
+    if isinstance(value, Decimal):
+        value = f"{value.normalize():f}"  # 288.0000 from the database and 288 from a file
     text = str(value)
     return text if len(text) <= 80 else text[:79] + "…"
 
@@ -555,7 +558,9 @@ def _load_object(i: int, record: dict, report: Report, seen: dict, created: set)
     report.updated[name] += 1
     for f in changed:
         report.changes.append(
-            Change(i, label, key, str(f.verbose_name), _shown(existing, f), _shown(obj, f))
+            Change(
+                i, label, key, f"{f.verbose_name} ({f.name})", _shown(existing, f), _shown(obj, f)
+            )
         )
 
 
