@@ -12,7 +12,9 @@ dest=$root/$stamp
 mkdir -p "$dest"
 chmod 700 "$root" "$dest"
 pg_dump --format=custom --file "$dest/smartdocho.dump" "$DATABASE_URL"
-for slug in $(.venv/bin/python manage.py shell -c "from initiatives.models import Plan; print(*Plan.objects.values_list('slug', flat=True))"); do
+# An assignment, so that set -e stops the backup if listing the plans fails.
+slugs=$(.venv/bin/python manage.py shell --no-imports --verbosity 0 -c "from initiatives.models import Plan; print(*Plan.objects.values_list('slug', flat=True))")
+for slug in $slugs; do
   .venv/bin/python manage.py export_plan "$slug" --with-values -o "$dest/$slug.yaml"
 done
 find "$root" -mindepth 1 -maxdepth 1 -type d -mtime +90 -exec rm -rf {} +
