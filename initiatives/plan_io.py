@@ -85,6 +85,7 @@ KEEP_EXISTING = (KpiValue, User, StaffProfile, PublishedReport)
 HISTORIES = {m.history.model._meta.label_lower: m for m in (Kpi, TargetRevision, KpiValue)}
 MODEL_LABELS = {m._meta.label_lower: m for m in MODELS}
 ALLOWED = [*MODEL_LABELS, *HISTORIES, HISTORY_MODEL]
+MAX_PROBLEMS = 200  # past this many, checking the rest would only make the list longer
 HEADER = "# smartdocho plan fixture: natural keys only; load with `manage.py import_plan`.\n"
 HISTORY_NAME = "{}の履歴"
 
@@ -332,10 +333,13 @@ def _as_written(i: int, label: str, fields: dict) -> tuple[dict, list[Problem]]:
     return out, problems
 
 
-def read_records(content: bytes, filename: str, *, accounts: bool = False) -> list[dict]:
+def read_records(
+    content: bytes, filename: str, *, accounts: bool = False, max_records: int | None = None
+) -> list[dict]:
     """The file's records with their values read as written, or PlanFileError saying why not.
 
     `accounts`: whether users, groups and staff profiles may be among them (the command).
+    `max_records`: how many objects a file may hold (the upload page, to bound a request).
     """
     name = filename.lower()
     if name.endswith(".json"):
@@ -350,6 +354,11 @@ def read_records(content: bytes, filename: str, *, accounts: bool = False) -> li
         raise _file_problem(err.message) from None
     if not isinstance(data, list) or not data:
         raise _file_problem("ファイルの中身は、オブジェクトの一覧（リスト）にしてください。")
+    if max_records is not None and len(data) > max_records:
+        raise _file_problem(
+            f"オブジェクトが多すぎます（{len(data):,}件、この画面では{max_records:,}件まで）。"
+            "大きなファイルは、サーバーで import_plan コマンドを使って読み込んでください。"
+        )
     account_labels = {m._meta.label_lower for m in ACCOUNT_MODELS}
     problems, records = [], []
     for i, record in enumerate(data, start=1):
@@ -570,14 +579,16 @@ def import_plan(
     *,
     dry_run: bool = False,
     accounts: bool = False,
+    max_records: int | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Check a plan fixture and load it in one transaction, or load nothing if any check fails.
 
     Raises PlanFileError when the file as a whole cannot be read (see read_records); every
     problem with single objects is in the returned Report instead, which then applied nothing.
+    Checking stops after MAX_PROBLEMS problems.
     """
-    records = read_records(content, filename, accounts=accounts)
+    records = read_records(content, filename, accounts=accounts, max_records=max_records)
     report = Report(records=len(records))
     seen: dict[tuple[str, str], int] = {}
     created: set[tuple[str, str]] = set()
@@ -588,6 +599,11 @@ def import_plan(
         for i, record in enumerate(records, start=1):
             if progress:
                 progress(i, len(records))
+            if len(report.problems) >= MAX_PROBLEMS:
+                report.problems.append(
+                    Problem(i, "", "", "", "誤りが多いため、ここから先は確認していません。")
+                )
+                break
             label = record["model"]
             if label == HISTORY_MODEL or label in HISTORIES:
                 history.append((i, record))

@@ -56,6 +56,7 @@ HOSTILE = [
         b"- model: auth.user\n  fields: {username: evil, is_superuser: true}\n",
         "import_plan コマンド",
     ),
+    ("too many objects for the page", "plan.yaml", (UNIT * 1001).encode(), "多すぎます"),
     ("billion laughs", "plan.yaml", BILLION_LAUGHS.encode(), "要素が多すぎます"),
     ("recursive alias", "plan.yaml", b"- &a [*a]\n", "自分自身"),
     ("deep flow nesting", "plan.yaml", b"[" * 50_000 + b"]" * 50_000, "YAML"),
@@ -187,8 +188,8 @@ def test_hostile_file_posted_gets_400_with_its_message_and_writes_nothing(
 def test_hostile_file_given_to_the_command_fails_with_a_message(
     world, tmp_path, capsys, case, name, content, says
 ):
-    if case == "superuser through the page":
-        return  # the command restores accounts: the server's operator runs it
+    if case in ("superuser through the page", "too many objects for the page"):
+        return  # the command restores accounts and large files: the server's operator runs it
     before = _world()
     path = tmp_path / name
     path.write_bytes(content)
