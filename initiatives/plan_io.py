@@ -241,7 +241,9 @@ def _scalar(f: models.Field, value: object) -> object:
     if isinstance(value, bool) and f in IDENTIFIERS:
         raise _Refused(_quote_message(f, str(value).lower()))
     if isinstance(f, models.IntegerField | models.AutoField):
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, bool):  # JSON true, or !!bool: Django would store 1
+            raise _Refused(f"{f.verbose_name}は整数で書いてください（例: {f.name}: 12）。")
+        if isinstance(value, int):
             text = str(value)  # an explicit !!int tag
         elif isinstance(value, str):
             text = str(value)

@@ -164,6 +164,7 @@ def test_json_numbers_in_identifiers_keep_their_text():
         ('"code": "1-1"', '"code": true'),
         ('"number": "1"', '"number": 1.0'),
         ('"number": "1"', '"number": 1e2'),
+        ('"number": "1"', '"number": true'),
     ],
 )
 def test_json_identifier_of_the_wrong_kind_is_refused(replace, says):
