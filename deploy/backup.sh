@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Nightly backup: the whole database (pg_dump) and each plan in the portable fixture format.
+# Nightly backup: the whole database (pg_dump, the full copy: restore with pg_restore) and each
+# plan in the portable fixture format (import_plan; what it leaves out is listed in the README).
+# Everything is written readable by its owner only: the files name every user.
 set -euo pipefail
-cd /srv/smartdocho
-set -a; . /etc/smartdocho/env; set +a
+umask 077
+cd "${SMARTDOCHO_HOME:-/srv/smartdocho}"
+set -a; . "${SMARTDOCHO_ENV_FILE:-/etc/smartdocho/env}"; set +a
+root=${SMARTDOCHO_BACKUP_DIR:-/var/backups/smartdocho}
 stamp=$(date +%Y%m%d)
-dest=/var/backups/smartdocho/$stamp
+dest=$root/$stamp
 mkdir -p "$dest"
+chmod 700 "$root" "$dest"
 pg_dump --format=custom --file "$dest/smartdocho.dump" "$DATABASE_URL"
-for slug in $(.venv/bin/python manage.py shell -c "from initiatives.models import Plan; print(*Plan.objects.values_list('slug', flat=True))"); do
+# An assignment, so that set -e stops the backup if listing the plans fails.
+slugs=$(.venv/bin/python manage.py shell --no-imports --verbosity 0 -c "from initiatives.models import Plan; print(*Plan.objects.values_list('slug', flat=True))")
+for slug in $slugs; do
   .venv/bin/python manage.py export_plan "$slug" --with-values -o "$dest/$slug.yaml"
 done
-find /var/backups/smartdocho -maxdepth 1 -type d -mtime +90 -exec rm -rf {} +
+find "$root" -mindepth 1 -maxdepth 1 -type d -mtime +90 -exec rm -rf {} +

@@ -3,34 +3,69 @@
 The format is the one the real plan ships in (`fixtures/*.yaml`): a Django fixture, YAML or
 JSON, with natural keys only. Loading checks every object before anything stays written: it runs
 inside one transaction, collects every problem with the object and field it concerns, and rolls
-back if there is any (or when asked for a dry run). Re-loading an edited file updates objects in
-place by their natural keys; yearly values already in the database are kept as they are.
+back if there is any (or when asked for a dry run).
+
+Re-loading a file changes only what the file says differently: objects are found again by their
+natural keys; a field the file does not mention keeps the value set in the application (a KPI's
+department, a plan's thresholds); each field that changes is reported, old → new. Yearly values,
+users, staff profiles and published reports already in the database are kept as they are.
+
+Values are read as written (plan_reader.py gives the text of every unquoted scalar): text fields
+(codes, slugs, names) keep that text — `code: 0101` is "0101", not YAML 1.1's octal 65 — and an
+identifier written as a bare yes/no/on/off/true/false/null is refused with a request to quote
+it; integer fields take decimal integers only (`010` is 10, never octal 8; `0x1F`, `1_000`,
+`12:30` are refused); decimals are parsed from their text, so nothing is rounded through a float.
+
+A backup (`export_plan --with-values`) also carries every user (without password hash), their
+groups and staff profiles, the plan's published reports and the history of its KPIs, target
+revisions and values. Users restored from it get an unusable password: an administrator sets a
+new one (`manage.py changepassword NAME`). Those records load only through the command
+(`accounts=True`), never through the upload page.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import yaml
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.core.serializers.base import DeserializationError
 from django.core.serializers.pyyaml import DjangoSafeDumper
-from django.db import IntegrityError, models, transaction
+from django.db import DatabaseError, connection, models, transaction
 
-from kpi.models import Department, Kpi, KpiValue, TargetRevision, Unit
+from kpi.models import (
+    Department,
+    Kpi,
+    KpiValue,
+    PublishedReport,
+    StaffProfile,
+    TargetRevision,
+    Unit,
+)
 
+from . import plan_reader
 from .models import Action, InitiativeItem, Milestone, Pillar, Plan, PlanSection, PolicyDirection
+from .plan_reader import Number, Plain
 
-HISTORY_MODEL = "kpi.valuehistory"
+User = get_user_model()
+
+HISTORY_MODEL = "kpi.valuehistory"  # the value history of files written before history was generic
 # In the order a file lists them: every reference points to something already loaded.
 MODELS = [
     Unit,
     Department,
+    Group,
+    User,
+    StaffProfile,
     Plan,
     PlanSection,
     Pillar,
@@ -41,12 +76,57 @@ MODELS = [
     Kpi,
     TargetRevision,
     KpiValue,
+    PublishedReport,
 ]
+# Accounts load only through the command (a restore by whoever runs the server), never the page.
+ACCOUNT_MODELS = (Group, User, StaffProfile)
+# Already in the database: left exactly as they are (entered values, people, frozen reports).
+KEEP_EXISTING = (KpiValue, User, StaffProfile, PublishedReport)
+HISTORIES = {m.history.model._meta.label_lower: m for m in (Kpi, TargetRevision, KpiValue)}
 MODEL_LABELS = {m._meta.label_lower: m for m in MODELS}
-ALLOWED = [*MODEL_LABELS, HISTORY_MODEL]
+ALLOWED = [*MODEL_LABELS, *HISTORIES, HISTORY_MODEL]
+MAX_PROBLEMS = 200  # past this many, checking the rest would only make the list longer
 HEADER = "# smartdocho plan fixture: natural keys only; load with `manage.py import_plan`.\n"
+HISTORY_NAME = "{}の履歴"
 
 Progress = Callable[[int, int], None]
+
+
+def _f(model: type[models.Model], name: str) -> models.Field:
+    return model._meta.get_field(name)
+
+
+# Each natural key, position by position: the field whose type decides how its text is read.
+NATURAL_KEYS: dict[type[models.Model], list[models.Field]] = {
+    Unit: [_f(Unit, "code")],
+    Department: [_f(Department, "code")],
+    Plan: [_f(Plan, "slug")],
+    PlanSection: [_f(Plan, "slug"), _f(PlanSection, "kind"), _f(PlanSection, "order")],
+    Pillar: [_f(Plan, "slug"), _f(Pillar, "number")],
+    Kpi: [_f(Plan, "slug"), _f(Kpi, "code")],
+    TargetRevision: [_f(Plan, "slug"), _f(Kpi, "code"), _f(TargetRevision, "effective_fy")],
+    KpiValue: [_f(Plan, "slug"), _f(Kpi, "code"), _f(KpiValue, "fiscal_year")],
+    User: [_f(User, User.USERNAME_FIELD)],
+    Group: [_f(Group, "name")],
+    Permission: [
+        _f(Permission, "codename"),
+        _f(ContentType, "app_label"),
+        _f(ContentType, "model"),
+    ],
+}
+for _child in (PolicyDirection, InitiativeItem, Milestone):
+    NATURAL_KEYS[_child] = [*NATURAL_KEYS[Pillar], _f(_child, "number")]
+NATURAL_KEYS[Action] = [*NATURAL_KEYS[InitiativeItem], _f(Action, "order")]
+IDENTIFIERS = {f for key in NATURAL_KEYS.values() for f in key}
+
+# YAML 1.1 reads these unquoted words as booleans and nulls (https://yaml.org/type/bool.html).
+_BOOL_WORDS = {
+    **dict.fromkeys("y Y yes Yes YES true True TRUE on On ON".split(), True),
+    **dict.fromkeys("n N no No NO false False FALSE off Off OFF".split(), False),
+}
+_NULL_WORDS = {"", "~", "null", "Null", "NULL"}
+_DECIMAL_INT = re.compile(r"[-+]?[0-9]+")
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 @dataclass(frozen=True)
@@ -63,13 +143,29 @@ class Problem:
         return " ".join(p for p in parts if p) + f": {self.message}"
 
 
+@dataclass(frozen=True)
+class Change:
+    """One field an import changes (or would): the object, the field's name, old and new."""
+
+    index: int
+    model: str
+    key: str
+    field: str
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        return f"{self.index}件目 {self.model} {self.key} {self.field}: {self.old} → {self.new}"
+
+
 @dataclass
 class Report:
     created: Counter = field(default_factory=Counter)
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)
-    kept: Counter = field(default_factory=Counter)  # values already entered, left as they are
+    kept: Counter = field(default_factory=Counter)  # already there, left as they are
     problems: list[Problem] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
     users_created: list[str] = field(default_factory=list)
     records: int = 0
     applied: bool = False
@@ -80,9 +176,11 @@ class Report:
 
     def summary(self) -> list[tuple[str, int, int, int, int]]:
         """(kind of object, created, updated, unchanged, kept) for every kind seen."""
+        names = [m._meta.verbose_name for m in MODELS]
+        names += [HISTORY_NAME.format(m._meta.verbose_name) for m in HISTORIES.values()]
+        names.append("実績値の履歴")
         labels = []
-        for model in [*MODELS, None]:
-            name = model._meta.verbose_name if model else "実績値の履歴"
+        for name in dict.fromkeys(names):
             if any(name in c for c in (self.created, self.updated, self.unchanged, self.kept)):
                 labels.append(name)
         return [
@@ -100,76 +198,266 @@ def _file_problem(message: str) -> PlanFileError:
     return PlanFileError([Problem(None, "", "", "", message)])
 
 
-def read_records(content: bytes, filename: str) -> list[dict]:
-    """The file's records, or PlanFileError saying why it cannot be read."""
+# --- reading values as written ---------------------------------------------------------------
+
+
+class _Refused(Exception):
+    pass
+
+
+_YAML11_RESOLVER = yaml.resolver.Resolver()
+
+
+def _usual(value: object) -> object:
+    """What a YAML 1.1 loader would have made of it: for free-form JSON fields (lists of lines,
+    report snapshots) whose content no field type describes, and which our own export writes
+    with PyYAML, quoting what needs it."""
+    if isinstance(value, Number):
+        return int(value) if _DECIMAL_INT.fullmatch(value) else float(value)
+    if isinstance(value, Plain):
+        tag = _YAML11_RESOLVER.resolve(yaml.ScalarNode, str(value), (True, False))
+        constructor = yaml.constructor.SafeConstructor()  # a fresh one keeps no cache
+        return constructor.construct_object(yaml.ScalarNode(tag, str(value)))
+    if isinstance(value, list):
+        return [_usual(v) for v in value]
+    if isinstance(value, dict):
+        return {_usual(k): _usual(v) for k, v in value.items()}
+    return value
+
+
+def _quote_message(f: models.Field, text: str) -> str:
+    return f'{f.verbose_name}は引用符で囲んでください（例: {f.name}: "{text}"）'
+
+
+def _integer_range(f: models.Field) -> tuple[int, int]:
+    low, high = connection.ops.integer_field_range(f.get_internal_type())
+    return max(low if low is not None else _INT64[0], _INT64[0]), min(
+        high if high is not None else _INT64[1], _INT64[1]
+    )
+
+
+def _scalar(f: models.Field, value: object) -> object:
+    """A scalar for field `f`, read as written; _Refused with the reason where it cannot be."""
+    if isinstance(value, bool) and f in IDENTIFIERS:
+        raise _Refused(_quote_message(f, str(value).lower()))
+    if isinstance(f, models.IntegerField | models.AutoField):
+        if isinstance(value, bool):  # JSON true, or !!bool: Django would store 1
+            raise _Refused(f"{f.verbose_name}は整数で書いてください（例: {f.name}: 12）。")
+        if isinstance(value, int):
+            text = str(value)  # an explicit !!int tag
+        elif isinstance(value, str):
+            text = str(value)
+        else:
+            return value  # Django refuses it with its own message
+        if isinstance(value, Plain) and not isinstance(value, Number) and text in _NULL_WORDS:
+            return None
+        if not _DECIMAL_INT.fullmatch(text):
+            if not isinstance(value, Plain):
+                return value  # quoted: Django refuses "x" with its own message
+            raise _Refused(
+                f"{f.verbose_name}は整数を10進数で書いてください（例: {f.name}: 12）。"
+                f"書かれた値: {text}"
+            )
+        number = int(text)
+        low, high = _integer_range(f)
+        if not low <= number <= high:
+            raise _Refused(f"{f.verbose_name}は{low}～{high}の範囲で書いてください: {text}")
+        return number
+    if not isinstance(value, Plain):
+        return value
+    text = str(value)
+    is_json = isinstance(value, Number)
+    if isinstance(f, models.CharField | models.TextField):
+        if not is_json and (text in _NULL_WORDS or text in _BOOL_WORDS) and f in IDENTIFIERS:
+            raise _Refused(_quote_message(f, text))
+        if not is_json and text in _NULL_WORDS:
+            return None if f.null else ""
+        return text
+    if isinstance(f, models.BooleanField):
+        if not is_json and text in _BOOL_WORDS:
+            return _BOOL_WORDS[text]
+        return None if text in _NULL_WORDS else text
+    if isinstance(f, models.JSONField):
+        return _usual(value)
+    if not is_json and text in _NULL_WORDS:
+        return None
+    return text  # decimals, dates, times: Django parses the text itself, never via a float
+
+
+def _reference(f: models.Field, value: object) -> object:
+    """A natural-key reference ([slug, code]) with each part read by its own field's type."""
+    target = f.related_model
+    spec = NATURAL_KEYS.get(target)
+    if value is None or (isinstance(value, Plain) and str(value) in _NULL_WORDS):
+        return None
+    if spec is None:
+        return _usual(value)
+    if not isinstance(value, list):
+        raise _Refused(
+            f"{f.verbose_name}は参照先のキーを一覧で書いてください（例: {f.name}: [{value}]）。"
+        )
+    if len(value) != len(spec):
+        raise _Refused(f"{f.verbose_name}のキーは{len(spec)}個の値で書いてください: {value}")
+    return [_scalar(k, v) for k, v in zip(spec, value, strict=True)]
+
+
+def _field_value(model: type[models.Model], name: str, value: object) -> object:
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise _file_problem(
-            f"文字コードがUTF-8ではありません（{err.start}バイト目）。UTF-8で保存し直してください。"
-        ) from None
+        f = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return _usual(value)  # the deserializer names the unknown field
+    if f.many_to_many:
+        if not isinstance(value, list):
+            raise _Refused(f"{f.verbose_name}は一覧で書いてください。")
+        return [_reference(f, v) for v in value]
+    if f.is_relation:
+        return _reference(f, value)
+    return _scalar(f, value)
+
+
+def _model_of(label: str) -> type[models.Model]:
+    if label == HISTORY_MODEL:
+        return KpiValue.history.model
+    if label in HISTORIES:
+        return HISTORIES[label].history.model
+    return MODEL_LABELS[label]
+
+
+def _as_written(i: int, label: str, fields: dict) -> tuple[dict, list[Problem]]:
+    """A record's fields, each read as written for its field type; the problems found."""
+    model = _model_of(label)
+    out, problems = {}, []
+    for name, value in fields.items():
+        try:
+            out[str(name)] = _field_value(model, str(name), value)
+        except _Refused as err:
+            problems.append(Problem(i, label, "", str(name), str(err)))
+    return out, problems
+
+
+def read_records(
+    content: bytes, filename: str, *, accounts: bool = False, max_records: int | None = None
+) -> list[dict]:
+    """The file's records with their values read as written, or PlanFileError saying why not.
+
+    `accounts`: whether users, groups and staff profiles may be among them (the command).
+    `max_records`: how many objects a file may hold (the upload page, to bound a request).
+    """
     name = filename.lower()
     if name.endswith(".json"):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise _file_problem(
-                f"JSONとして読めません（{err.lineno}行{err.colno}列）: {err.msg}"
-            ) from None
+        kind = "json"
     elif name.endswith((".yaml", ".yml")):
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f"（{mark.line + 1}行{mark.column + 1}列）" if mark else ""
-            raise _file_problem(
-                f"YAMLとして読めません{where}: {getattr(err, 'problem', err)}"
-            ) from None
+        kind = "yaml"
     else:
         raise _file_problem("ファイルの種類は .yaml、.yml、.json のいずれかにしてください。")
+    try:
+        data = plan_reader.parse(content, kind)
+    except plan_reader.ReadError as err:
+        raise _file_problem(err.message) from None
     if not isinstance(data, list) or not data:
         raise _file_problem("ファイルの中身は、オブジェクトの一覧（リスト）にしてください。")
-    problems = []
+    if max_records is not None and len(data) > max_records:
+        raise _file_problem(
+            f"オブジェクトが多すぎます（{len(data):,}件、この画面では{max_records:,}件まで）。"
+            "大きなファイルは、サーバーで import_plan コマンドを使って読み込んでください。"
+        )
+    account_labels = {m._meta.label_lower for m in ACCOUNT_MODELS}
+    problems, records = [], []
     for i, record in enumerate(data, start=1):
         if (
             not isinstance(record, dict)
-            or "model" not in record
+            or not isinstance(record.get("model"), str)
             or not isinstance(record.get("fields"), dict)
         ):
             problems.append(Problem(i, "", "", "", "model と fields を持つ形で書いてください。"))
             continue
+        label = str(record["model"]).lower()
         if "pk" in record:
             problems.append(
-                Problem(
-                    i, str(record["model"]), "", "pk", "pk は使わず、natural key で書いてください。"
-                )
+                Problem(i, label, "", "pk", "pk は使わず、natural key で書いてください。")
             )
-        if str(record["model"]).lower() not in ALLOWED:
+        if label not in ALLOWED:
+            problems.append(Problem(i, label, "", "model", "読み込めない種類のオブジェクトです。"))
+            continue
+        if label in account_labels and not accounts:
             problems.append(
                 Problem(
-                    i, str(record["model"]), "", "model", "読み込めない種類のオブジェクトです。"
+                    i,
+                    label,
+                    "",
+                    "model",
+                    "利用者・グループ・職員の所属は、サーバーで import_plan コマンドを使って"
+                    "復元してください。",
                 )
             )
+            continue
+        fields, found = _as_written(i, label, record["fields"])
+        problems += found
+        records.append({"model": label, "fields": fields})
     if problems:
         raise PlanFileError(problems)
-    return data
+    return records
+
+
+# --- loading ---------------------------------------------------------------------------------
 
 
 def _key_text(obj: models.Model | None) -> str:
     if obj is None:
         return ""
     try:
-        return json.dumps(list(obj.natural_key()), ensure_ascii=False, default=str)
+        return json.dumps(_identity(obj), ensure_ascii=False, default=str)
     except Exception:  # a half-built object may not have a key yet
         return ""
 
 
-def _same(a: models.Model, b: models.Model) -> bool:
-    return all(
-        getattr(a, f.attname) == getattr(b, f.attname)
-        for f in a._meta.concrete_fields
-        if not f.primary_key
-    )
+def _report_ref(report: PublishedReport) -> list:
+    """A published report's key in a file: plan, year and the moment it was published."""
+    return [report.plan.slug, report.fiscal_year, report.published_at.isoformat()]
+
+
+def _identity(obj: models.Model) -> list:
+    if isinstance(obj, StaffProfile):
+        return [obj.user.get_username()]
+    if isinstance(obj, PublishedReport):
+        return _report_ref(obj)
+    return list(obj.natural_key())
+
+
+def _existing(obj: models.Model) -> models.Model | None:
+    """The row already in the database that this deserialized object stands for, if any."""
+    model = type(obj)
+    if isinstance(obj, StaffProfile):
+        return StaffProfile.objects.filter(user_id=obj.user_id).first()
+    if isinstance(obj, PublishedReport):
+        return PublishedReport.objects.filter(
+            plan_id=obj.plan_id, fiscal_year=obj.fiscal_year, published_at=obj.published_at
+        ).first()
+    return model._default_manager.filter(pk=obj.pk).first() if obj.pk else None
+
+
+def _shown(obj: models.Model, f: models.Field) -> str:
+    if f.is_relation:
+        related = getattr(obj, f.name, None)
+        value = related.natural_key() if hasattr(related, "natural_key") else related
+        if isinstance(value, tuple):
+            value = "/".join(str(v) for v in value)
+    else:
+        value = getattr(obj, f.attname)
+    if value is None or value == "":
+        return "（なし）"
+    if isinstance(value, Decimal):
+        value = f"{value.normalize():f}"  # 288.0000 from the database and 288 from a file
+    text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _differences(existing: models.Model, obj: models.Model) -> list[models.Field]:
+    return [
+        f
+        for f in obj._meta.concrete_fields
+        if not f.primary_key and getattr(existing, f.attname) != getattr(obj, f.attname)
+    ]
 
 
 def _validation_problems(i: int, label: str, key: str, err: ValidationError) -> list[Problem]:
@@ -182,19 +470,26 @@ def _validation_problems(i: int, label: str, key: str, err: ValidationError) -> 
 
 
 def _ensure_users(records: list[dict], report: Report) -> None:
-    """Users named by values or history that this database lacks: created inactive, no password."""
-    names = set()
+    """Users that values, history or reports name, that this database lacks and that the file
+    does not define: created inactive and without a password (a file older than accounts)."""
+    names, defined = set(), set()
     for record in records:
         fields = record["fields"]
-        for name in ("entered_by", "history_user"):
+        if record["model"] == User._meta.label_lower:
+            defined.add(str(fields.get(User.USERNAME_FIELD)))
+        for name in ("entered_by", "history_user", "published_by"):
             value = fields.get(name)
             if isinstance(value, list) and value:
                 names.add(str(value[0]))
-    User = get_user_model()
     existing = set(User.objects.filter(username__in=names).values_list("username", flat=True))
-    for name in sorted(names - existing):
+    for name in sorted(names - existing - defined):
         user = User(username=name, is_active=False)
         user.set_unusable_password()
+        try:
+            user.full_clean(exclude=["password"])
+        except ValidationError as err:
+            report.problems.append(Problem(None, "auth.user", name, "", " ".join(err.messages)))
+            continue
         user.save()
         report.users_created.append(name)
 
@@ -214,13 +509,91 @@ def _check_years(obj: models.Model) -> dict[str, str]:
     return errors
 
 
+def _resolve_report_refs(fields: dict) -> None:
+    """References between published reports (a correction naming the report it replaces):
+    written as the other report's key, found here by it."""
+    for f in PublishedReport._meta.concrete_fields:
+        value = fields.get(f.name)
+        if f.is_relation and f.related_model is PublishedReport and isinstance(value, list):
+            slug, year, when = (value + [None, None, None])[:3]
+            found = PublishedReport.objects.filter(
+                plan__slug=slug, fiscal_year=year, published_at=when
+            ).first()
+            if found is None:
+                raise ObjectDoesNotExist(f"公表した報告書 {value}")
+            fields[f.name] = found.pk
+
+
+def _load_object(i: int, record: dict, report: Report, seen: dict, created: set) -> None:
+    label = record["model"]
+    model = MODEL_LABELS[label]
+    name = model._meta.verbose_name
+    if model is PublishedReport:
+        _resolve_report_refs(record["fields"])
+    item = next(serializers.deserialize("python", [record]))
+    obj = item.object
+    key = _key_text(obj)
+    if (label, key) in seen:
+        report.problems.append(
+            Problem(i, label, key, "", f"{seen[(label, key)]}件目と重複しています（同じキー）。")
+        )
+        return
+    seen[(label, key)] = i
+    existing = _existing(obj)
+    if existing is not None and isinstance(obj, KEEP_EXISTING):
+        report.kept[name] += 1
+        return
+    if existing is not None:
+        obj.pk = existing.pk
+        obj._state.adding = False  # an update: its own key is not a duplicate
+        mentioned = set(record["fields"])
+        for f in model._meta.concrete_fields:
+            if not f.primary_key and f.name not in mentioned:
+                setattr(obj, f.attname, getattr(existing, f.attname))  # set in the application
+    if isinstance(obj, User):
+        obj.set_unusable_password()  # a backup carries no password hashes
+    obj.full_clean(exclude=["password"] if isinstance(obj, User) else None)
+    years = _check_years(obj)
+    if years:
+        raise ValidationError(years)
+    if existing is None:
+        item.save()
+        report.created[name] += 1
+        created.add((label, key))
+        return
+    changed = _differences(existing, obj)
+    if not changed:
+        report.unchanged[name] += 1
+        return
+    item.save()
+    report.updated[name] += 1
+    for f in changed:
+        report.changes.append(
+            Change(
+                i, label, key, f"{f.verbose_name} ({f.name})", _shown(existing, f), _shown(obj, f)
+            )
+        )
+
+
 def import_plan(
-    content: bytes, filename: str, *, dry_run: bool = False, progress: Progress | None = None
+    content: bytes,
+    filename: str,
+    *,
+    dry_run: bool = False,
+    accounts: bool = False,
+    max_records: int | None = None,
+    progress: Progress | None = None,
 ) -> Report:
-    """Check a plan fixture and load it in one transaction, or load nothing if any check fails."""
-    records = read_records(content, filename)
+    """Check a plan fixture and load it in one transaction, or load nothing if any check fails.
+
+    Raises PlanFileError when the file as a whole cannot be read (see read_records); every
+    problem with single objects is in the returned Report instead, which then applied nothing.
+    Checking stops after MAX_PROBLEMS problems.
+    """
+    records = read_records(content, filename, accounts=accounts, max_records=max_records)
     report = Report(records=len(records))
     seen: dict[tuple[str, str], int] = {}
+    created: set[tuple[str, str]] = set()
     kept_values: set[tuple] = set()
     history: list[tuple[int, dict]] = []
     with transaction.atomic():
@@ -228,59 +601,42 @@ def import_plan(
         for i, record in enumerate(records, start=1):
             if progress:
                 progress(i, len(records))
-            label = str(record["model"]).lower()
-            if label == HISTORY_MODEL:
+            if len(report.problems) >= MAX_PROBLEMS:
+                report.problems.append(
+                    Problem(i, "", "", "", "誤りが多いため、ここから先は確認していません。")
+                )
+                break
+            label = record["model"]
+            if label == HISTORY_MODEL or label in HISTORIES:
                 history.append((i, record))
                 continue
-            model = MODEL_LABELS[label]
-            name = model._meta.verbose_name
-            obj = None
             try:
                 with transaction.atomic():
-                    item = next(serializers.deserialize("python", [record]))
-                    obj = item.object
-                    key = _key_text(obj)
-                    if (label, key) in seen:
-                        report.problems.append(
-                            Problem(
-                                i,
-                                label,
-                                key,
-                                "",
-                                f"{seen[(label, key)]}件目と重複しています（同じキー）。",
-                            )
-                        )
-                        continue
-                    seen[(label, key)] = i
-                    existing = model.objects.filter(pk=obj.pk).first() if obj.pk else None
-                    if isinstance(obj, KpiValue) and existing is not None:
-                        report.kept[name] += 1
-                        kept_values.add(tuple(obj.natural_key()))
-                        continue
-                    if existing is not None:
-                        obj._state.adding = False  # an update: its own key is not a duplicate
-                    obj.full_clean()
-                    years = _check_years(obj)
-                    if years:
-                        raise ValidationError(years)
-                    if existing is None:
-                        item.save()
-                        report.created[name] += 1
-                    elif _same(existing, obj):
-                        report.unchanged[name] += 1
-                    else:
-                        item.save()
-                        report.updated[name] += 1
+                    _load_object(i, record, report, seen, created)
             except ValidationError as err:
-                report.problems += _validation_problems(i, label, _key_text(obj), err)
+                report.problems += _validation_problems(i, label, "", err)
             except (DeserializationError, FieldDoesNotExist, ObjectDoesNotExist) as err:
                 report.problems.append(Problem(i, label, "", "", _deserialization_message(err)))
-            except IntegrityError as err:
+            except (DatabaseError, TypeError, ValueError, OverflowError) as err:
                 report.problems.append(
-                    Problem(i, label, "", "", f"データベースの制約に反します: {err}")
+                    Problem(i, label, "", "", f"データベースに書き込めない値です: {err}")
                 )
+        kept_values = {
+            tuple(json.loads(key))
+            for label, key in seen
+            if label == "kpi.kpivalue" and (label, key) not in created
+        }
         for i, record in history:
-            _load_history(i, record, report, kept_values)
+            try:
+                with transaction.atomic():
+                    if record["model"] == HISTORY_MODEL:
+                        _load_history(i, record, report, kept_values)
+                    else:
+                        _load_generic_history(i, record, report, created)
+            except (ValidationError, DatabaseError, TypeError, ValueError, OverflowError) as err:
+                report.problems.append(
+                    Problem(i, record["model"], "", "", f"履歴を読み取れません: {err}")
+                )
         if report.problems or dry_run:
             transaction.set_rollback(True)
         else:
@@ -295,6 +651,42 @@ def _deserialization_message(err: Exception) -> str:
     if "matching query does not exist" in text or isinstance(err, ObjectDoesNotExist):
         return f"参照先が見つかりません（先に定義されていないか、キーが違います）: {text}"
     return f"値を読み取れません: {text}"
+
+
+def _load_generic_history(i: int, record: dict, report: Report, created: set) -> None:
+    """One history row of a KPI, target revision or value: loaded only with its object, when
+    this import created that object; an object already here keeps its own history."""
+    label = record["model"]
+    model = HISTORIES[label]
+    historical = model.history.model
+    name = HISTORY_NAME.format(model._meta.verbose_name)
+    values = {}
+    try:
+        for field_name, value in record["fields"].items():
+            f = historical._meta.get_field(field_name)
+            if f.primary_key or f.name in ("history_id", "id"):
+                continue
+            if f.is_relation:
+                values[f.attname] = (
+                    None
+                    if value is None
+                    else f.related_model._default_manager.get_by_natural_key(*value).pk
+                )
+            else:
+                values[f.attname] = f.to_python(value)
+        row = historical(**values)
+        live_key = list(row.instance.natural_key())
+    except (FieldDoesNotExist, ObjectDoesNotExist, ValidationError) as err:
+        report.problems.append(Problem(i, label, "", "", _deserialization_message(err)))
+        return
+    model_label = model._meta.label_lower
+    key = json.dumps(live_key, ensure_ascii=False, default=str)
+    if (model_label, key) not in created:
+        report.kept[name] += 1
+        return
+    row.id = model._default_manager.get_by_natural_key(*live_key).pk
+    row.save()
+    report.created[name] += 1
 
 
 def _load_history(i: int, record: dict, report: Report, kept_values: set[tuple]) -> None:
@@ -323,7 +715,6 @@ def _load_history(i: int, record: dict, report: Report, kept_values: set[tuple])
             )
         )
         return
-    User = get_user_model()
     try:
         user = fields.pop("history_user", None)
         entered_by = fields.pop("entered_by", None)
@@ -334,40 +725,88 @@ def _load_history(i: int, record: dict, report: Report, kept_values: set[tuple])
             entered_by=User.objects.get(username=entered_by[0]) if entered_by else None,
             **fields,
         )
-    except (TypeError, ValueError, ValidationError, IntegrityError, ObjectDoesNotExist) as err:
+    except (TypeError, ValueError, ValidationError, ObjectDoesNotExist) as err:
         report.problems.append(Problem(i, HISTORY_MODEL, "", "", f"履歴を読み取れません: {err}"))
         return
     report.created["実績値の履歴"] += 1
 
 
-HISTORY_FIELDS = [
-    "fiscal_year",
-    "value",
-    "status",
-    "note",
-    "source",
-    "is_sample",
-    "entered_at",
-    "version",
-    "history_date",
-    "history_type",
-    "history_change_reason",
-]
+# --- writing ---------------------------------------------------------------------------------
 
 
-def _natural(user) -> list[str] | None:
-    return [user.get_username()] if user else None
+def _history_records(model: type[models.Model], live: models.QuerySet) -> list[dict]:
+    """The history of the objects in `live`, oldest first, references as natural keys.
+
+    History of objects deleted since is not written: nothing could be attached to it again.
+    """
+    historical = model.history.model
+    rows = list(
+        historical.objects.filter(id__in=live.values("pk")).order_by("history_date", "history_id")
+    )
+    fields = [f for f in historical._meta.concrete_fields if f.name not in ("history_id", "id")]
+    keys: dict[tuple[type, int], list | None] = {}
+    for f in fields:
+        if not f.is_relation:
+            continue
+        ids = {getattr(r, f.attname) for r in rows} - {None}
+        for obj in f.related_model._default_manager.filter(pk__in=ids):
+            keys[(f.related_model, obj.pk)] = list(obj.natural_key())
+    records = []
+    for row in rows:
+        out = {}
+        for f in fields:
+            if f.is_relation:
+                target = getattr(row, f.attname)
+                out[f.name] = None if target is None else keys.get((f.related_model, target))
+            else:
+                out[f.name] = f.value_from_object(row)
+        records.append({"model": historical._meta.label_lower, "fields": out})
+    return records
+
+
+def _serialize(qs: models.QuerySet) -> list[dict]:
+    return serializers.serialize(
+        "python", qs, use_natural_foreign_keys=True, use_natural_primary_keys=True
+    )
+
+
+def _reports(plan: Plan) -> list[dict]:
+    """Published reports, every field as Django serializes it (fields added later come along);
+    references to other reports written as their keys, since reports have no natural key."""
+    reports = list(PublishedReport.objects.filter(plan=plan).order_by("published_at", "pk"))
+    by_pk = {r.pk: r for r in PublishedReport.objects.filter(plan=plan).select_related("plan")}
+    records = _serialize(reports)
+    for record in records:
+        for f in PublishedReport._meta.concrete_fields:
+            if f.is_relation and f.related_model is PublishedReport:
+                target = record["fields"].get(f.name)
+                if target is not None:
+                    record["fields"][f.name] = _report_ref(by_pk[target])
+    return records
 
 
 def export_plan(slug: str, *, with_values: bool = False) -> str:
-    """The plan as a YAML fixture that import_plan reads back to the same content."""
+    """The plan as a YAML fixture that import_plan reads back to the same content.
+
+    with_values: a backup — also every unit, department, group, user (no password hash) and
+    staff profile, the plan's values, published reports and history.
+    """
     plan = Plan.objects.get(slug=slug)
     kpis = Kpi.objects.filter(plan=plan).order_by(
         models.F("parent").asc(nulls_first=True), "pillar__number", "order", "code"
     )
-    querysets = [
-        Unit.objects.filter(kpi__plan=plan).distinct().order_by("code"),
-        Department.objects.filter(kpis__plan=plan).distinct().order_by("code"),
+    units = Unit.objects.all() if with_values else Unit.objects.filter(kpi__plan=plan)
+    departments = (
+        Department.objects.all() if with_values else Department.objects.filter(kpis__plan=plan)
+    )
+    querysets = [units.distinct().order_by("code"), departments.distinct().order_by("code")]
+    if with_values:
+        querysets += [
+            Group.objects.order_by("name"),
+            User.objects.order_by("username"),
+            StaffProfile.objects.select_related("user").order_by("user__username"),
+        ]
+    querysets += [
         Plan.objects.filter(pk=plan.pk),
         PlanSection.objects.filter(plan=plan).order_by("kind", "order"),
         Pillar.objects.filter(plan=plan).order_by("number"),
@@ -380,31 +819,23 @@ def export_plan(slug: str, *, with_values: bool = False) -> str:
         kpis,
         TargetRevision.objects.filter(kpi__plan=plan).order_by("kpi__code", "effective_fy"),
     ]
+    values = KpiValue.objects.filter(kpi__plan=plan)
     if with_values:
         querysets.append(
-            KpiValue.objects.filter(kpi__plan=plan)
-            .select_related("kpi", "entered_by")
-            .order_by("kpi__code", "fiscal_year")
+            values.select_related("kpi", "entered_by").order_by("kpi__code", "fiscal_year")
         )
     records = []
     for qs in querysets:
-        records += serializers.serialize(
-            "python", qs, use_natural_foreign_keys=True, use_natural_primary_keys=True
-        )
+        records += _serialize(qs)
     if with_values:
-        history = (
-            KpiValue.history.filter(kpi__plan=plan)
-            .select_related("kpi", "history_user", "entered_by")
-            .order_by("kpi__code", "fiscal_year", "history_date", "history_id")
-        )
-        for h in history:
-            fields = {"kpi": [plan.slug, h.kpi.code]}
-            fields.update({f: getattr(h, f) for f in HISTORY_FIELDS})
-            fields["entered_by"] = _natural(h.entered_by)
-            fields["history_user"] = _natural(h.history_user)
-            records.append({"model": HISTORY_MODEL, "fields": fields})
+        records += _reports(plan)
+        records += _history_records(Kpi, Kpi.objects.filter(plan=plan))
+        records += _history_records(TargetRevision, TargetRevision.objects.filter(kpi__plan=plan))
+        records += _history_records(KpiValue, values)
     for record in records:
         record.pop("pk", None)
+        if record["model"] == User._meta.label_lower:
+            record["fields"].pop("password", None)
     body = yaml.dump(
         records, Dumper=DjangoSafeDumper, allow_unicode=True, sort_keys=False, width=1000
     )

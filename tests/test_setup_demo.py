@@ -1,14 +1,27 @@
 """The first README command's setup step: real policy, sample values, demo users."""
 
+import io
+from decimal import Decimal
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from initiatives import plan_io
 from initiatives.models import Plan
-from kpi.models import Kpi, KpiValue
+from kpi.models import Department, Kpi, KpiValue
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.django_db
+
+PLAN = ROOT / "fixtures" / "hokkaido_smart_docho_3.yaml"
+
+
+def _dump() -> str:
+    out = io.StringIO()
+    call_command("dumpdata", "initiatives", "kpi", "auth", stdout=out)
+    return out.getvalue()
 
 
 def test_setup_demo_loads_everything_and_running_it_again_changes_nothing(settings):
@@ -32,3 +45,84 @@ def test_setup_demo_refuses_in_production(settings):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("setup_demo", verbosity=0)
     assert not get_user_model().objects.exists()
+
+
+def _demo(settings):
+    settings.DEBUG = True
+    call_command("setup_demo", stdout=io.StringIO())
+
+
+def test_running_setup_demo_again_keeps_what_staff_entered(settings):
+    _demo(settings)
+    value = KpiValue.objects.get(kpi__code="1-2", fiscal_year=2025)
+    value.value, value.note = Decimal(999), "職員が入力"
+    value.save()
+    new_dept = Department.objects.create(code="other", name="別の課")
+    kpi = Kpi.objects.get(code="1-1")
+    kpi.department = new_dept
+    kpi.save()
+    Kpi.objects.filter(code="3-1").update(department=None)  # deliberately cleared
+    plan = Plan.objects.get()
+    plan.threshold_on_track = Decimal("0.9")
+    plan.save()
+    editor = get_user_model().objects.get(username="editor")
+    editor.set_password("changed-by-editor")
+    editor.groups.clear()
+    editor.save()
+    before = _dump()
+    out = io.StringIO()
+    settings.DEBUG = True
+    call_command("setup_demo", stdout=out)
+    assert _dump() == before
+    said = out.getvalue()
+    assert "方針はすでにあるため、そのままにしました" in said
+    assert "サンプル値は読み込みませんでした" in said
+    assert "すでにある利用者はそのままにしました: admin, editor, editor2, viewer" in said
+    assert KpiValue.objects.get(pk=value.pk).value == Decimal(999)
+    assert get_user_model().objects.get(username="editor").check_password("changed-by-editor")
+
+
+def test_setup_demo_loads_sample_values_only_into_a_plan_without_values(settings):
+    settings.DEBUG = True
+    call_command("loaddata", "hokkaido_smart_docho_3", verbosity=0)
+    out = io.StringIO()
+    call_command("setup_demo", stdout=out)
+    assert KpiValue.objects.count() == 60 and "架空のサンプル値を読み込みました" in out.getvalue()
+
+
+def test_importing_the_file_setup_demo_loaded_changes_nothing(settings):
+    _demo(settings)
+    departments = dict(Kpi.objects.values_list("code", "department__code"))
+    assert all(departments.values())  # every KPI has a department after setup_demo
+    before = _dump()
+    report = plan_io.import_plan(PLAN.read_bytes(), PLAN.name, dry_run=True)
+    assert report.ok and not report.updated and not report.changes
+    assert dict(report.unchanged)["成果指標（KPI）"] == 16
+    out = io.StringIO()
+    call_command("import_plan", str(PLAN), stdout=out)
+    assert "変更:" not in out.getvalue()
+    assert _dump() == before
+    assert dict(Kpi.objects.values_list("code", "department__code")) == departments
+
+
+def test_an_edited_plan_file_reports_each_change_and_keeps_what_it_does_not_mention(settings):
+    _demo(settings)
+    plan = Plan.objects.get()
+    plan.threshold_on_track = Decimal("0.9")
+    plan.save()
+    text = PLAN.read_text(encoding="utf-8").replace("target_value: '288'", "target_value: '300'")
+    report = plan_io.import_plan(text.encode("utf-8"), PLAN.name, dry_run=True)
+    assert [(c.key, c.field, c.old, c.new) for c in report.changes] == [
+        (
+            '["hokkaido-smart-docho-3", "1-2"]',
+            "目標値（維持では基準とする値） (target_value)",
+            "288",
+            "300",
+        )
+    ]
+    assert dict(report.updated) == {"成果指標（KPI）": 1}
+    applied = plan_io.import_plan(text.encode("utf-8"), PLAN.name)
+    assert applied.applied
+    kpi = Kpi.objects.get(code="1-2")
+    assert kpi.target_value == Decimal(300) and kpi.department.code == "joho-seisaku"
+    assert Plan.objects.get().threshold_on_track == Decimal("0.9")

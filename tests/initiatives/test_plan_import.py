@@ -160,9 +160,15 @@ FILE_FAULTS = [
     ("not a list", b"model: kpi.unit\n", "plan.yaml", "リスト"),
     (
         "unknown model",
-        b"- model: auth.user\n  fields: {username: x}\n",
+        b"- model: admin.logentry\n  fields: {object_repr: x}\n",
         "plan.yaml",
         "読み込めない種類",
+    ),
+    (
+        "accounts through the page",
+        b"- model: auth.user\n  fields: {username: x, is_superuser: true}\n",
+        "plan.yaml",
+        "import_plan コマンド",
     ),
     ("pk used", b"- model: kpi.unit\n  pk: 3\n  fields: {code: x}\n", "plan.yaml", "natural key"),
     ("wrong file type", b"code,label\n", "plan.csv", ".yaml"),
@@ -253,12 +259,12 @@ def test_round_trip_export_import_export_is_identical(populated, editor, tmp_pat
         ],
     )
     first = plan_io.export_plan("hokkaido-smart-docho-3", with_values=True)
-    assert "kpi.valuehistory" in first and "editor" in first
+    assert "kpi.historicalkpivalue" in first and "editor" in first
     call_command("flush", interactive=False, verbosity=0)
     assert not Plan.objects.exists()
-    report = plan_io.import_plan(first.encode("utf-8"), "backup.yaml")
+    report = plan_io.import_plan(first.encode("utf-8"), "backup.yaml", accounts=True)
     assert report.applied, [str(p) for p in report.problems]
-    assert report.users_created == ["editor"]
+    assert report.users_created == []  # the backup carries its users
     second = plan_io.export_plan("hokkaido-smart-docho-3", with_values=True)
     assert second == first
     restored = KpiValue.objects.get(kpi__code="2-1", fiscal_year=2025)
@@ -324,3 +330,31 @@ def test_the_blank_template_loads_and_lives_beside_the_real_plan(populated):
         "example-city-dx-1",
         "hokkaido-smart-docho-3",
     ]
+
+
+def test_a_backup_written_before_history_was_generic_still_loads(policy):
+    text = """\
+- model: kpi.kpivalue
+  fields: {kpi: [hokkaido-smart-docho-3, 2-1], fiscal_year: 2024, value: '150', status: final,
+           entered_by: [tanto], entered_at: 2025-05-01 09:00:00+00:00, version: 1}
+- model: kpi.valuehistory
+  fields: {kpi: [hokkaido-smart-docho-3, 2-1], fiscal_year: 2024, value: '150', status: final,
+           note: '', source: '', is_sample: false, entered_at: 2025-05-01 09:00:00+00:00,
+           version: 1, history_date: 2025-05-01 09:00:00+00:00, history_type: +,
+           history_change_reason: null, entered_by: [tanto], history_user: [tanto]}
+"""
+    report = plan_io.import_plan(text.encode("utf-8"), "old-backup.yaml")
+    assert report.applied, [str(p) for p in report.problems]
+    assert report.users_created == ["tanto"]
+    value = KpiValue.objects.get(kpi__code="2-1", fiscal_year=2024)
+    assert value.history.get().history_user.username == "tanto"
+
+
+def test_checking_stops_after_many_problems(policy):
+    bad = "".join(
+        f"- model: initiatives.pillar\n  fields: {{plan: [nope], number: {i}, title: t}}\n"
+        for i in range(1, 400)
+    )
+    report = plan_io.import_plan(bad.encode("utf-8"), "plan.yaml", dry_run=True)
+    assert len(report.problems) == plan_io.MAX_PROBLEMS + 1
+    assert "ここから先は確認していません" in report.problems[-1].message

@@ -79,11 +79,13 @@ def test_import_page_dry_run_then_confirm(client, admin, policy):
         "確認結果（まだ書き込んでいません）" in html and "10 件のオブジェクトを処理しました" in html
     )
     assert not Plan.objects.filter(slug="example-city-dx-1").exists()
-    response = client.post("/manage/import-plan/", {"confirm": "1"})
+    token = response.context["token"]
+    response = client.post("/manage/import-plan/", {"confirm": "1", "token": token})
     assert "読み込みました" in response.content.decode()
     assert Kpi.objects.filter(plan__slug="example-city-dx-1").count() == 1
-    # A second confirm without a new upload does nothing.
-    assert client.post("/manage/import-plan/", {"confirm": "1"}).status_code == 302
+    # A second confirm without a new upload does nothing and says why.
+    again = client.post("/manage/import-plan/", {"confirm": "1", "token": token})
+    assert again.status_code == 400 and "確認する取り込みがありません" in again.content.decode()
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])

@@ -1,8 +1,12 @@
-"""manage.py export_plan SLUG [--with-values] [-o FILE]: the plan as a fixture import_plan reads."""
+"""manage.py export_plan SLUG [--with-values] [-o FILE]: the plan as a fixture import_plan reads.
+
+With --with-values it is a backup (users, values, reports, history): the file is written
+readable by its owner only (0600), whatever the umask, since it names every user.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -23,6 +27,12 @@ class Command(BaseCommand):
             raise CommandError(f"方針が見つかりません: {slug}")
         text = export_plan(slug, with_values=with_values)
         if output:
-            Path(output).write_text(text, encoding="utf-8")
+            try:
+                fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.fchmod(fd, 0o600)  # an existing file keeps its mode through os.open
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    out.write(text)
+            except OSError as err:
+                raise CommandError(f"書き出せません: {output}: {err.strerror}") from None
         else:
             self.stdout.write(text, ending="")

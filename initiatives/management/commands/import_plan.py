@@ -1,4 +1,8 @@
-"""manage.py import_plan FILE [--dry-run]: check a plan fixture, then load it or nothing."""
+"""manage.py import_plan FILE [--dry-run]: check a plan fixture, then load it or nothing.
+
+Also the restore of a backup written by `export_plan --with-values`: users, groups and staff
+profiles load here (never through the upload page).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from initiatives.plan_io import PlanFileError, Report, import_plan
+from initiatives.plan_reader import MAX_BYTES
 
 
 def progress_bar(stream, *, minimum: int = 200):
@@ -44,6 +49,8 @@ def write_report(command: BaseCommand, report: Report, *, dry_run: bool) -> None
     out.write("種類\t新規\t更新\t変更なし\t既存の値を保持")
     for name, created, updated, unchanged, kept in report.summary():
         out.write(f"{name}\t{created}\t{updated}\t{unchanged}\t{kept}")
+    for change in report.changes:
+        out.write(f"変更: {change}")
     if report.users_created:
         out.write("利用者（無効な状態で作成）: " + ", ".join(report.users_created))
     if report.problems:
@@ -67,8 +74,21 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"ファイルが見つかりません: {file}")
         try:
+            if path.stat().st_size > MAX_BYTES:
+                raise CommandError(
+                    f"ファイルが大きすぎます（{MAX_BYTES // (1024 * 1024)}MBまで）。"
+                    "何も書き込んでいません。"
+                )
+            content = path.read_bytes()
+        except OSError as err:
+            raise CommandError(f"ファイルを読めません: {err.strerror}") from None
+        try:
             report = import_plan(
-                path.read_bytes(), path.name, dry_run=dry_run, progress=progress_bar(sys.stderr)
+                content,
+                path.name,
+                dry_run=dry_run,
+                accounts=True,
+                progress=progress_bar(sys.stderr),
             )
         except PlanFileError as err:
             for problem in err.problems:

@@ -1,7 +1,11 @@
 """Set up a development database: schema, the real policy, sample values, demo users.
 
-Idempotent: running it again changes nothing. It refuses to run with DEBUG off, because the
-demo users' passwords are published in the README.
+Running it again never resets what staff entered: the plan is loaded only when it is not in the
+database yet (an existing one is left as it is; `import_plan --dry-run` shows what the file would
+change), sample values only into a plan that has no values, departments only into the plan it
+has just loaded, and demo users only where no user of that name exists. It says what it did and
+what it left alone. It refuses to run with DEBUG off, because the demo users' passwords are
+published in the README.
 """
 
 from __future__ import annotations
@@ -13,8 +17,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from initiatives.models import Plan
 from kpi import roles
-from kpi.models import Department, Kpi, StaffProfile
+from kpi.models import Department, Kpi, KpiValue, StaffProfile
 
 PLAN_FIXTURE = "hokkaido_smart_docho_3"
 SAMPLE_FIXTURE = "sample_values"
@@ -51,16 +56,30 @@ class Command(BaseCommand):
                 "デモ利用者のパスワードは公開されているため、DEBUG が無効な環境では実行しません。"
             )
         call_command("migrate", interactive=False, verbosity=0)
+        done: list[str] = []
         with transaction.atomic():
-            call_command("loaddata", PLAN_FIXTURE, verbosity=0)
-            call_command("loaddata", SAMPLE_FIXTURE, verbosity=0)
-            self._departments()
-            self._users()
-        self.stdout.write(
-            self.style.SUCCESS(
-                "準備ができました: 実際の方針と、架空のサンプル値、デモ利用者を読み込みました。"
-            )
-        )
+            if Plan.objects.filter(slug=PLAN_SLUG).exists():
+                done.append(
+                    "方針はすでにあるため、そのままにしました"
+                    "（ファイルとの違いは import_plan --dry-run で確認できます）。"
+                )
+            else:
+                call_command("loaddata", PLAN_FIXTURE, verbosity=0)
+                self._departments()
+                done.append("実際の方針を読み込み、デモ用の所管課を割り当てました。")
+            if KpiValue.objects.filter(kpi__plan__slug=PLAN_SLUG).exists():
+                done.append("方針に実績値がすでにあるため、サンプル値は読み込みませんでした。")
+            else:
+                call_command("loaddata", SAMPLE_FIXTURE, verbosity=0)
+                done.append("架空のサンプル値を読み込みました。")
+            created, kept = self._users()
+            if created:
+                done.append("デモ利用者を作成しました: " + ", ".join(created))
+            if kept:
+                done.append("すでにある利用者はそのままにしました: " + ", ".join(kept))
+        for line in done:
+            self.stdout.write(line)
+        self.stdout.write(self.style.SUCCESS("準備ができました。"))
 
     def _departments(self) -> None:
         kpis = list(Kpi.objects.filter(plan__slug=PLAN_SLUG))
@@ -71,19 +90,24 @@ class Command(BaseCommand):
                     kpi.department = dept
                     kpi.save(update_fields=["department"])
 
-    def _users(self) -> None:
+    def _users(self) -> tuple[list[str], list[str]]:
+        """Demo users that do not exist yet, with their role and department; others untouched."""
         User = get_user_model()
         groups = {name: Group.objects.get_or_create(name=name)[0] for name in roles.ALL_ROLES}
+        created, kept = [], []
         for username, password, role, dept_code, superuser in DEMO_USERS:
-            user, created = User.objects.get_or_create(
-                username=username,
-                defaults={"is_staff": role == roles.ADMIN, "is_superuser": superuser},
+            if User.objects.filter(username=username).exists():
+                kept.append(username)
+                continue
+            user = User.objects.create_user(
+                username,
+                password=password,
+                is_staff=role == roles.ADMIN,
+                is_superuser=superuser,
             )
-            if created:
-                user.set_password(password)
-                user.save()
             user.groups.add(groups[role])
             if dept_code:
-                StaffProfile.objects.update_or_create(
-                    user=user, defaults={"department": Department.objects.get(code=dept_code)}
-                )
+                department = Department.objects.filter(code=dept_code).first()
+                StaffProfile.objects.create(user=user, department=department)
+            created.append(username)
+        return created, kept
