@@ -56,6 +56,7 @@ class Command(BaseCommand):
             call_command("loaddata", SAMPLE_FIXTURE, verbosity=0)
             self._departments()
             self._users()
+            call_command("setup_narratives_demo", force=force, verbosity=0)
         self.stdout.write(
             self.style.SUCCESS(
                 "準備ができました: 実際の方針と、架空のサンプル値、デモ利用者を読み込みました。"
