@@ -18,9 +18,7 @@ from kpi import numbers
 from kpi.forms import NULL_CHARACTER, _plain_text
 
 from . import review
-from .models import AMOUNT_MAX, COMMENT_MAX, TEXT_MAX
-
-AMOUNT_INVALID = _("金額は0以上の整数（千円）で入力してください。")
+from .models import AMOUNT_INVALID, AMOUNT_MAX, COMMENT_MAX, TEXT_MAX, TOO_LONG
 
 
 def _text_field(label, limit: int = TEXT_MAX, rows: int = 4) -> forms.CharField:
@@ -28,6 +26,7 @@ def _text_field(label, limit: int = TEXT_MAX, rows: int = 4) -> forms.CharField:
         label=label,
         required=False,
         max_length=limit,
+        error_messages={"max_length": TOO_LONG},
         widget=forms.Textarea(attrs={"rows": rows, "maxlength": limit}),
     )
 

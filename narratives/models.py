@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
+from django.core.validators import (
+    MaxLengthValidator,
+    MaxValueValidator,
+    MinValueValidator,
+    ProhibitNullCharactersValidator,
+)
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -35,9 +40,17 @@ def no_markup(value: str) -> None:
         raise ValidationError(MARKUP)
 
 
+TOO_LONG = _("%(limit_value)s文字以内で入力してください（入力は%(show_value)s文字です）。")
+AMOUNT_INVALID = _("金額は0以上の整数（千円）で入力してください。")
+AMOUNT_VALIDATORS = [
+    MinValueValidator(0, message=AMOUNT_INVALID),
+    MaxValueValidator(AMOUNT_MAX, message=AMOUNT_INVALID),
+]
+
+
 def text_validators(limit: int) -> list:
     return [
-        MaxLengthValidator(limit, message=_("%(limit_value)s文字以内で入力してください。")),
+        MaxLengthValidator(limit, message=TOO_LONG),
         ProhibitNullCharactersValidator(message=NULL_CHARACTER),
         no_markup,
     ]
@@ -237,8 +250,12 @@ class InitiativeProgress(Reviewed):
     issues = models.TextField("課題", blank=True, validators=text_validators(TEXT_MAX))
     next_steps = models.TextField("今後の方向性", blank=True, validators=text_validators(TEXT_MAX))
     rating = models.CharField("進捗の評価", max_length=ratings.KEY_MAX, blank=True)
-    budget = models.PositiveBigIntegerField("予算額（千円）", null=True, blank=True)
-    settled = models.PositiveBigIntegerField("決算額（千円）", null=True, blank=True)
+    budget = models.PositiveBigIntegerField(
+        "予算額（千円）", null=True, blank=True, validators=AMOUNT_VALIDATORS
+    )
+    settled = models.PositiveBigIntegerField(
+        "決算額（千円）", null=True, blank=True, validators=AMOUNT_VALIDATORS
+    )
     # Orders (Action.order) of the item's actions that were carried out this year.
     actions_carried_out = models.JSONField("実施した取組内容", default=list, blank=True)
 

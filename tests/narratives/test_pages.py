@@ -175,3 +175,29 @@ def test_the_board_and_forms_need_a_role_and_a_department(client, viewer, item):
     assert client.get(BOARD).status_code == 403
     assert client.get(PROGRESS).status_code == 403
     assert services.NOT_ALLOWED_ITEM  # the message the service gives a forged post
+
+
+def test_an_approval_reaches_a_page_the_public_has_already_been_served(
+    client, editor, reviewer, item
+):
+    first = client.get(ITEM)
+    assert "承認された実績" not in first.content.decode()
+    again = client.get(ITEM, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304
+    _approve(client, editor, reviewer, done="承認された実績")
+    after = client.get(ITEM, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert after.status_code == 200 and "承認された実績" in after.content.decode()
+
+
+def test_staff_item_page_queries_are_fixed(client, editor, item, django_assert_num_queries):
+    from django.core.management import call_command
+
+    """The public's 13, plus the signed-in reader (session, user, groups, department) and the
+    ETag's data version computed for the user: 19, with or without drafts and values."""
+    client.force_login(editor)
+    _queries(client, ITEM, django_assert_num_queries, 19)
+    client.post(PROGRESS, progress_post())
+    client.post(PLAN + "pillars/1/items/1/progress/2023/", progress_post())
+    call_command("loaddata", "sample_values", verbosity=0)
+    client.get(PROGRESS)  # shows (and so clears) the "saved" messages
+    _queries(client, ITEM, django_assert_num_queries, 19)
