@@ -146,7 +146,13 @@ def test_the_database_refuses_a_second_lead_department(item, departments):
 
 @pytest.mark.parametrize(
     "fields",
-    [{"state": "published"}, {"budget": -1}, {"settled": -1}, {"version": 0}, {"fiscal_year": 1800}],
+    [
+        {"state": "published"},
+        {"budget": -1},
+        {"settled": -1},
+        {"version": 0},
+        {"fiscal_year": 1800},
+    ],
 )
 def test_the_database_refuses_impossible_rows(item, fields):
     from django.utils import timezone
