@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "smartdocho",
     "initiatives",
     "kpi",
+    "narratives",
 ]
 
 MIDDLEWARE = [

@@ -39,4 +39,5 @@ urlpatterns = [
     path("manage/import-plan/", initiative_views.plan_import, name="plan_import"),
     path("plans/<slug:slug>/", include("initiatives.urls")),
     path("plans/<slug:slug>/", include("kpi.urls")),
+    path("plans/<slug:slug>/", include("narratives.urls")),
 ]

@@ -77,6 +77,8 @@ class Command(BaseCommand):
                 done.append("デモ利用者を作成しました: " + ", ".join(created))
             if kept:
                 done.append("すでにある利用者はそのままにしました: " + ", ".join(kept))
+            # Sample progress and commentary; it adds only what is missing, like the rest.
+            call_command("setup_narratives_demo", force=force, verbosity=0)
         for line in done:
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS("準備ができました。"))

@@ -1,0 +1,5 @@
+"""The reviewer role, a Django group beside the three of kpi/roles.py (created after migrate)."""
+
+from __future__ import annotations
+
+REVIEWER = "承認者"
