@@ -20,6 +20,7 @@ from django.utils import timezone
 from initiatives.models import InitiativeItem
 from kpi.models import Kpi
 from kpi.services import OUTSIDE_PLAN
+from smartdocho.etags import lock_data_version
 
 from . import permissions, review
 from .models import InitiativeProgress, KpiCommentary, Reviewed, scale_for
@@ -110,6 +111,8 @@ def _save(entry: Reviewed, user, reason: str) -> None:
 
 
 def _locked_for_update(model, **key):
+    # The project's one lock order (smartdocho/etags.py): the data-version row first.
+    lock_data_version()
     return model.objects.select_for_update(of=("self",)).select_related("updated_by").filter(**key)
 
 
