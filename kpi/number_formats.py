@@ -329,7 +329,5 @@ def _fraction(
     first_digit = digits_before[0] if digits_before else slash
     text = _text_of(tokens[:first_digit]) + sign + " ".join(pieces) + _text_of(after[suffix_start:])
     exact = approx == exact_target
-    number = Decimal(approx.numerator) / Decimal(approx.denominator) if exact else None
-    if number is not None and negative:
-        number = -number
-    return Shown(text, number, percent, exact)
+    number = Decimal(approx.numerator) / Decimal(approx.denominator)
+    return Shown(text, -number if negative else number, percent, exact)
