@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import re
 import time
@@ -162,6 +163,11 @@ HOSTILE = {
 }
 
 
+@functools.cache
+def _content(name: str) -> bytes:
+    return HOSTILE[name]()
+
+
 def _dump():
     return (
         sorted(
@@ -179,7 +185,7 @@ def test_the_table_has_enough_hostile_files():
 def test_hostile_upload_gets_a_message_and_writes_nothing(client, editor, name):
     client.force_login(editor)
     before = _dump()
-    content = HOSTILE[name]()
+    content = _content(name)
     tracemalloc.start()
     started = time.monotonic()
     try:
@@ -203,7 +209,7 @@ def test_hostile_upload_gets_a_message_and_writes_nothing(client, editor, name):
 @pytest.mark.parametrize("name", list(HOSTILE))
 def test_hostile_file_for_the_command_gets_a_message_and_writes_nothing(editor, tmp_path, name):
     path = tmp_path / name
-    path.write_bytes(HOSTILE[name]())
+    path.write_bytes(_content(name))
     before = _dump()
     out = io.StringIO()
     try:
