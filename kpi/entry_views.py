@@ -238,7 +238,6 @@ def entry_status(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
 
 
 UPLOAD_SESSION_KEY = "smartdocho_value_upload"
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 @login_required
@@ -279,8 +278,8 @@ def upload_values(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
         try:
             if upload is None:
                 raise value_upload.UploadError("ファイルを選んでください。")
-            if upload.size > MAX_UPLOAD_BYTES:
-                raise value_upload.UploadError("ファイルが大きすぎます（5MBまで）。")
+            if upload.size > value_upload.MAX_UPLOAD_BYTES:
+                raise value_upload.UploadError(value_upload.FILE_TOO_BIG)
             rows = value_upload.read_table(upload.read(), upload.name)
         except value_upload.UploadError as err:
             context["error"] = str(err)
@@ -299,13 +298,19 @@ def upload_values(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
 
 @login_required
 @require_safe
-def values_template(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
+def values_template(request: HttpRequest, slug: str, fy: str, fmt: str = "csv") -> HttpResponse:
+    """The values template: XLSX for people (codes typed as text), CSV for machines."""
     plan, fiscal_year = _plan_and_year(slug, fy)
     if not permissions.can_use_entry(request.user):
         raise PermissionDenied(ENTRY_FORBIDDEN)
-    body = value_upload.template_csv(request.user, plan, fiscal_year)
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    if fmt == "xlsx":
+        body = value_upload.template_xlsx(request.user, plan, fiscal_year)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = value_upload.template_csv(request.user, plan, fiscal_year)
+        content_type = "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = (
-        f'attachment; filename="{plan.slug}-{fiscal_year}-template.csv"'
+        f'attachment; filename="{plan.slug}-{fiscal_year}-template.{fmt}"'
     )
     return response

@@ -206,11 +206,31 @@ def table_rows(plan: Plan, assessments: Sequence[Assessment], *, final_only: boo
             yield [_cell(row.get(key)) for key, _ in CSV_COLUMNS]
 
 
+# Characters that make Excel or LibreOffice read a CSV field as a formula (OWASP "CSV
+# injection"), with their full-width forms, which a Japanese IME types and Excel also accepts.
+FORMULA_STARTS = frozenset("=+-@\t\r＝＋－＠")
+GUARD = "'"
+
+
 def _safe_text(value: object) -> object:
-    """Keep a spreadsheet from running a cell that starts like a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """A CSV field that no spreadsheet runs as a formula: "+5件" → "'+5件".
+
+    The guard is undone by `unguard` on upload, so the text reads back unchanged. To keep that
+    exact, a text that itself starts with the guard before a formula character (or another
+    guard) is guarded too: "'+5" → "''+5" → "'+5".
+    """
+    if not isinstance(value, str) or not value:
+        return value
+    if value[0] in FORMULA_STARTS or (value[0] == GUARD and value[1:2] in FORMULA_STARTS | {GUARD}):
+        return GUARD + value
     return value
+
+
+def unguard(text: str) -> str:
+    """The text a CSV field guarded by `_safe_text` stood for; other texts unchanged."""
+    if text[:1] == GUARD and text[1:2] in FORMULA_STARTS | {GUARD}:
+        return text[1:]
+    return text
 
 
 def to_csv(rows) -> bytes:
@@ -223,22 +243,51 @@ def to_csv(rows) -> bytes:
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(sheets: Sequence[tuple[str, list[str], list[list]]]) -> bytes:
-    """A workbook with one sheet per (title, header, rows)."""
+TEXT_FORMAT = "@"
+
+
+def write_cell(sheet, row: int, column: int, value: object, number_format: str | None = None):
+    """Write one cell; a text is always a text cell (type "s", format "@"), never a formula.
+
+    openpyxl turns a string starting with "=" into a formula; Excel and LibreOffice never run a
+    text cell, so no guard character is needed and the text reads back exactly.
+    """
+    cell = sheet.cell(row=row, column=column)
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+        cell.number_format = TEXT_FORMAT
+    elif number_format:
+        cell.number_format = number_format
+    return cell
+
+
+def to_xlsx(
+    sheets: Sequence[tuple[str, list[str], list[list]]],
+    *,
+    column_formats: Sequence[dict[int, str]] | None = None,
+) -> bytes:
+    """A workbook with one sheet per (title, header, rows); texts are text cells.
+
+    column_formats, one dict per sheet: {0-based column: number format} for the whole column,
+    so that what a person types later keeps the type ("@" keeps codes such as 1-2 as text).
+    """
     workbook = Workbook()
     workbook.remove(workbook.active)
-    for title, header, rows in sheets:
+    for index, (title, header, rows) in enumerate(sheets):
+        formats = (column_formats[index] if column_formats else None) or {}
         sheet = workbook.create_sheet(title)
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append([_safe_text(c) for c in row])
+        for col, name in enumerate(header, start=1):
+            write_cell(sheet, 1, col, name).font = Font(bold=True)
+        for r, row in enumerate(rows, start=2):
+            for col, value in enumerate(row, start=1):
+                write_cell(sheet, r, col, value, formats.get(col - 1))
         sheet.freeze_panes = "A2"
         for i, name in enumerate(header, start=1):
-            sheet.column_dimensions[get_column_letter(i)].width = max(
-                10, min(40, len(name) * 2 + 4)
-            )
+            letter = get_column_letter(i)
+            sheet.column_dimensions[letter].width = max(10, min(40, len(name) * 2 + 4))
+            if i - 1 in formats:
+                sheet.column_dimensions[letter].number_format = formats[i - 1]
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -21,14 +22,27 @@ from .models import Kpi, TargetKind, TargetRevision, ValueStatus
 FORGED_KPI = "画面の内容が正しくありません。ページを開き直してください。"
 MARKUP = "HTMLのタグは入力できません。文章だけを入力してください。"
 NULL_CHARACTER = "制御文字（ヌル文字）は入力できません。"
+CONTROL_CHARACTER = "制御文字は入力できません（改行とタブは使えます）。"
+BAD_CHARACTER = "文字として扱えない符号が含まれています。文字を入力し直してください。"
+PERCENT_NOT_ALLOWED = "この成果指標の単位は「{unit}」です。％の値は入力できません。"
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/?]")
+# C0 controls other than tab and newline, DEL, and the XML non-characters: a spreadsheet
+# cannot hold them (openpyxl refuses them), so they would break our own exports.
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def number_for_unit(raw: str | None, unit):
-    """A typed number ("１，４３８", "52.5％"…) checked against the unit; None when left empty."""
+    """A typed number ("１，４３８", "52.5％"…) checked against the unit; None when left empty.
+
+    The same check serves the entry form, target revisions and spreadsheet uploads; "%" is
+    accepted only for a percentage unit. Raises ValidationError with a numbers.* message.
+    """
     raw = (raw or "").strip()
     if raw == "":
         return None
+    if unicodedata.normalize("NFKC", raw).endswith("%") and unit.kind != "percent":
+        raise ValidationError(PERCENT_NOT_ALLOWED.format(unit=unit.label))
     try:
         value = numbers.parse_number(raw)
         numbers.check_for_unit(value, kind=unit.kind, decimals=unit.decimals)
@@ -37,8 +51,21 @@ def number_for_unit(raw: str | None, unit):
     return value
 
 
+def normalize_text(value: str | None) -> str:
+    """Text as we store it: stripped, with one kind of line break ("\n"). A browser sends a
+    textarea's breaks as CRLF and an XLSX cell reads back LF, so both are stored as LF."""
+    return (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def _plain_text(value: str) -> str:
-    value = (value or "").strip()
+    """Notes and sources: plain text a spreadsheet can hold. Raises ValidationError."""
+    value = normalize_text(value)
+    if "\x00" in value:
+        raise ValidationError(NULL_CHARACTER)
+    if _SURROGATE.search(value):
+        raise ValidationError(BAD_CHARACTER)
+    if _CONTROL.search(value):
+        raise ValidationError(CONTROL_CHARACTER)
     if _MARKUP.search(value):
         raise ValidationError(MARKUP)
     return value
@@ -139,6 +166,36 @@ class BaseValueEntryFormSet(BaseFormSet):
         }
         if any(claimed.get(name) not in (None, value) for name, value in expected.items()):
             raise ValidationError(FORGED_KPI)
+
+
+def validate_value_row(
+    kpi: Kpi, *, value: str, status: str, note: str, source: str, version: int
+) -> tuple[dict | None, str]:
+    """Check one row of a spreadsheet upload with the entry form itself, so that every check
+    the form makes (lengths, characters, markup, the unit's number rules) applies to uploads.
+
+    Returns (cleaned data, "") or (None, message) for the first error, the message prefixed
+    with the field's label ("備考: …") except for the value's own number rules.
+    """
+    form = ValueEntryForm(
+        data={
+            "kpi_id": kpi.id,
+            "version": version,
+            "value": value,
+            "status": status,
+            "note": note,
+            "source": source,
+        },
+        kpi=kpi,
+    )
+    if form.is_valid():
+        return form.cleaned_data, ""
+    if "value" in form.errors:
+        return None, str(form.errors["value"][0])  # the number rules name the value already
+    for name in ("status", "note", "source", "kpi_id", "version"):
+        if name in form.errors:
+            return None, f"{form.fields[name].label}: {form.errors[name][0]}"
+    return None, str(next(iter(form.errors.values()))[0])
 
 
 ValueEntryFormSet = formset_factory(

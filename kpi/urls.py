@@ -16,4 +16,10 @@ urlpatterns = [
     path("entry/<str:fy>/reopen/<slug:code>/", entry_views.reopen, name="reopen"),
     path("entry/<str:fy>/upload/", entry_views.upload_values, name="upload_values"),
     path("entry/<str:fy>/template.csv", entry_views.values_template, name="values_template"),
+    path(
+        "entry/<str:fy>/template.xlsx",
+        entry_views.values_template,
+        {"fmt": "xlsx"},
+        name="values_template_xlsx",
+    ),
 ]

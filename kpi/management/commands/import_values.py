@@ -37,7 +37,11 @@ class Command(BaseCommand):
             raise CommandError(f"利用者が見つかりません: {user}")
         path = Path(file)
         try:
-            rows = value_upload.read_table(path.read_bytes(), path.name)
+            with path.open("rb") as handle:
+                content = handle.read(value_upload.MAX_UPLOAD_BYTES + 1)
+            if len(content) > value_upload.MAX_UPLOAD_BYTES:
+                raise value_upload.UploadError(value_upload.FILE_TOO_BIG)
+            rows = value_upload.read_table(content, path.name)
         except (OSError, value_upload.UploadError) as err:
             raise CommandError(str(err)) from None
         preview = value_upload.preview(account, plan, fy, rows)
