@@ -25,7 +25,7 @@ from kpi.tables import KpiProgressTable
 from smartdocho.etags import public_page
 from smartdocho.views import bad_request
 
-from . import plan_io, plan_reader
+from . import plan_io, plan_reader, section_tables
 from .models import InitiativeItem, Pillar, Plan
 
 
@@ -78,6 +78,7 @@ def plan_about(request: HttpRequest, slug: str) -> HttpResponse:
     plan = _get_plan(slug)
     by_kind: dict[str, list] = {}
     for section in plan.sections.order_by("kind", "order"):
+        section.table = section_tables.layout(section.items) if section.is_table else None
         by_kind.setdefault(section.kind, []).append(section)
     context = {"plan": plan, "sections": by_kind, "nav": "about"}
     return render(request, "initiatives/plan_about.html", context)

@@ -36,11 +36,16 @@ class RevisionInline(admin.StackedInline):
 
 @admin.register(Kpi)
 class KpiAdmin(SimpleHistoryAdmin):
-    list_display = ["code", "name", "plan", "pillar", "unit", "target_kind", "department"]
+    list_display = ["code", "name", "pillar", "unit", "target_kind", "department", "plan"]
+    list_display_links = ["code", "name"]
     list_filter = ["plan", "pillar", "target_kind", "department", "is_provisional"]
     search_fields = ["code", "name"]
     list_select_related = ["plan", "pillar", "unit", "department"]
     inlines = [ComponentInline, RevisionInline]
+
+    class Media:
+        # The KPI names are the point of the list: give them room (static/css/admin_kpi.css).
+        css = {"all": ["css/admin_kpi.css"]}
 
 
 @admin.register(KpiValue)

@@ -222,18 +222,29 @@ def entry_status(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
         if permissions.is_entered_directly(k)
     ]
     values = {v.kpi_id: v for v in KpiValue.objects.filter(kpi__plan=plan, fiscal_year=fiscal_year)}
-    groups: dict[Department | None, dict[str, list]] = {}
+    # Each list holds (kpi, value or None); "sample" counts the department's sample values, so
+    # the board tells demonstration data from real entries.
+    groups: dict[Department | None, dict] = {}
     for k in kpis:
-        group = groups.setdefault(k.department, {"missing": [], "preliminary": [], "final": []})
+        group = groups.setdefault(
+            k.department, {"missing": [], "preliminary": [], "final": [], "sample": 0}
+        )
         v = values.get(k.id)
         key = (
             "missing"
             if v is None
             else ("final" if v.status == ValueStatus.FINAL else "preliminary")
         )
-        group[key].append(k)
+        group[key].append((k, v))
+        group["sample"] += bool(v is not None and v.is_sample)
     board = sorted(groups.items(), key=lambda item: (item[0] is None, str(item[0] or "")))
-    context = {"plan": plan, "fiscal_year": fiscal_year, "board": board, "nav": "entry"}
+    context = {
+        "plan": plan,
+        "fiscal_year": fiscal_year,
+        "board": board,
+        "sample_count": sum(g["sample"] for g in groups.values()),
+        "nav": "entry",
+    }
     return render(request, "kpi/entry_status.html", context)
 
 

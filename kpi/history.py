@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from .display import fy_text
-from .models import Kpi, KpiValue, TargetKind, TargetRevision, ValueStatus
+from .models import Kpi, KpiValue, TargetRevision
 
 VALUE_FIELDS = {"value": "実績値", "status": "区分", "note": "備考", "source": "出典"}
 KPI_FIELDS = {
@@ -22,6 +24,8 @@ KPI_FIELDS = {
     "baseline_fy": "基準年度",
     "is_provisional": "暫定の指標",
 }
+# Amounts shown in the KPI's unit, with its decimals and separators.
+AMOUNT_FIELDS = {"value", "target_value", "baseline_value"}
 
 
 @dataclass(frozen=True)
@@ -29,7 +33,7 @@ class Change:
     when: dt.datetime
     who: str
     what: str  # "R6（2024年度）の実績値", "目標", …
-    kind: str  # 新規 / 変更 / 削除
+    kind: str  # 登録 / 変更 / 削除
     details: list[tuple[str, str, str]]  # (field label, old, new)
     note: str
 
@@ -38,30 +42,57 @@ def _who(record) -> str:
     return record.history_user.get_username() if record.history_user else "（システム）"
 
 
-def _changes(records, fields: dict[str, str], what, shown) -> list[Change]:
-    """`shown(field, value)` turns a stored value into the text people read."""
+def readable(field: models.Field, value, unit=None) -> str:
+    """A stored value as people read it: はい/いいえ for booleans, a choice's label, "（なし）"
+    for nothing, amounts in the KPI's unit, fiscal years as "R6（2024年度）".
+
+    `field` is the model field (of the model or its historical twin), `unit` a kpi.Unit.
+    """
+    if value is None or value == "":
+        return gettext("（なし）")
+    if isinstance(field, models.BooleanField):
+        return gettext("はい") if value else gettext("いいえ")
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if unit is not None and field.name in AMOUNT_FIELDS:
+        return unit.format(value)
+    if field.name.endswith("_fy"):
+        return fy_text(value)
+    return str(value)
+
+
+def _changes(records, fields: dict[str, str], what, unit) -> list[Change]:
+    """Changes of one model's history records, oldest first in, one Change per record.
+
+    The first record of an object is its registration (登録), whatever simple-history called
+    it: objects loaded from a fixture have no "+" record, and their first edit is the first
+    state we know, not a change from nothing.
+    """
 
     def text(record, f) -> str:
-        value = getattr(record, f)
-        return "" if value is None else shown(f, value)
+        return readable(record._meta.get_field(f), getattr(record, f), unit)
 
     previous: dict[int, object] = {}
     changes = []
     for record in records:  # oldest first
         before = previous.get(record.id)
-        if record.history_type == "+":
-            details = [(label, "", text(record, f)) for f, label in fields.items()]
-            kind = "新規"
-        elif record.history_type == "-":
+        if record.history_type == "-":
             details = []
-            kind = "削除"
+            kind = gettext("削除")
+        elif before is None:
+            details = [
+                (label, "", text(record, f))
+                for f, label in fields.items()
+                if getattr(record, f) not in (None, "")
+            ]
+            kind = gettext("登録")
         else:
             details = [
-                (label, text(before, f) if before else "", text(record, f))
+                (label, text(before, f), text(record, f))
                 for f, label in fields.items()
-                if before is None or getattr(before, f) != getattr(record, f)
+                if getattr(before, f) != getattr(record, f)
             ]
-            kind = "変更"
+            kind = gettext("変更")
             if not details and not record.history_change_reason:
                 previous[record.id] = record
                 continue
@@ -96,22 +127,14 @@ def kpi_changes(kpi: Kpi) -> list[Change]:
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
-    labels = {**dict(ValueStatus.choices), **dict(TargetKind.choices)}
-
-    def shown(field: str, value) -> str:
-        if field in ("value", "target_value", "baseline_value"):
-            return kpi.unit.format(value)
-        if field.endswith("_fy"):
-            return fy_text(value)
-        return str(labels.get(value, value))
-
-    changes = _changes(values, VALUE_FIELDS, lambda r: f"{fy_text(r.fiscal_year)}の実績値", shown)
-    changes += _changes(target, KPI_FIELDS, lambda r: "基準値・目標", shown)
+    unit = kpi.unit
+    changes = _changes(values, VALUE_FIELDS, lambda r: f"{fy_text(r.fiscal_year)}の実績値", unit)
+    changes += _changes(target, KPI_FIELDS, lambda r: "基準値・目標", unit)
     changes += _changes(
         revisions,
         {"kind": "目標の種類", "value": "目標値", "target_fy": "目標年度", "reason": "理由"},
         lambda r: f"目標の再設定（{fy_text(r.effective_fy)}から）",
-        shown,
+        unit,
     )
     return sorted(changes, key=lambda c: c.when, reverse=True)
 

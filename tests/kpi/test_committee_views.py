@@ -22,7 +22,7 @@ PLAN = "/plans/hokkaido-smart-docho-3/"
 
 def _codes_in_table(html):
     body = html.split('class="data-table kpi-table"', 1)[1].split("</table>", 1)[0]
-    return re.findall(r"<td >([0-9]-[0-9](?:-[0-9])?)</td>", body)
+    return re.findall(r"<td[^>]*>([0-9]-[0-9](?:-[0-9])?)</td>", body)
 
 
 def test_overview_table_sorts_by_status_and_by_achievement(viewer_client, sample_values):

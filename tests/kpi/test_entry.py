@@ -287,10 +287,10 @@ def test_kpi_page_shows_who_changed_what_and_values_as_of_a_date(client, editor,
     html = client.get(PLAN + "kpis/2-1/").content.decode()
     history = html.split("変更履歴", 1)[1]
     assert "editor" in history
-    assert "実績値：131 → 133" in history and "備考：集計漏れを訂正" in history
+    assert "実績値：131 → 133" in history and "備考：（なし） → 集計漏れを訂正" in history
     assert "区分：速報値" in history
     assert (
-        "R6（2024年度）の実績値（新規）" in history and "R6（2024年度）の実績値（変更）" in history
+        "R6（2024年度）の実績値（登録）" in history and "R6（2024年度）の実績値（変更）" in history
     )
     day = (timezone.localdate() - dt.timedelta(days=10)).isoformat()
     past = client.get(PLAN + f"kpis/2-1/?history_date={day}").content.decode()

@@ -1,0 +1,129 @@
+"""Phones and tablets (issue 16, point 3): at 390 px and 768 px no page scrolls sideways,
+wide tables scroll in their own named, focusable frame, and names are not cut into columns of
+two characters."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PLAN = "/plans/hokkaido-smart-docho-3/"
+
+PAGE_TYPES = {
+    "overview": PLAN,
+    "about": PLAN + "about/",
+    "pillar": PLAN + "pillars/1/",
+    "kpi": PLAN + "kpis/1-3/",
+    "kpi with history": PLAN + "kpis/2-3/?history_date=2026-01-01",
+    "report": PLAN + "reports/2025/",
+    "methodology": "/methodology/",
+    "plan list": "/plans/",
+    "entry": PLAN + "entry/2025/",
+    "entry status": PLAN + "entry/2025/status/",
+    "upload": PLAN + "entry/2025/upload/",
+    "import": "/manage/import-plan/",
+    "revise target": PLAN + "kpis/3-1/revise/",
+    "not found": PLAN + "no-such-page/",
+    "admin index": "/admin/",
+    "admin KPI list": "/admin/kpi/kpi/",
+}
+
+SIDEWAYS = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@pytest.fixture
+def world(transactional_db, departments, editor, admin):
+    call_command("loaddata", "sample_values", verbosity=0)
+
+
+def _sized(browser, width):
+    context = browser.new_context(locale="ja-JP", viewport={"width": width, "height": 800})
+    return context, context.new_page()
+
+
+def _login(page, live_server):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("ユーザー名").fill("kanri")
+    page.get_by_label("パスワード").fill("pw-kanri")
+    with page.expect_navigation():
+        page.get_by_role("button", name="ログイン").click()
+
+
+@pytest.mark.parametrize("width", [390, 768])
+def test_no_page_scrolls_sideways_on_phones_and_tablets(browser, live_server, world, width):
+    context, page = _sized(browser, width)
+    try:
+        page.goto(live_server.url + "/accounts/login/")
+        page.wait_for_load_state("networkidle")
+        overflow = {"login": page.evaluate(SIDEWAYS)}
+        _login(page, live_server)
+        for name, path in PAGE_TYPES.items():
+            page.goto(live_server.url + path)
+            page.wait_for_load_state("networkidle")
+            overflow[name] = page.evaluate(SIDEWAYS)
+        assert {name: px for name, px in overflow.items() if px > 0} == {}
+    finally:
+        context.close()
+
+
+def test_wide_tables_scroll_in_a_named_focusable_frame(browser, live_server, world):
+    context, page = _sized(browser, 390)
+    try:
+        page.goto(live_server.url + PLAN + "kpis/2-3/")
+        page.wait_for_load_state("networkidle")
+        frames = page.evaluate(
+            """() => [...document.querySelectorAll('table')].map(t => {
+                 let f = t.parentElement;
+                 const wide = t.getBoundingClientRect().width > document.documentElement.clientWidth - 24;
+                 return {wide, framed: f.classList.contains('table-scroll'), role: f.getAttribute('role'),
+                         tab: f.getAttribute('tabindex'), name: f.getAttribute('aria-label')};
+               })"""
+        )
+        framed = [f for f in frames if f["framed"]]
+        assert framed, frames
+        assert all(f["role"] == "region" and f["tab"] == "0" and f["name"] for f in framed)
+        # A frame that scrolls can be scrolled with the keyboard alone.
+        index = page.evaluate(
+            "[...document.querySelectorAll('.table-scroll')]"
+            ".findIndex(e => e.scrollWidth > e.clientWidth)"
+        )
+        assert index >= 0, "some table on this page is wider than a phone"
+        frame = page.locator(".table-scroll").nth(index)
+        frame.focus()
+        for _ in range(5):
+            page.keyboard.press("ArrowRight")
+        assert frame.evaluate("e => e.scrollLeft") > 0
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", [PLAN, PLAN + "pillars/1/"])
+def test_pillar_names_are_not_cut_into_two_character_lines(browser, live_server, world, path):
+    context, page = _sized(browser, 390)
+    try:
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        # Each row heading of the count table is at least six characters wide.
+        widths = page.evaluate(
+            """() => [...document.querySelectorAll('.status-summary th[scope=row], .kpi-table .kpi-name')]
+                 .map(e => e.getBoundingClientRect().width / parseFloat(getComputedStyle(e).fontSize))"""
+        )
+        assert widths and min(widths) >= 6, widths
+    finally:
+        context.close()
+
+
+def test_kpi_tables_stack_into_cards_with_their_headers_on_phones(browser, live_server, world):
+    context, page = _sized(browser, 390)
+    try:
+        page.goto(live_server.url + PLAN + "pillars/1/")
+        page.wait_for_load_state("networkidle")
+        labels = page.evaluate(
+            """() => [...document.querySelectorAll('.kpi-table tbody tr:first-child td')]
+                 .map(td => getComputedStyle(td, '::before').content)"""
+        )
+        assert '"単位"' in labels and '"判定"' in labels
+    finally:
+        context.close()

@@ -1,0 +1,116 @@
+"""Each role finds its way (issue 16, point 4): every link in the header answers 200 for the
+role that is shown it, nobody is shown a link that refuses them, and the plan list is one click
+away from every page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+PLAN = "/plans/hokkaido-smart-docho-3/"
+PAGES = {
+    "anonymous": [
+        "/plans/",
+        PLAN,
+        PLAN + "about/",
+        PLAN + "pillars/1/",
+        PLAN + "kpis/2-3/",
+        PLAN + "reports/2025/",
+        "/methodology/",
+        "/accounts/login/",
+    ],
+}
+PAGES["viewer"] = PAGES["anonymous"][:-1]
+PAGES["editor"] = PAGES["viewer"] + [PLAN + "entry/2024/", PLAN + "entry/2024/upload/"]
+PAGES["admin"] = PAGES["editor"] + [
+    PLAN + "entry/2024/status/",
+    PLAN + "kpis/3-1/revise/",
+    "/manage/import-plan/",
+]
+
+
+def _header_links(html: str) -> list[str]:
+    header = html.split('<header class="site-header">', 1)[1].split("</header>", 1)[0]
+    return [h.replace("&amp;", "&") for h in re.findall(r'<a href="([^"]+)"', header)]
+
+
+@pytest.fixture
+def as_role(client, sample_values, viewer, editor, admin):
+    users = {"viewer": viewer, "editor": editor, "admin": admin}
+
+    def sign_in(role: str):
+        client.logout()
+        if role in users:
+            client.force_login(users[role])
+        return client
+
+    return sign_in
+
+
+@pytest.mark.parametrize("role", ["anonymous", "viewer", "editor", "admin"])
+def test_every_header_link_answers_200_for_the_role_that_sees_it(as_role, role):
+    client = as_role(role)
+    checked: dict[str, int] = {}
+    for page in PAGES[role]:
+        response = client.get(page)
+        assert response.status_code == 200, page
+        links = _header_links(response.content.decode())
+        assert "/plans/" in links, f"{page} has no link to the plan list"
+        for link in links:
+            if link in checked:
+                continue
+            # The site name ("/") and the language switch redirect; where they lead must answer.
+            checked[link] = client.get(link, follow=True).status_code
+            assert checked[link] == 200, (page, link, checked[link])
+            if link.startswith("/language/"):
+                client.get("/language/ja/")  # the rest of the walk stays in Japanese
+
+
+def _links_on(client, page="/plans/"):
+    return _header_links(client.get(page).content.decode())
+
+
+def test_admin_header_links_to_import_upload_users_plans_and_the_admin_site(as_role):
+    links = _links_on(as_role("admin"), PLAN)
+    for expected in (
+        "/plans/",
+        "/manage/import-plan/",
+        PLAN + "entry/2025/upload/",
+        PLAN + "entry/2025/",
+        PLAN + "entry/2025/status/",
+        "/admin/auth/user/",
+        "/admin/",
+    ):
+        assert expected in links, expected
+
+
+def test_header_links_follow_the_year_of_the_page(as_role):
+    links = _links_on(as_role("admin"), PLAN + "entry/2024/")
+    assert PLAN + "entry/2024/upload/" in links and PLAN + "entry/2024/status/" in links
+
+
+@pytest.mark.parametrize("role", ["anonymous", "viewer"])
+def test_readers_are_not_offered_entry_or_admin_pages(as_role, role):
+    links = _links_on(as_role(role), PLAN)
+    assert not [
+        link for link in links if "/entry/" in link or "/admin/" in link or "/manage/" in link
+    ]
+
+
+def test_editor_is_offered_entry_and_upload_but_not_admin_pages(as_role):
+    links = _links_on(as_role("editor"), PLAN)
+    assert PLAN + "entry/2025/" in links and PLAN + "entry/2025/upload/" in links
+    assert not [link for link in links if "/status/" in link or "/admin/" in link]
+    assert "/manage/import-plan/" not in links
+
+
+def test_admin_role_without_staff_status_is_not_offered_the_admin_site(as_role, admin):
+    admin.is_staff = False
+    admin.save()
+    client = as_role("admin")
+    links = _links_on(client, PLAN)
+    assert "/admin/" not in links and "/admin/auth/user/" not in links
+    assert "/manage/import-plan/" in links
