@@ -46,6 +46,8 @@ NOT_A_CORRECTION = gettext_lazy(
     "この年度の報告書はまだ公表されていないため、訂正の理由は記入できません。"
 )
 
+NEEDS_CONFIRM = gettext_lazy("公表は確認画面から行ってください（確認の情報がありません）。")
+
 WITH_PRELIMINARY = "with_preliminary"
 FINAL_ONLY = "final_only"
 
@@ -121,7 +123,12 @@ class PublishForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("訂正の理由"), widget=forms.Textarea, max_length=2000, required=False
     )
-    confirm = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    confirm = forms.CharField(
+        label=gettext_lazy("確認"),
+        widget=forms.HiddenInput,
+        max_length=64,
+        error_messages={"required": NEEDS_CONFIRM, "max_length": NEEDS_CONFIRM},
+    )
 
 
 def report_publish(

@@ -157,8 +157,10 @@ def _report(request: HttpRequest, slug: str, fy: str, version: int | None, *, co
     """The report to show: the version asked for, else the one in force, else today's.
 
     Returns (plan, year, versions, the published version shown or None, the report dict,
-    the changes since publication). Today's report is built for the reader: staff see every
-    value; the public sees final values and the preliminary values published knowingly.
+    the changes since publication). The changes compare like with like: with today's report
+    as the publication would show it now, as far as the reader may see it. Staff see every
+    value; the public sees final values and the preliminary values published knowingly; a
+    publication of final values only is compared with final values only.
     """
     plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     fiscal_year = _report_year(plan, fy)
@@ -177,7 +179,11 @@ def _report(request: HttpRequest, slug: str, fy: str, version: int | None, *, co
     if compare:
         snapshot = shown.snapshot
         pending: set[str] = set()
-        if final_only:
+        if not shown.includes_preliminary:
+            # Published with final values only: compared with final values only, for everyone,
+            # so that preliminary values known at publication are not listed as changes.
+            live = _live(plan, fiscal_year, final_only=True)
+        elif final_only:
             published = reports.published_preliminary(snapshot)
             live = reports.build_report(
                 plan, fiscal_year, today, final_only=True, published_preliminary=published
