@@ -212,18 +212,24 @@ def published_preliminary(snapshot: dict) -> list[PublishedValue]:
     ]
 
 
-def pending_codes(snapshot: dict, current_preliminary: Iterable[PublishedValue]) -> set[str]:
-    """KPIs whose published preliminary value has since been edited but is still preliminary.
+def pending_codes(
+    snapshot: dict,
+    current_preliminary: Iterable[PublishedValue],
+    public: Iterable[PublishedValue] = (),
+) -> set[str]:
+    """KPIs whose published preliminary value has since been edited but is still preliminary,
+    and whose new number has not been published (by any version in `public`) either.
 
     For the public, such a KPI shows no change until the value is final: the edited number is
     not public, and telling that it moved would tell something about it. A parent judged on
     the mean of its components is pending when one of them is.
     """
+    known = set(public) | set(published_preliminary(snapshot))
     now = {(code, fy): value for code, fy, value in current_preliminary}
     codes = {
         code
         for code, fy, value in published_preliminary(snapshot)
-        if (code, fy) in now and now[(code, fy)] != value
+        if (code, fy) in now and (code, fy, now[(code, fy)]) not in known
     }
     parents = {
         r["parent"]

@@ -184,14 +184,16 @@ def _report(request: HttpRequest, slug: str, fy: str, version: int | None, *, co
             # so that preliminary values known at publication are not listed as changes.
             live = _live(plan, fiscal_year, final_only=True)
         elif final_only:
-            published = reports.published_preliminary(snapshot)
+            # Public now: final values, and preliminary values any version published that
+            # still stand with the number published.
+            published = [pv for v in versions for pv in reports.published_preliminary(v.snapshot)]
             live = reports.build_report(
                 plan, fiscal_year, today, final_only=True, published_preliminary=published
             )
             now_preliminary = KpiValue.objects.filter(
                 kpi__plan=plan, status=KpiValue.Status.PRELIMINARY
             ).values_list("kpi__code", "fiscal_year", "value")
-            pending = reports.pending_codes(snapshot, now_preliminary)
+            pending = reports.pending_codes(snapshot, now_preliminary, published)
         else:
             live = reports.build_report(plan, fiscal_year, today)
         changes = reports.differences(snapshot, live, pending=pending)

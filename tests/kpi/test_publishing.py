@@ -72,15 +72,15 @@ def _set(code, fy, **fields):
 
 def _cells(content):
     book = load_workbook(io.BytesIO(content))
-    return {name: [c.value for row in book[name].iter_rows() for c in row] for name in book.sheetnames}
+    return {
+        name: [c.value for row in book[name].iter_rows() for c in row] for name in book.sheetnames
+    }
 
 
 # --- the confirmation ----------------------------------------------------------------------
 
 
-def test_confirmation_lists_every_preliminary_value_and_changes_nothing(
-    client, real_values, admin
-):
+def test_confirmation_lists_every_preliminary_value_and_changes_nothing(client, real_values, admin):
     client.force_login(admin)
     before = data_version()
     response = client.get(PUBLISH)
@@ -129,7 +129,16 @@ def test_a_report_without_preliminary_values_asks_no_choice(client, real_values,
         ({"confirm": None}, publishing.NEEDS_CONFIRM),
         ({"confirm": "x" * 65}, publishing.NEEDS_CONFIRM),
     ],
-    ids=["no-office", "no-choice", "bad-choice", "reason-on-first", "long-office", "stale", "no-confirm", "long-confirm"],
+    ids=[
+        "no-office",
+        "no-choice",
+        "bad-choice",
+        "reason-on-first",
+        "long-office",
+        "stale",
+        "no-confirm",
+        "long-confirm",
+    ],
 )
 def test_bad_publication_input_is_refused_and_writes_nothing(
     client, real_values, admin, fields, message
@@ -418,3 +427,156 @@ def test_changes_after_a_final_only_publication_count_final_values_only(
     _set("2-1", 2025, status="final")  # now a final value the publication did not have
     changes = _changes(_as(client, request, role).get(REPORT).content.decode())
     assert [c[0] for c in changes] == ["2-1"]
+
+
+# --- sample data published as a sample -------------------------------------------------------
+
+
+def test_sample_report_is_marked_on_every_page_and_export(client, request, sample_values, admin):
+    assert _publish(client, admin, as_sample="on").status_code == 302
+    report = PublishedReport.objects.get()
+    assert report.is_sample
+    for role in ("anonymous", "viewer"):
+        client = _as(client, request, role)
+        for url in (REPORT, REPORT + "v/1/"):
+            html = client.get(url).content.decode()
+            assert "<title>【サンプル】" in html
+            assert "サンプルとして公表した報告書" in html
+            assert "tag tag-sample" in html.split('id="report-title"', 1)[1].split("</h1>", 1)[0]
+        for url in (REPORT + "report.xlsx", REPORT + "v/1/report.xlsx"):
+            response = client.get(url)
+            assert "-sample.xlsx" in response["Content-Disposition"]
+            cells = _cells(response.content)
+            assert (
+                cells["表紙"][2] == "サンプル" and "実際の報告書ではありません" in cells["表紙"][3]
+            )
+            assert cells["注記"][0] == "注記【サンプル】"
+            kinds = cells["成果指標"][12 + 8 :: 12]  # the 区分 column of every KPI row
+            assert len(kinds) == 16 and all("サンプル" in k for k in kinds)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"snapshot": {"sample_data": True}, "is_sample": False},
+        {"office": ""},
+        {"version": 2, "correction_reason": ""},
+        {"version": 0},
+    ],
+    ids=["sample-as-real", "no-office", "correction-without-reason", "version-0"],
+)
+def test_database_refuses_a_publication_that_breaks_a_rule(real_values, fields):
+    data = {
+        "plan": real_values,
+        "fiscal_year": 2025,
+        "office": OFFICE,
+        "snapshot": {"sample_data": False},
+        **fields,
+    }
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PublishedReport.objects.create(**data)
+
+
+def test_database_keeps_one_report_in_force_per_plan_and_year(real_values):
+    common = {
+        "plan": real_values,
+        "fiscal_year": 2025,
+        "office": OFFICE,
+        "snapshot": {"sample_data": False},
+    }
+    PublishedReport.objects.create(version=1, **common)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PublishedReport.objects.create(version=2, correction_reason="訂正", **common)
+    PublishedReport.objects.filter(version=1).update(superseded_at="2026-07-01T00:00:00+09:00")
+    PublishedReport.objects.create(version=2, correction_reason="訂正", **common)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PublishedReport.objects.create(
+            version=2, correction_reason="訂正", superseded_at="2026-07-02T00:00:00+09:00", **common
+        )
+    # Another year of the same plan has its own report in force.
+    PublishedReport.objects.create(**{**common, "fiscal_year": 2024})
+
+
+# --- corrections (訂正版) ---------------------------------------------------------------------
+
+
+def test_a_correction_needs_a_reason(client, real_values, admin):
+    assert _publish(client, admin).status_code == 302
+    _set("2-1", 2025, value=Decimal("160"))
+    for reason in (None, "", "   \n"):
+        response = _publish(client, admin, reason=reason)
+        assert response.status_code == 400
+        assert str(publishing.NEEDS_REASON) in response.content.decode()
+    assert PublishedReport.objects.count() == 1
+
+
+def test_a_correction_supersedes_the_old_version_which_stays_readable(client, real_values, admin):
+    assert _publish(client, admin).status_code == 302
+    client.force_login(admin)
+    html = client.get(PUBLISH).content.decode()
+    assert "訂正版の公表の確認" in html and 'name="reason"' in html
+    _set("2-1", 2025, value=Decimal("160"))
+    response = _publish(client, admin, reason="2-1の速報値の誤記を訂正")
+    assert response.status_code == 302
+    old, new = PublishedReport.objects.order_by("version")
+    assert (old.version, new.version) == (1, 2)
+    assert not old.in_force and new.in_force and new.correction_reason == "2-1の速報値の誤記を訂正"
+    client.logout()
+    current = client.get(REPORT).content.decode()
+    assert "第2版（訂正版）" in current and "現在公表中の版です" in current
+    assert "2-1の速報値の誤記を訂正" in current
+    assert "160件" in current.split("ICTツールの業務への導入数", 1)[1].split("</tr>", 1)[0]
+    assert f'href="{REPORT}v/1/"' in current  # the list of versions
+    assert _changes(current) == []
+    first = client.get(REPORT + "v/1/").content.decode()
+    assert "この版は訂正版により置き換えられました" in first
+    assert f'href="{REPORT}v/2/"' in first
+    assert "152件" in first.split("ICTツールの業務への導入数", 1)[1].split("</tr>", 1)[0]
+    # Compared with today, version 1 shows the corrected value as its one change.
+    assert [c[0] for c in _changes(first)] == ["2-1"]
+    assert client.get(REPORT + "v/2/").status_code == 200
+    assert client.get(REPORT + "v/3/").status_code == 404
+    assert client.get(REPORT + "v/3/report.xlsx").status_code == 404
+    old_cover = _cells(client.get(REPORT + "v/1/report.xlsx").content)["表紙"]
+    assert any("置き換え済み" in str(c) for c in old_cover)
+    new_cells = _cells(client.get(REPORT + "report.xlsx").content)
+    assert "160" in new_cells["成果指標"]
+    assert "2-1の速報値の誤記を訂正" in new_cells["表紙"]
+    assert any("第2版" in str(c) and "公表中" in str(c) for c in new_cells["表紙"])
+
+
+def test_a_second_correction_keeps_all_three_versions(client, real_values, admin):
+    assert _publish(client, admin).status_code == 302
+    _set("2-1", 2025, value=Decimal("160"))
+    assert _publish(client, admin, reason="一回目の訂正").status_code == 302
+    _set("2-1", 2025, value=Decimal("161"))
+    assert _publish(client, admin, reason="二回目の訂正").status_code == 302
+    versions = list(PublishedReport.objects.order_by("version"))
+    assert [v.in_force for v in versions] == [False, False, True]
+    client.logout()
+    first = client.get(REPORT + "v/1/").content.decode()
+    assert f'href="{REPORT}v/2/"' in first and "現在公表中の版は" in first
+
+
+def test_a_correction_can_withdraw_the_preliminary_values(client, real_values, admin):
+    assert _publish(client, admin).status_code == 302
+    assert (
+        _publish(client, admin, values="final_only", reason="速報値の公表を取りやめ").status_code
+        == 302
+    )
+    client.logout()
+    html = client.get(REPORT).content.decode()
+    assert "152" not in html.split('id="pillar-2"', 1)[1]
+    assert _changes(html) == []
+
+
+def test_report_page_offers_the_admin_the_confirmation_not_a_one_click_publish(
+    client, real_values, admin, viewer
+):
+    client.force_login(admin)
+    html = client.get(REPORT).content.decode()
+    assert f'href="{PUBLISH}"' in html and f'action="{PUBLISH}"' not in html
+    client.force_login(viewer)
+    assert PUBLISH not in client.get(REPORT).content.decode()
+    client.logout()
+    assert PUBLISH not in client.get(REPORT).content.decode()
