@@ -258,7 +258,12 @@ def test_published_report_keeps_its_numbers_after_a_value_changes(client, sample
     confirm = _confirm(client, url)
     response = client.post(
         url,
-        {"confirm": confirm, "office": "情報政策課", "values": "with_preliminary", "as_sample": "on"},
+        {
+            "confirm": confirm,
+            "office": "情報政策課",
+            "values": "with_preliminary",
+            "as_sample": "on",
+        },
     )
     assert response.status_code == 302
     assert PublishedReport.objects.count() == 1
@@ -280,7 +285,12 @@ def test_published_report_keeps_its_numbers_after_a_value_changes(client, sample
     client.force_login(admin)
     again = client.post(
         url,
-        {"confirm": confirm, "office": "情報政策課", "values": "with_preliminary", "as_sample": "on"},
+        {
+            "confirm": confirm,
+            "office": "情報政策課",
+            "values": "with_preliminary",
+            "as_sample": "on",
+        },
     )
     assert again.status_code == 409
     assert PublishedReport.objects.count() == 1
