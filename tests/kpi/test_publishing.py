@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from openpyxl import load_workbook
 
 from kpi import publishing
@@ -580,3 +582,46 @@ def test_report_page_offers_the_admin_the_confirmation_not_a_one_click_publish(
     assert PUBLISH not in client.get(REPORT).content.decode()
     client.logout()
     assert PUBLISH not in client.get(REPORT).content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="row locks across sessions need PostgreSQL (CI runs this with DATABASE_URL)",
+)
+def test_two_admins_publishing_at_once_publish_once_and_the_other_is_told(real_values, admin):
+    """Both confirmed the same page; the plan's row lock makes the second see a stale token."""
+    plan = real_values
+    token = publishing.report_preview(plan, 2025, date.today()).token
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def publish():
+        try:
+            barrier.wait(timeout=10)
+            publishing.report_publish(
+                plan=plan,
+                fiscal_year=2025,
+                user=admin,
+                office=OFFICE,
+                values=publishing.WITH_PRELIMINARY,
+                as_sample=False,
+                reason="",
+                confirm=token,
+                today=date.today(),
+            )
+            outcomes.append("published")
+        except publishing.PublishError as err:
+            outcomes.append(f"{err.status} {err.message}")
+        except Exception as err:  # reported in the assertion rather than lost in the thread
+            outcomes.append(f"error: {err!r}")
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=publish) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == sorted(["published", f"409 {publishing.STALE}"]), outcomes
+    assert PublishedReport.objects.count() == 1
