@@ -625,3 +625,18 @@ def test_two_admins_publishing_at_once_publish_once_and_the_other_is_told(real_v
         t.join(timeout=60)
     assert sorted(outcomes) == sorted(["published", f"409 {publishing.STALE}"]), outcomes
     assert PublishedReport.objects.count() == 1
+
+
+def test_published_reports_are_read_only_in_the_django_admin(client, real_values, admin):
+    assert _publish(client, admin).status_code == 302
+    report = PublishedReport.objects.get()
+    client.force_login(admin)
+    page = client.get(f"/admin/kpi/publishedreport/{report.pk}/change/")
+    assert page.status_code == 200 and OFFICE in page.content.decode()
+    assert client.get("/admin/kpi/publishedreport/add/").status_code == 403
+    before = data_version()
+    assert (
+        client.post(f"/admin/kpi/publishedreport/{report.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert PublishedReport.objects.count() == 1 and data_version() == before
