@@ -107,6 +107,44 @@ class StaffProfileAdmin(admin.ModelAdmin):
 
 @admin.register(PublishedReport)
 class PublishedReportAdmin(admin.ModelAdmin):
-    list_display = ["plan", "fiscal_year", "published_at", "published_by"]
-    list_filter = ["plan"]
-    readonly_fields = ["plan", "fiscal_year", "published_at", "published_by", "snapshot"]
+    """Read only: a report is published and corrected from its confirmation page, where what
+    becomes public is shown; editing or deleting a published copy here would bypass that."""
+
+    list_display = [
+        "plan",
+        "fiscal_year",
+        "version",
+        "published_at",
+        "office",
+        "in_force",
+        "is_sample",
+        "includes_preliminary",
+    ]
+    list_filter = ["plan", "fiscal_year", "is_sample"]
+    list_select_related = ["plan"]
+    readonly_fields = [
+        "plan",
+        "fiscal_year",
+        "version",
+        "published_at",
+        "published_by",
+        "office",
+        "correction_reason",
+        "includes_preliminary",
+        "is_sample",
+        "superseded_at",
+        "snapshot",
+    ]
+
+    @admin.display(boolean=True, description="公表中")
+    def in_force(self, obj: PublishedReport) -> bool:
+        return obj.in_force
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

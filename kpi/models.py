@@ -487,11 +487,23 @@ class KpiValue(models.Model):
         return self.status == self.Status.PRELIMINARY
 
 
+class PublishedReportQuerySet(models.QuerySet["PublishedReport"]):
+    def for_year(self, plan: Plan, fiscal_year: int) -> PublishedReportQuerySet:
+        """Every version published for a plan and year, the first first."""
+        return self.filter(plan=plan, fiscal_year=fiscal_year).order_by("version")
+
+
 class PublishedReport(models.Model):
-    """An annual committee report as presented: its numbers and statuses frozen at publication."""
+    """An annual committee report as presented: its numbers and statuses frozen at publication.
+
+    A year's report may be published again as a corrected version (訂正版) with a reason; every
+    version stays readable, and exactly one per plan and year is in force (the one not
+    superseded). The public page names the publishing office, never the user who clicked.
+    """
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="published_reports")
     fiscal_year = models.PositiveSmallIntegerField("対象年度")
+    version = models.PositiveSmallIntegerField("版", default=1)
     published_at = models.DateTimeField("公表日時", default=timezone.now)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -499,22 +511,71 @@ class PublishedReport(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="公表者",
+        verbose_name="公表の操作をした職員",
     )
+    office = models.CharField("公表した部署", max_length=200)
+    correction_reason = models.TextField("訂正の理由", blank=True)
+    includes_preliminary = models.BooleanField("速報値を含めて公表", default=False)
+    is_sample = models.BooleanField(
+        "サンプルとして公表", default=False, help_text="説明用の架空の値による報告書。"
+    )
+    superseded_at = models.DateTimeField("訂正版に置き換えた日時", null=True, blank=True)
     snapshot = models.JSONField("公表時の内容")
+
+    objects = PublishedReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = "公表した報告書"
         verbose_name_plural = "公表した報告書"
-        ordering = ["plan", "-fiscal_year"]
+        ordering = ["plan", "-fiscal_year", "-version"]
         constraints = [
             models.UniqueConstraint(
+                fields=["plan", "fiscal_year", "version"],
+                name="report_unique_version",
+                violation_error_message="この年度の報告書のこの版はすでにあります。",
+            ),
+            models.UniqueConstraint(
                 fields=["plan", "fiscal_year"],
-                name="report_one_per_plan_and_year",
-                violation_error_message="この年度の報告書はすでに公表されています。",
+                condition=Q(superseded_at__isnull=True),
+                name="report_one_in_force_per_plan_and_year",
+                violation_error_message="この年度の報告書はすでに公表されています（訂正版として公表してください）。",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1),
+                name="report_version_positive",
+                violation_error_message="版は1以上です。",
+            ),
+            models.CheckConstraint(
+                condition=Q(version=1) | ~Q(correction_reason=""),
+                name="report_correction_has_reason",
+                violation_error_message="訂正版には訂正の理由を記入してください。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(office=""),
+                name="report_has_office",
+                violation_error_message="公表した部署を記入してください。",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_sample=True) | Q(snapshot__sample_data=False),
+                name="report_sample_published_as_sample",
+                violation_error_message="サンプル値を含む報告書は、サンプルとしてのみ公表できます。",
             ),
             fy_in_range("fiscal_year"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.plan} {format_fy(self.fiscal_year)} 報告書"
+        return f"{self.plan} {format_fy(self.fiscal_year)} 報告書 第{self.version}版"
+
+    @property
+    def in_force(self) -> bool:
+        return self.superseded_at is None
+
+    @property
+    def is_correction(self) -> bool:
+        return self.version > 1
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "kpi:report_version",
+            kwargs={"slug": self.plan.slug, "fy": self.fiscal_year, "version": self.version},
+        )

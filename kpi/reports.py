@@ -3,13 +3,24 @@
 A report is a plain, JSON-ready dict, so that the page, the XLSX download and the frozen copy
 kept at publication all read the same thing; a published report is shown from its copy, and
 compared with today's data to say what has changed since it was presented.
+
+What the public may see of a published report, and of the changes since: final values
+(確定値), and the preliminary values (速報値) an admin published knowingly (listed on the
+confirmation page, kept in the copy as `preliminary_values`) for as long as they stand
+unchanged. A preliminary value entered or edited after publication is not public until it is
+final, so it shows neither in the report nor in the table of changes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import date
+from decimal import Decimal
+from functools import reduce
+from operator import or_
 
+from django.db.models import Prefetch, Q
 from django.utils import translation
 
 from initiatives.models import Pillar, Plan
@@ -18,7 +29,7 @@ from . import exports, progress
 from .evaluation import Assessment, assess, explain, status_counts
 from .figures import kpi_block
 from .fiscal import format_fy
-from .models import Kpi
+from .models import Kpi, KpiValue
 
 XLSX_HEADER = [
     "取組方針",
@@ -35,6 +46,11 @@ XLSX_HEADER = [
     "判定の根拠",
 ]
 
+SAMPLE_TITLE = "【サンプル】"
+
+# A published preliminary value: (KPI code, fiscal year, the number as published).
+PublishedValue = tuple[str, int, Decimal]
+
 
 def _row(a: Assessment, chart: bool) -> dict:
     kpi, p = a.kpi, a.progress
@@ -42,6 +58,7 @@ def _row(a: Assessment, chart: bool) -> dict:
         "code": kpi.code,
         "name": kpi.name,
         "is_component": bool(kpi.parent_id),
+        "parent": kpi.parent.code if kpi.parent_id else None,
         "unit": kpi.unit.label,
         "baseline": kpi.baseline_label,
         "target": kpi.target_label,
@@ -77,20 +94,74 @@ def _row(a: Assessment, chart: bool) -> dict:
     return row
 
 
-def build_report(plan: Plan, fiscal_year: int, today: date, *, final_only: bool = False) -> dict:
+def build_report(
+    plan: Plan,
+    fiscal_year: int,
+    today: date,
+    *,
+    final_only: bool = False,
+    published_preliminary: Iterable[PublishedValue] = (),
+) -> dict:
     """The report for a fiscal year from today's data: the content a committee is shown.
+
+    With `final_only` (the public's view), preliminary values are left out except those in
+    `published_preliminary` that still stand with the number they were published with.
+    Values of later years than `fiscal_year` are not part of the report (nor of its charts).
 
     Always in Japanese, whatever the reader's interface language: it is the document presented
     to the committee, and the frozen copy of a published report must read the same for all.
     """
     with translation.override("ja"):
-        return _build_report(plan, fiscal_year, today, final_only)
+        return _build_report(plan, fiscal_year, today, final_only, list(published_preliminary))
 
 
-def _build_report(plan: Plan, fiscal_year: int, today: date, final_only: bool) -> dict:
+def _kpis(plan: Plan, final_only: bool, published: list[PublishedValue]) -> list[Kpi]:
+    kpis = Kpi.objects.for_display().filter(plan=plan)
+    if final_only:
+        visible = [Q(status=KpiValue.Status.FINAL)] + [
+            Q(kpi__code=code, fiscal_year=fy, value=value, status=KpiValue.Status.PRELIMINARY)
+            for code, fy, value in published
+        ]
+        kpis = kpis.prefetch_related(None).prefetch_related(
+            Prefetch(
+                "values",
+                queryset=KpiValue.objects.filter(reduce(or_, visible)).order_by("fiscal_year"),
+            ),
+            "target_revisions",
+        )
+    return list(kpis)
+
+
+def _preliminary_values(assessments: Iterable[Assessment]) -> list[dict]:
+    """Every preliminary value the report shows (rows and charts), by KPI."""
+    listed = []
+    for a in assessments:
+        unit = a.kpi.unit
+        for o in a.observations:
+            if o.preliminary:
+                listed.append(
+                    {
+                        "code": a.kpi.code,
+                        "name": a.kpi.name,
+                        "fiscal_year": o.fy,
+                        "fiscal_year_label": format_fy(o.fy),
+                        "value": f"{unit.format(o.value)}{unit.label}",
+                        "raw": str(o.value),
+                        "derived": a.derived,
+                    }
+                )
+    return listed
+
+
+def _build_report(
+    plan: Plan, fiscal_year: int, today: date, final_only: bool, published: list[PublishedValue]
+) -> dict:
     pillars: Sequence[Pillar] = list(plan.pillars.all())
-    kpis = list(Kpi.objects.for_display().filter(plan=plan))
-    by_id = assess(kpis, plan, fiscal_year, final_only=final_only)
+    kpis = _kpis(plan, final_only, published)
+    by_id = {
+        kpi_id: replace(a, observations=tuple(o for o in a.observations if o.fy <= fiscal_year))
+        for kpi_id, a in assess(kpis, plan, fiscal_year).items()
+    }
     sample = any(v.is_sample for k in kpis for v in k.values.all())
     sections = []
     for pillar in pillars:
@@ -117,7 +188,8 @@ def _build_report(plan: Plan, fiscal_year: int, today: date, final_only: bool) -
     if sample:
         notes.insert(
             0,
-            "この報告書の実績値はサンプル値（説明用の架空の値）です。北海道の実際の実績ではありません。",
+            "この報告書の実績値はサンプル値（説明用の架空の値）です。"
+            f"{plan.government}の実際の実績ではありません。",
         )
     return {
         "plan": {
@@ -134,6 +206,7 @@ def _build_report(plan: Plan, fiscal_year: int, today: date, final_only: bool) -
         "method_version": progress.METHOD_VERSION,
         "sample_data": sample,
         "pillars": sections,
+        "preliminary_values": _preliminary_values(by_id[k.id] for k in kpis),
         "notes": notes,
     }
 
@@ -143,9 +216,63 @@ def method_version(report: dict) -> int:
     return report.get("method_version", 1)
 
 
-def differences(presented: dict, today: dict) -> list[dict]:
-    """What today's data say differently from the report as it was presented."""
+def published_preliminary(snapshot: dict) -> list[PublishedValue]:
+    """The entered preliminary values a published copy made public (means of components are
+    derived from them, so they are not listed)."""
+    return [
+        (v["code"], v["fiscal_year"], Decimal(v["raw"]))
+        for v in snapshot.get("preliminary_values", [])
+        if not v.get("derived")
+    ]
+
+
+def pending_codes(
+    snapshot: dict,
+    current_preliminary: Iterable[PublishedValue],
+    public: Iterable[PublishedValue] = (),
+) -> set[str]:
+    """KPIs whose published preliminary value has since been edited but is still preliminary,
+    and whose new number has not been published (by any version in `public`) either.
+
+    For the public, such a KPI shows no change until the value is final: the edited number is
+    not public, and telling that it moved would tell something about it. A parent judged on
+    the mean of its components is pending when one of them is.
+    """
+    known = set(public) | set(published_preliminary(snapshot))
+    now = {(code, fy): value for code, fy, value in current_preliminary}
+    codes = {
+        code
+        for code, fy, value in published_preliminary(snapshot)
+        if (code, fy) in now and (code, fy, now[(code, fy)]) not in known
+    }
+    parents = {
+        r["parent"]
+        for p in snapshot["pillars"]
+        for r in p["kpis"]
+        if r.get("parent") and r["code"] in codes
+    }
+    return codes | parents
+
+
+def _state(row: dict) -> str:
+    if row["value"] is None:
+        return "未入力"
+    kind = "速報値" if row["preliminary"] else "確定値"
+    return f"{row['value']}{row['unit']}（{row['value_fy']}・{kind}）"
+
+
+def differences(presented: dict, today: dict, *, pending: Iterable[str] = ()) -> list[dict]:
+    """What today's data say differently from the report as it was presented, one row per KPI.
+
+    Compares the value (as displayed, with its year) and the status; a preliminary value made
+    final with the same number is not a change. `today` must be built for the same reader
+    (build_report's `final_only` and `published_preliminary`); KPIs in `pending` are skipped.
+
+    Returns dicts with code, name, what (the kind of change), then and now (text).
+    """
+    skip = set(pending)
     now = {r["code"]: r for p in today["pillars"] for r in p["kpis"]}
+    seen = set()
     changes = []
     then_method, now_method = method_version(presented), method_version(today)
     if then_method != now_method:
@@ -160,37 +287,52 @@ def differences(presented: dict, today: dict) -> list[dict]:
         )
     for pillar in presented["pillars"]:
         for then in pillar["kpis"]:
-            current = now.get(then["code"])
+            code = then["code"]
+            seen.add(code)
+            current = now.get(code)
+            base = {"code": code, "name": then["name"]}
             if current is None:
                 changes.append(
-                    {
-                        "code": then["code"],
-                        "name": then["name"],
-                        "what": "指標",
-                        "then": "あり",
-                        "now": "なし",
-                    }
+                    {**base, "what": "指標の削除", "then": _state(then), "now": "（指標なし）"}
                 )
                 continue
-            for field, what in (("value", "実績値"), ("value_fy", "実績の年度"), ("label", "判定")):
-                if then[field] != current[field]:
-                    changes.append(
-                        {
-                            "code": then["code"],
-                            "name": then["name"],
-                            "what": what,
-                            "then": then[field] or "—",
-                            "now": current[field] or "—",
-                        }
-                    )
-            if then["preliminary"] != current["preliminary"]:
+            if code in skip:
+                continue
+            value_changed = (then["value"], then["value_fy"]) != (
+                current["value"],
+                current["value_fy"],
+            )
+            label_changed = then["label"] != current["label"]
+            if not (value_changed or label_changed):
+                continue
+            if not value_changed:
+                what = "判定の変更"
+            elif then["value"] is None:
+                what = "実績値の追加"
+            elif current["value"] is None:
+                what = "実績値の削除"
+            elif then["value_fy"] != current["value_fy"]:
+                what = "実績値の年度の変更"
+            else:
+                what = "実績値の変更"
+            changes.append(
+                {
+                    **base,
+                    "what": what,
+                    "then": f"{_state(then)}　判定：{then['label']}",
+                    "now": f"{_state(current)}　判定：{current['label']}",
+                }
+            )
+    for pillar in today["pillars"]:
+        for current in pillar["kpis"]:
+            if current["code"] not in seen:
                 changes.append(
                     {
-                        "code": then["code"],
-                        "name": then["name"],
-                        "what": "区分",
-                        "then": "速報値" if then["preliminary"] else "確定値",
-                        "now": "速報値" if current["preliminary"] else "確定値",
+                        "code": current["code"],
+                        "name": current["name"],
+                        "what": "指標の追加",
+                        "then": "（指標なし）",
+                        "now": f"{_state(current)}　判定：{current['label']}",
                     }
                 )
     return changes
@@ -206,7 +348,14 @@ def _status_text(r: dict) -> str:
     return text
 
 
-def report_xlsx(report: dict) -> bytes:
+def report_xlsx(report: dict, publication: dict | None = None) -> bytes:
+    """The report as a workbook: 表紙 (cover), 成果指標 (one row per KPI), 注記 (notes).
+
+    `publication` (from `publication_facts`) describes the published version shown; a
+    sample publication says so on every sheet.
+    """
+    sample = bool(report["sample_data"] or (publication and publication["is_sample"]))
+    mark = SAMPLE_TITLE if sample else ""
     rows = []
     for pillar in report["pillars"]:
         for r in pillar["kpis"]:
@@ -221,7 +370,7 @@ def report_xlsx(report: dict) -> bytes:
                     r["target"],
                     r["value"] or "",
                     r["value_fy"] or "",
-                    kind + ("（サンプル）" if r["sample"] else ""),
+                    kind + ("（サンプル）" if r["sample"] or sample else ""),
                     "" if r["achievement"] is None else r["achievement"],
                     _status_text(r),
                     r["explanation"],
@@ -235,10 +384,26 @@ def report_xlsx(report: dict) -> bytes:
         ["作成日", report["as_of_date"]],
         ["判定方法", f"v{method_version(report)}"],
     ]
+    if publication:
+        state = "公表中（最新の版）" if publication["in_force"] else "訂正版により置き換え済み"
+        cover += [
+            ["公表", f"第{publication['version']}版（{publication['published_on']}）・{state}"],
+            ["公表した部署", publication["office"]],
+        ]
+        if publication["correction_reason"]:
+            cover.append(["訂正の理由", publication["correction_reason"]])
+    else:
+        cover.append(["公表", "未公表（現在のデータから作成）"])
+    if sample:
+        warning = (
+            "この報告書はサンプル値（説明用の架空の値）によるもので、実際の報告書ではありません。"
+        )
+        cover.insert(0, ["サンプル", warning])
+        notes.insert(0, [SAMPLE_TITLE + warning])
     return exports.to_xlsx(
         [
             ("表紙", ["項目", "内容"], cover),
             ("成果指標", XLSX_HEADER, rows),
-            ("注記", ["注記"], notes),
+            ("注記", ["注記" + mark], notes),
         ]
     )

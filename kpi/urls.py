@@ -10,6 +10,12 @@ urlpatterns = [
     path("export.<str:fmt>", views.plan_export, name="export"),
     path("reports/<str:fy>/", views.report_detail, name="report"),
     path("reports/<str:fy>/report.xlsx", views.report_xlsx, name="report_xlsx"),
+    path("reports/<str:fy>/v/<int:version>/", views.report_version, name="report_version"),
+    path(
+        "reports/<str:fy>/v/<int:version>/report.xlsx",
+        views.report_version_xlsx,
+        name="report_version_xlsx",
+    ),
     path("reports/<str:fy>/publish/", views.report_publish, name="report_publish"),
     path("entry/<str:fy>/", entry_views.entry, name="entry"),
     path("entry/<str:fy>/status/", entry_views.entry_status, name="entry_status"),

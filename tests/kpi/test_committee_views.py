@@ -253,17 +253,33 @@ def test_report_downloads_as_xlsx(client, sample_values):
     assert workbook["成果指標"].max_row == 17
 
 
+def _confirm(client, url):
+    """The confirmation token the publish page carries (as an admin would submit it)."""
+    html = client.get(url).content.decode()
+    return re.search(r'name="confirm" value="([0-9a-f]+)"', html).group(1)
+
+
 def test_only_an_admin_can_publish(client, sample_values, viewer):
     assert client.post(PLAN + "reports/2025/publish/").status_code == 302  # to the login page
     client.force_login(viewer)
     assert client.post(PLAN + "reports/2025/publish/").status_code == 403
-    assert client.get(PLAN + "reports/2025/publish/").status_code == 405
+    assert client.get(PLAN + "reports/2025/publish/").status_code == 403
     assert not PublishedReport.objects.exists()
 
 
 def test_published_report_keeps_its_numbers_after_a_value_changes(client, sample_values, admin):
     client.force_login(admin)
-    response = client.post(PLAN + "reports/2025/publish/")
+    url = PLAN + "reports/2025/publish/"
+    confirm = _confirm(client, url)
+    response = client.post(
+        url,
+        {
+            "confirm": confirm,
+            "office": "情報政策課",
+            "values": "with_preliminary",
+            "as_sample": "on",
+        },
+    )
     assert response.status_code == 302
     assert PublishedReport.objects.count() == 1
     KpiValue.objects.filter(kpi__code="2-1", fiscal_year=2025).update(
@@ -280,9 +296,18 @@ def test_published_report_keeps_its_numbers_after_a_value_changes(client, sample
     xlsx = load_workbook(io.BytesIO(client.get(PLAN + "reports/2025/report.xlsx").content))
     cells = [c.value for row in xlsx["成果指標"].iter_rows() for c in row]
     assert "152" in cells
-    # Publishing twice is refused; the first stays.
+    # Publishing again with the same confirmation is refused; the first stays.
     client.force_login(admin)
-    client.post(PLAN + "reports/2025/publish/")
+    again = client.post(
+        url,
+        {
+            "confirm": confirm,
+            "office": "情報政策課",
+            "values": "with_preliminary",
+            "as_sample": "on",
+        },
+    )
+    assert again.status_code == 409
     assert PublishedReport.objects.count() == 1
 
 
