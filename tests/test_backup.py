@@ -127,6 +127,7 @@ def lived_in(sample_values, departments):
         plan=sample_values,
         fiscal_year=2024,
         published_by=admin,
+        office="情報政策課",
         snapshot={"rows": [{"code": "0101", "value": "1.10", "note": "yes"}]},
     )
     return sample_values

@@ -93,7 +93,7 @@ def test_setup_demo_loads_sample_values_only_into_a_plan_without_values(settings
     call_command("loaddata", "hokkaido_smart_docho_3", verbosity=0)
     out = io.StringIO()
     call_command("setup_demo", stdout=out)
-    assert KpiValue.objects.count() == 60 and "架空のサンプル値を読み込みました" in out.getvalue()
+    assert KpiValue.objects.count() == 58 and "架空のサンプル値を読み込みました" in out.getvalue()
 
 
 def test_importing_the_file_setup_demo_loaded_changes_nothing(settings):
