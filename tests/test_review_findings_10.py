@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -125,3 +128,123 @@ def test_a_restored_value_is_a_sample_only_where_the_file_says_so(policy, writte
     report = plan_io.import_plan(_value_record(**extra).encode("utf-8"), "backup.yaml")
     assert report.applied, [str(p) for p in report.problems]
     assert KpiValue.objects.get(kpi__code="3-2", fiscal_year=2025).is_sample is expected
+
+
+# --- 2. read-only in the admin: values, target revisions, reviewed narratives ----------------
+
+
+@pytest.fixture
+def final_value(policy, admin):
+    from kpi import services
+    from kpi.models import Kpi
+
+    kpi = Kpi.objects.get(code="2-1")
+    services.values_save(
+        user=admin,
+        fiscal_year=2024,
+        rows=[services.ValueInput(kpi=kpi, value=140, status="final")],
+    )
+    return KpiValue.objects.get(kpi=kpi, fiscal_year=2024)
+
+
+def test_admin_cannot_delete_a_value_one_by_one(client, admin, final_value):
+    from django.urls import reverse
+
+    client.force_login(admin)
+    url = reverse("admin:kpi_kpivalue_delete", args=[final_value.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert KpiValue.objects.filter(pk=final_value.pk).exists()
+
+
+def test_admin_cannot_delete_values_with_the_bulk_action(client, admin, final_value):
+    from django.urls import reverse
+
+    client.force_login(admin)
+    url = reverse("admin:kpi_kpivalue_changelist")
+    assert 'value="delete_selected"' not in client.get(url).content.decode()
+    client.post(
+        url,
+        {"action": "delete_selected", "_selected_action": [final_value.pk], "post": "yes"},
+    )
+    assert KpiValue.objects.filter(pk=final_value.pk).exists()
+
+
+def test_admin_cannot_delete_a_kpi_together_with_its_values(client, admin, final_value):
+    from django.urls import reverse
+
+    client.force_login(admin)
+    url = reverse("admin:kpi_kpi_delete", args=[final_value.kpi_id])
+    client.post(url, {"post": "yes"})
+    assert KpiValue.objects.filter(pk=final_value.pk).exists()
+
+
+@pytest.fixture
+def revision(policy, admin):
+    from kpi import services
+    from kpi.models import Kpi, TargetRevision
+
+    kpi = Kpi.objects.get(code="2-1")
+    return services.target_revision_record(
+        user=admin,
+        revision=TargetRevision(
+            kpi=kpi,
+            effective_fy=2025,
+            target_fy=2027,
+            kind=kpi.target_kind,
+            value=kpi.target_value,
+            text="",
+            reason="見直し",
+            decided_on=datetime.date(2025, 4, 1),
+        ),
+    )
+
+
+def _revisions():
+    from kpi.models import TargetRevision
+
+    return sorted(TargetRevision.objects.values_list("kpi_id", "effective_fy", "value", "reason"))
+
+
+def test_admin_shows_target_revisions_read_only(client, admin, revision):
+    from django.urls import reverse
+
+    client.force_login(admin)
+    before = _revisions()
+    change = reverse("admin:kpi_targetrevision_change", args=[revision.pk])
+    assert client.get(change).status_code == 200  # still readable
+    assert client.post(change, {"effective_fy": 2024, "reason": "x"}).status_code == 403
+    assert client.get(reverse("admin:kpi_targetrevision_add")).status_code == 403
+    delete = reverse("admin:kpi_targetrevision_delete", args=[revision.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    old = revision.history.earliest("history_date")
+    revert = reverse("admin:kpi_targetrevision_simple_history", args=[revision.pk, old.history_id])
+    assert client.post(revert, {"_change_history": "1"}).status_code == 403
+    assert _revisions() == before
+
+
+def test_kpi_admin_page_shows_its_revisions_without_a_way_to_edit_them(client, admin, revision):
+    from django.urls import reverse
+
+    client.force_login(admin)
+    html = client.get(reverse("admin:kpi_kpi_change", args=[revision.kpi_id])).content.decode()
+    assert "見直し" in html
+    assert 'name="target_revisions-0-reason"' not in html
+    assert 'name="target_revisions-0-DELETE"' not in html
+
+
+@pytest.mark.parametrize("model", ["initiativeprogress", "kpicommentary"])
+def test_admin_cannot_delete_or_revert_reviewed_narratives(admin, model):
+    from django.contrib import admin as django_admin
+    from django.test import RequestFactory
+
+    from narratives.models import InitiativeProgress, KpiCommentary
+
+    model_class = {"initiativeprogress": InitiativeProgress, "kpicommentary": KpiCommentary}[model]
+    model_admin = django_admin.site._registry[model_class]
+    request = RequestFactory().post("/")
+    request.user = admin
+    assert not model_admin.has_delete_permission(request)
+    assert not model_admin.has_change_permission(request)
+    with pytest.raises(PermissionDenied):
+        model_admin.history_form_view(request, "1", "1")
