@@ -22,6 +22,7 @@ from django.core.management.base import CommandError
 
 from initiatives import plan_io
 from kpi.models import KpiValue
+from tests.kpi.spreadsheet_files import confirm_data
 
 pytestmark = pytest.mark.django_db
 
@@ -248,3 +249,261 @@ def test_admin_cannot_delete_or_revert_reviewed_narratives(admin, model):
     assert not model_admin.has_change_permission(request)
     with pytest.raises(PermissionDenied):
         model_admin.history_form_view(request, "1", "1")
+
+
+# --- 3. a stale values template cannot revert a colleague's save -----------------------------
+
+TEMPLATE = "/plans/hokkaido-smart-docho-3/entry/2024/template.{fmt}"
+UPLOAD = "/plans/hokkaido-smart-docho-3/entry/2024/upload/"
+
+
+def _save(user, code, value, status="preliminary", note=""):
+    from kpi import services
+    from kpi.models import Kpi
+
+    kpi = Kpi.objects.get(code=code)
+    current = KpiValue.objects.filter(kpi=kpi, fiscal_year=2024).first()
+    services.values_save(
+        user=user,
+        fiscal_year=2024,
+        rows=[
+            services.ValueInput(
+                kpi=kpi,
+                value=value,
+                status=status,
+                note=note,
+                version=current.version if current else 0,
+            )
+        ],
+    )
+
+
+def _edit_template(content: bytes, fmt: str, changes: dict[str, str], drop_version=False) -> bytes:
+    """The downloaded template with the value of each code in `changes` replaced."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+        code, value = rows[0].index("コード"), rows[0].index("実績値")
+        for row in rows[1:]:
+            if row[code] in changes:
+                row[value] = changes[row[code]]
+        if drop_version:
+            rows = [r[:-1] for r in rows]
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        return out.getvalue().encode("utf-8-sig")
+    book = load_workbook(io.BytesIO(content))
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    code, value = header.index("コード") + 1, header.index("実績値") + 1
+    for r in range(2, sheet.max_row + 1):
+        if sheet.cell(r, code).value in changes:
+            sheet.cell(r, value).value = float(changes[sheet.cell(r, code).value])
+    if drop_version:
+        sheet.delete_cols(len(header))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _preview(client, fmt, content):
+    response = client.post(UPLOAD, {"file": SimpleUploadedFile(f"values.{fmt}", content)})
+    assert response.status_code == 200, response.content.decode()[:2000]
+    return {r.code: r for r in response.context["preview"]}
+
+
+@pytest.fixture
+def stale_template(client, editor, admin):
+    """What the editor downloaded: 2-1 at 140, 2-2 at 50; then the admin saved 2-1 as 150."""
+
+    def make(fmt):
+        _save(editor, "2-1", 140)
+        _save(editor, "2-2", 50)
+        client.force_login(editor)
+        content = client.get(TEMPLATE.format(fmt=fmt)).content
+        _save(admin, "2-1", 150)
+        return content
+
+    return make
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_unchanged_row_of_a_stale_template_is_a_conflict_not_a_revert(client, stale_template, fmt):
+    content = _edit_template(stale_template(fmt), fmt, {"2-2": "60"})
+    rows = _preview(client, fmt, content)
+    assert rows["2-2"].state == "changed"
+    assert rows["2-1"].state == "invalid"
+    assert "kanri さん" in rows["2-1"].reason and "「150」" in rows["2-1"].reason
+    response = client.post(UPLOAD, confirm_data(client))
+    assert response.status_code == 302
+    assert KpiValue.objects.get(kpi__code="2-1", fiscal_year=2024).value == 150
+    assert KpiValue.objects.get(kpi__code="2-2", fiscal_year=2024).value == 60
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_stale_row_that_already_equals_the_current_value_is_unchanged(
+    client, stale_template, fmt
+):
+    content = _edit_template(stale_template(fmt), fmt, {"2-1": "150"})
+    assert _preview(client, fmt, content)["2-1"].state == "unchanged"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_an_unchanged_template_still_uploads_unchanged(client, editor, fmt):
+    _save(editor, "2-1", 140, note="+5件は前年度分")
+    client.force_login(editor)
+    content = client.get(TEMPLATE.format(fmt=fmt)).content
+    rows = _preview(client, fmt, content)
+    assert {r.state for r in rows.values()} == {"unchanged"}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_file_without_the_version_column_is_read_as_before(client, stale_template, fmt):
+    content = _edit_template(stale_template(fmt), fmt, {"2-2": "60"}, drop_version=True)
+    rows = _preview(client, fmt, content)
+    assert rows["2-1"].state == "changed"  # no 版: the person's word, as before the column
+
+
+def test_a_row_for_a_value_deleted_since_the_template_is_a_conflict(client, editor):
+    _save(editor, "2-1", 140)
+    client.force_login(editor)
+    content = client.get(TEMPLATE.format(fmt="csv")).content
+    KpiValue.objects.filter(kpi__code="2-1").delete()
+    rows = _preview(client, "csv", content)
+    assert rows["2-1"].state == "invalid" and "（削除）" in rows["2-1"].reason
+
+
+def test_a_forged_version_is_refused(client, editor):
+    client.force_login(editor)
+    content = client.get(TEMPLATE.format(fmt="csv")).content
+    lines = _edit_template(content, "csv", {"1-1": "5"}).decode("utf-8-sig").splitlines()
+    lines[1] = lines[1].rsplit(",", 1)[0] + ",x"
+    rows = _preview(client, "csv", ("\r\n".join(lines) + "\r\n").encode("utf-8-sig"))
+    assert "「版」の列" in next(iter(rows.values())).reason
+
+
+def test_the_import_values_command_refuses_a_stale_row(stale_template, tmp_path):
+    import io
+
+    path = tmp_path / "values.xlsx"
+    path.write_bytes(_edit_template(stale_template("xlsx"), "xlsx", {"2-2": "60"}))
+    out = io.StringIO()
+    call_command(
+        "import_values",
+        "hokkaido-smart-docho-3",
+        "2024",
+        str(path),
+        "--user",
+        "editor",
+        "--apply",
+        stdout=out,
+    )
+    assert "kanri さん" in out.getvalue()
+    assert KpiValue.objects.get(kpi__code="2-1", fiscal_year=2024).value == 150
+    assert KpiValue.objects.get(kpi__code="2-2", fiscal_year=2024).value == 60
+
+
+# --- 7. the template marks sample values -----------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_template_marks_rows_holding_a_sample_value(client, editor, sample_values, fmt):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(editor)
+    content = client.get(TEMPLATE.format(fmt=fmt)).content
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    else:
+        rows = [[c.value or "" for c in r] for r in load_workbook(io.BytesIO(content)).active]
+    header = rows[0]
+    code, sample = header.index("コード"), header.index("サンプル値")
+    by_code = {r[code]: r[sample] for r in rows[1:]}
+    samples = set(
+        KpiValue.objects.filter(fiscal_year=2024, is_sample=True).values_list(
+            "kpi__code", flat=True
+        )
+    )
+    assert samples and all(by_code[c] == "はい" for c in samples if c in by_code)
+    assert _preview(client, fmt, content) and all(
+        r.state == "unchanged" for r in _preview(client, fmt, content).values()
+    )
+
+
+# --- 4. a confirm saves the preview it was shown for -----------------------------------------
+
+
+def _values_csv(code_values: dict[str, str]) -> bytes:
+    import csv
+    import io
+
+    from kpi.exports import CSV_COLUMNS
+
+    keys = [k for k, _ in CSV_COLUMNS]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([label for _, label in CSV_COLUMNS])
+    for code, value in code_values.items():
+        row = dict.fromkeys(keys, "")
+        row.update(code=code, fiscal_year="2024", value=value)
+        writer.writerow([row[k] for k in keys])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _upload(client, name, content):
+    response = client.post(UPLOAD, {"file": SimpleUploadedFile(name, content)})
+    assert response.status_code == 200
+    return response.context["token"]
+
+
+def test_two_previews_in_two_tabs_each_confirm_their_own_rows(client, editor):
+    client.force_login(editor)
+    first = _upload(client, "e1.csv", _values_csv({"2-1": "111"}))
+    second = _upload(client, "e2.csv", _values_csv({"2-2": "22"}))
+    assert client.post(UPLOAD, {"confirm": "1", "token": first}).status_code == 302
+    assert _values() == [("2-1", 2024, 111, "")]
+    assert client.post(UPLOAD, {"confirm": "1", "token": second}).status_code == 302
+    assert [v[:3] for v in _values()] == [("2-1", 2024, 111), ("2-2", 2024, 22)]
+
+
+@pytest.mark.parametrize("token", ["replayed", "forged", "missing", "empty"])
+def test_a_confirm_without_its_previews_token_saves_nothing(client, editor, token):
+    client.force_login(editor)
+    used = _upload(client, "e1.csv", _values_csv({"2-1": "111"}))
+    assert client.post(UPLOAD, {"confirm": "1", "token": used}).status_code == 302
+    _upload(client, "e2.csv", _values_csv({"2-2": "22"}))
+    before = _values()
+    data = {"confirm": "1", "token": {"replayed": used, "forged": "0" * 64, "empty": ""}.get(token)}
+    if token == "missing":
+        del data["token"]
+    response = client.post(UPLOAD, data)
+    assert response.status_code == 400
+    assert "別の画面で新しいファイルを確認したため、この確認は無効です" in response.content.decode()
+    assert _values() == before
+
+
+def test_a_confirm_with_no_preview_at_all_is_refused(client, editor):
+    client.force_login(editor)
+    response = client.post(UPLOAD, {"confirm": "1", "token": "0" * 64})
+    assert response.status_code == 400
+    assert "確認する取り込みがありません" in response.content.decode()
+    assert not KpiValue.objects.exists()
+
+
+def test_a_tampered_session_entry_is_refused(client, editor):
+    from kpi.entry_views import UPLOAD_SESSION_KEY
+
+    client.force_login(editor)
+    token = _upload(client, "e1.csv", _values_csv({"2-1": "111"}))
+    session = client.session
+    session[UPLOAD_SESSION_KEY][token]["rows"][0]["value"] = "99"
+    session.save()
+    assert client.post(UPLOAD, {"confirm": "1", "token": token}).status_code == 400
+    assert not KpiValue.objects.exists()
