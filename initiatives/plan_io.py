@@ -40,7 +40,9 @@ from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.core.serializers.base import DeserializationError
 from django.core.serializers.pyyaml import DjangoSafeDumper
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import DatabaseError, connection, models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 
 from kpi.forms import validate_value_row
 from kpi.models import (
@@ -238,11 +240,43 @@ def _quote_message(f: models.Field, text: str) -> str:
     return f'{f.verbose_name}は引用符で囲んでください（例: {f.name}: "{text}"）'
 
 
+_BOUNDS = {"gte": (0, 0), "gt": (0, 1), "lte": (1, 0), "lt": (1, -1)}
+
+
 def _integer_range(f: models.Field) -> tuple[int, int]:
-    low, high = connection.ops.integer_field_range(f.get_internal_type())
-    return max(low if low is not None else _INT64[0], _INT64[0]), min(
-        high if high is not None else _INT64[1], _INT64[1]
-    )
+    """The integers field `f` really takes: the narrowest of the portable range of its type
+    (Django's integer_field_ranges, the same on every database, so the message does not depend
+    on SQLite's 64-bit integers), this database's, the field's Min/MaxValueValidators, and the
+    model's check constraints of the form `Q(field__lte=n)` (Unit.decimals ≤ 4)."""
+    low, high = _INT64
+    internal = f.get_internal_type()
+    portable = BaseDatabaseOperations.integer_field_ranges.get(internal, (None, None))
+    for a, b in (portable, connection.ops.integer_field_range(internal)):
+        low = max(low, a) if a is not None else low
+        high = min(high, b) if b is not None else high
+    for v in f.validators:
+        if isinstance(v, MinValueValidator) and isinstance(v.limit_value, int):
+            low = max(low, v.limit_value)
+        if isinstance(v, MaxValueValidator) and isinstance(v.limit_value, int):
+            high = min(high, v.limit_value)
+    model = getattr(f, "model", None)
+    for c in getattr(getattr(model, "_meta", None), "constraints", []):
+        q = getattr(c, "condition", None)
+        if not isinstance(c, models.CheckConstraint) or not isinstance(q, models.Q):
+            continue
+        if q.negated or (q.connector != models.Q.AND and len(q.children) > 1):
+            continue
+        for child in q.children:
+            if not isinstance(child, tuple) or not isinstance(child[1], int):
+                continue
+            name, _, lookup = child[0].partition("__")
+            if name == f.name and lookup in _BOUNDS:
+                side, step = _BOUNDS[lookup]
+                if side == 0:
+                    low = max(low, child[1] + step)
+                else:
+                    high = min(high, child[1] + step)
+    return low, high
 
 
 def _scalar(f: models.Field, value: object) -> object:
@@ -270,7 +304,9 @@ def _scalar(f: models.Field, value: object) -> object:
         number = int(text)
         low, high = _integer_range(f)
         if not low <= number <= high:
-            raise _Refused(f"{f.verbose_name}は{low}～{high}の範囲で書いてください: {text}")
+            raise _Refused(
+                f"{f.verbose_name}は{low:,}～{high:,}の範囲の整数で書いてください: {text}"
+            )
         return number
     if not isinstance(value, Plain):
         return value

@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from initiatives.models import Plan
 
 from . import mangled_codes, number_formats, permissions, services, spreadsheets
+from .display import fy_text
 from .exports import CSV_COLUMNS, TEXT_FORMAT, to_csv, to_xlsx, unguard
 from .fiscal import FiscalYearError, parse_fy
 from .forms import normalize_text, validate_value_row
@@ -100,6 +101,7 @@ TOO_MANY_ROWS = "一度に取り込めるのは {n} 行までです。"
 CSV_BROKEN = "CSV の {line} 行目を読み取れません（引用符の閉じ忘れや、長すぎるセルがないか確かめてください）。"
 EMPTY_ROW = "実績値が空欄です（取り込みません）。"
 NOTE_WITHOUT_VALUE = "実績値が空欄です。備考・出典だけを取り込むことはできません。"
+OTHER_YEAR_ROW = "{row_year}の行です（この画面では{year}の値を取り込みます）。"
 BAD_VERSION = (
     "「版」の列には、テンプレートに書かれていた数をそのまま残してください（0以上の整数）。"
 )
@@ -422,7 +424,10 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
             out.reason = str(err)
             continue
         if fy != fiscal_year:
-            out.state, out.reason = OTHER_YEAR, f"{fy}年度の行です。"
+            out.state, out.reason = (
+                OTHER_YEAR,
+                OTHER_YEAR_ROW.format(row_year=fy_text(fy), year=fy_text(fiscal_year)),
+            )
             continue
         if row.problems:
             out.reason = next(iter(row.problems.values()))

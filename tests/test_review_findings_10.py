@@ -507,3 +507,95 @@ def test_a_tampered_session_entry_is_refused(client, editor):
     session.save()
     assert client.post(UPLOAD, {"confirm": "1", "token": token}).status_code == 400
     assert not KpiValue.objects.exists()
+
+
+# --- 5. messages a person can act on ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (
+            b"- model: kpi.unit\n  fields: {code: a\x00b}\n",
+            "YAMLに使えない文字（制御文字 U+0000）があります（2行19列）",
+        ),
+        (b"- model: kpi.unit\n  fields: {code: a\x07b}\n", "U+0007"),
+        (
+            b"- !!python/object/apply:os.system [ls]\n",
+            "YAMLに使えないタグ「!!python/object/apply:os.system」があります（1行3列）",
+        ),
+        (b"- !!python/name:os.system ''\n", "YAMLに使えないタグ「!!python/name:os.system」"),
+        (b"- model: kpi.unit\n  fields: {code: [x\n", "（3行1列）。角括弧 [ ] の閉じ忘れ"),
+        (b"- model: kpi.unit\n\t fields: {}\n", "タブ文字は使えません"),
+        (b"- model: kpi.unit: x\n", "「:」の位置が正しくありません"),
+        (b"- *nope\n", "定義されていない別名"),
+        (b"- !!int x\n", "「!!」の指定を外して"),
+    ],
+)
+def test_yaml_errors_are_told_in_japanese_with_line_and_column(content, says):
+    from initiatives import plan_reader
+
+    with pytest.raises(plan_reader.ReadError) as caught:
+        plan_reader.parse(content, "yaml")
+    message = caught.value.message
+    assert says in message
+    head = message.split("（解析器の説明")[0]
+    assert not any(word in head for word in ("could not", "found", "allowed", "invalid")), message
+
+
+def test_json_errors_are_told_in_japanese_with_line_and_column():
+    from initiatives import plan_reader
+
+    with pytest.raises(plan_reader.ReadError) as caught:
+        plan_reader.parse(b'[{"model": "kpi.unit",\n "fields": }]', "json")
+    assert caught.value.message.startswith("JSONの書き方に誤りがあります（2行12列）")
+
+
+@pytest.mark.parametrize(
+    ("decimals", "says"),
+    [
+        ("-5", "0～4の範囲の整数で書いてください"),
+        ("9", "0～4の範囲の整数で書いてください"),
+        ("99999999999", "0～4"),
+    ],
+)
+def test_an_integer_out_of_its_fields_real_bounds_names_those_bounds(db, decimals, says):
+    content = (
+        "- model: kpi.unit\n"
+        f"  fields: {{code: c, label: 件, base_label: 件, scale: '1', kind: count, decimals: {decimals}}}\n"
+    ).encode()
+    with pytest.raises(plan_io.PlanFileError) as caught:
+        plan_io.import_plan(content, "plan.yaml")
+    assert says in str(caught.value)
+    assert "9223372036854775807" not in str(caught.value)
+
+
+def test_a_fiscal_year_out_of_range_names_the_years_the_app_takes(policy):
+    with pytest.raises(plan_io.PlanFileError) as caught:
+        plan_io.import_plan(_value_record(fiscal_year="99999").encode(), "backup.yaml")
+    assert "1,926～2,200の範囲の整数" in str(caught.value)
+
+
+def test_a_row_of_another_year_names_it_as_the_app_shows_years(client, editor):
+    client.force_login(editor)
+    content = _values_csv({"2-1": "5"}).replace(b",2024,", b",2023,")
+    rows = _preview(client, "csv", content)
+    assert (
+        rows["2-1"].reason
+        == "R5（2023年度）の行です（この画面ではR6（2024年度）の値を取り込みます）。"
+    )
+
+
+@pytest.mark.parametrize("typed", ["1e308", "1e309", "10^30", "1E+20", "-1e308", "１ｅ３０８"])
+@pytest.mark.parametrize(
+    ("code", "says"), [("2-1", "単位「件」で入力できるのは13桁"), ("1-4", "割合は0から100")]
+)
+def test_a_huge_number_in_any_notation_is_out_of_the_units_range(client, editor, typed, code, says):
+    from kpi.models import Kpi
+    from tests.kpi.test_entry import ENTRY, _form_data
+
+    client.force_login(editor)
+    response = client.post(ENTRY, _form_data(client, **{code: {"value": typed}}))
+    assert response.status_code == 400
+    assert says in response.content.decode()
+    assert not KpiValue.objects.filter(kpi=Kpi.objects.get(code=code)).exists()
