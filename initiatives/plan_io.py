@@ -169,6 +169,19 @@ class Change:
         return f"{self.index}件目 {self.model} {self.key} {self.field}: {self.old} → {self.new}"
 
 
+@dataclass(frozen=True)
+class Created:
+    """One object an import creates (or would): where in the file, its kind, key and name."""
+
+    index: int
+    model: str
+    key: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.index}件目 {self.model} {self.key} {self.name}"
+
+
 @dataclass
 class Report:
     created: Counter = field(default_factory=Counter)
@@ -177,6 +190,7 @@ class Report:
     kept: Counter = field(default_factory=Counter)  # already there, left as they are
     problems: list[Problem] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    new: list[Created] = field(default_factory=list)  # each created object, by key
     users_created: list[str] = field(default_factory=list)
     records: int = 0
     applied: bool = False
@@ -635,6 +649,8 @@ def _load_object(i: int, record: dict, report: Report, seen: dict, created: set)
         item.save()
         report.created[name] += 1
         created.add((label, key))
+        text = str(obj)
+        report.new.append(Created(i, label, key, text if len(text) <= 80 else text[:79] + "…"))
         return
     changed = _differences(existing, obj)
     if not changed:

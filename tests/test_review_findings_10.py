@@ -599,3 +599,42 @@ def test_a_huge_number_in_any_notation_is_out_of_the_units_range(client, editor,
     assert response.status_code == 400
     assert says in response.content.decode()
     assert not KpiValue.objects.filter(kpi=Kpi.objects.get(code=code)).exists()
+
+
+# --- 6. the plan import check lists what it creates ------------------------------------------
+
+
+def _new_kpi_file() -> bytes:
+    import yaml
+
+    from tests.conftest import ROOT
+
+    records = yaml.safe_load((ROOT / "fixtures" / "hokkaido_smart_docho_3.yaml").read_text())
+    kpi = next(r for r in records if r["model"] == "kpi.kpi" and r["fields"]["code"] == "3-2")
+    new = {"model": "kpi.kpi", "fields": {**kpi["fields"], "code": "3-9", "name": "新しい指標"}}
+    records.append(new)
+    return yaml.safe_dump(records, allow_unicode=True, sort_keys=False).encode("utf-8")
+
+
+def test_the_plan_import_check_lists_each_new_object_by_key(client, admin, policy):
+    client.force_login(admin)
+    response = client.post(PLAN_IMPORT, {"file": SimpleUploadedFile("plan.yaml", _new_kpi_file())})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "作成するもの（1件）" in html
+    assert "[&quot;hokkaido-smart-docho-3&quot;, &quot;3-9&quot;]" in html
+    assert "新しい指標" in html
+    report = response.context["report"]
+    assert [(c.model, c.key) for c in report.new] == [
+        ("kpi.kpi", '["hokkaido-smart-docho-3", "3-9"]')
+    ]
+
+
+def test_the_import_command_lists_each_new_object(policy, tmp_path):
+    import io
+
+    path = tmp_path / "plan.yaml"
+    path.write_bytes(_new_kpi_file())
+    out = io.StringIO()
+    call_command("import_plan", str(path), "--dry-run", stdout=out)
+    assert "新規: " in out.getvalue() and '"3-9"' in out.getvalue()
