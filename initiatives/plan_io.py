@@ -40,8 +40,11 @@ from django.core import serializers
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, ValidationError
 from django.core.serializers.base import DeserializationError
 from django.core.serializers.pyyaml import DjangoSafeDumper
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import DatabaseError, connection, models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 
+from kpi.forms import validate_value_row
 from kpi.models import (
     Department,
     Kpi,
@@ -88,6 +91,14 @@ ALLOWED = [*MODEL_LABELS, *HISTORIES, HISTORY_MODEL]
 MAX_PROBLEMS = 200  # past this many, checking the rest would only make the list longer
 HEADER = "# smartdocho plan fixture: natural keys only; load with `manage.py import_plan`.\n"
 HISTORY_NAME = "{}の履歴"
+# Values and their history: the page is for the plan's structure; values enter through the entry
+# form or the spreadsheet upload (their checks, permissions and 入力者), or a restore (command).
+VALUE_LABELS = frozenset(
+    {KpiValue._meta.label_lower, KpiValue.history.model._meta.label_lower, HISTORY_MODEL}
+)
+VALUES_NOT_HERE = (
+    "実績値は入力画面か一括登録で入力してください（この画面では方針の構成だけを読み込みます）。"
+)
 
 Progress = Callable[[int, int], None]
 
@@ -158,6 +169,19 @@ class Change:
         return f"{self.index}件目 {self.model} {self.key} {self.field}: {self.old} → {self.new}"
 
 
+@dataclass(frozen=True)
+class Created:
+    """One object an import creates (or would): where in the file, its kind, key and name."""
+
+    index: int
+    model: str
+    key: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.index}件目 {self.model} {self.key} {self.name}"
+
+
 @dataclass
 class Report:
     created: Counter = field(default_factory=Counter)
@@ -166,6 +190,7 @@ class Report:
     kept: Counter = field(default_factory=Counter)  # already there, left as they are
     problems: list[Problem] = field(default_factory=list)
     changes: list[Change] = field(default_factory=list)
+    new: list[Created] = field(default_factory=list)  # each created object, by key
     users_created: list[str] = field(default_factory=list)
     records: int = 0
     applied: bool = False
@@ -229,11 +254,43 @@ def _quote_message(f: models.Field, text: str) -> str:
     return f'{f.verbose_name}は引用符で囲んでください（例: {f.name}: "{text}"）'
 
 
+_BOUNDS = {"gte": (0, 0), "gt": (0, 1), "lte": (1, 0), "lt": (1, -1)}
+
+
 def _integer_range(f: models.Field) -> tuple[int, int]:
-    low, high = connection.ops.integer_field_range(f.get_internal_type())
-    return max(low if low is not None else _INT64[0], _INT64[0]), min(
-        high if high is not None else _INT64[1], _INT64[1]
-    )
+    """The integers field `f` really takes: the narrowest of the portable range of its type
+    (Django's integer_field_ranges, the same on every database, so the message does not depend
+    on SQLite's 64-bit integers), this database's, the field's Min/MaxValueValidators, and the
+    model's check constraints of the form `Q(field__lte=n)` (Unit.decimals ≤ 4)."""
+    low, high = _INT64
+    internal = f.get_internal_type()
+    portable = BaseDatabaseOperations.integer_field_ranges.get(internal, (None, None))
+    for a, b in (portable, connection.ops.integer_field_range(internal)):
+        low = max(low, a) if a is not None else low
+        high = min(high, b) if b is not None else high
+    for v in f.validators:
+        if isinstance(v, MinValueValidator) and isinstance(v.limit_value, int):
+            low = max(low, v.limit_value)
+        if isinstance(v, MaxValueValidator) and isinstance(v.limit_value, int):
+            high = min(high, v.limit_value)
+    model = getattr(f, "model", None)
+    for c in getattr(getattr(model, "_meta", None), "constraints", []):
+        q = getattr(c, "condition", None)
+        if not isinstance(c, models.CheckConstraint) or not isinstance(q, models.Q):
+            continue
+        if q.negated or (q.connector != models.Q.AND and len(q.children) > 1):
+            continue
+        for child in q.children:
+            if not isinstance(child, tuple) or not isinstance(child[1], int):
+                continue
+            name, _, lookup = child[0].partition("__")
+            if name == f.name and lookup in _BOUNDS:
+                side, step = _BOUNDS[lookup]
+                if side == 0:
+                    low = max(low, child[1] + step)
+                else:
+                    high = min(high, child[1] + step)
+    return low, high
 
 
 def _scalar(f: models.Field, value: object) -> object:
@@ -261,7 +318,9 @@ def _scalar(f: models.Field, value: object) -> object:
         number = int(text)
         low, high = _integer_range(f)
         if not low <= number <= high:
-            raise _Refused(f"{f.verbose_name}は{low}～{high}の範囲で書いてください: {text}")
+            raise _Refused(
+                f"{f.verbose_name}は{low:,}～{high:,}の範囲の整数で書いてください: {text}"
+            )
         return number
     if not isinstance(value, Plain):
         return value
@@ -336,11 +395,18 @@ def _as_written(i: int, label: str, fields: dict) -> tuple[dict, list[Problem]]:
 
 
 def read_records(
-    content: bytes, filename: str, *, accounts: bool = False, max_records: int | None = None
+    content: bytes,
+    filename: str,
+    *,
+    accounts: bool = False,
+    values: bool = True,
+    max_records: int | None = None,
 ) -> list[dict]:
     """The file's records with their values read as written, or PlanFileError saying why not.
 
     `accounts`: whether users, groups and staff profiles may be among them (the command).
+    `values`: whether yearly values and their history may be among them (False on the page:
+    VALUES_NOT_HERE).
     `max_records`: how many objects a file may hold (the upload page, to bound a request).
     """
     name = filename.lower()
@@ -390,6 +456,9 @@ def read_records(
                     "復元してください。",
                 )
             )
+            continue
+        if label in VALUE_LABELS and not values:
+            problems.append(Problem(i, label, "", "model", VALUES_NOT_HERE))
             continue
         fields, found = _as_written(i, label, record["fields"])
         problems += found
@@ -509,6 +578,24 @@ def _check_years(obj: models.Model) -> dict[str, str]:
     return errors
 
 
+def _check_value(obj: KpiValue | models.Model) -> None:
+    """A value (or a historical row of one) held to the entry form's rules: the unit's range and
+    decimals, the status, notes and sources without markup or control characters and within
+    their lengths (kpi.forms.validate_value_row). Raises ValidationError with the form's message.
+    """
+    value = obj.value
+    _, error = validate_value_row(
+        obj.kpi,
+        value="" if value is None else f"{Decimal(value):f}",
+        status=obj.status,
+        note=obj.note or "",
+        source=obj.source or "",
+        version=0,
+    )
+    if error:
+        raise ValidationError(error)
+
+
 def _resolve_report_refs(fields: dict) -> None:
     """References between published reports (a correction naming the report it replaces):
     written as the other report's key, found here by it."""
@@ -556,10 +643,14 @@ def _load_object(i: int, record: dict, report: Report, seen: dict, created: set)
     years = _check_years(obj)
     if years:
         raise ValidationError(years)
+    if isinstance(obj, KpiValue):
+        _check_value(obj)
     if existing is None:
         item.save()
         report.created[name] += 1
         created.add((label, key))
+        text = str(obj)
+        report.new.append(Created(i, label, key, text if len(text) <= 80 else text[:79] + "…"))
         return
     changed = _differences(existing, obj)
     if not changed:
@@ -581,16 +672,23 @@ def import_plan(
     *,
     dry_run: bool = False,
     accounts: bool = False,
+    values: bool = True,
     max_records: int | None = None,
     progress: Progress | None = None,
 ) -> Report:
     """Check a plan fixture and load it in one transaction, or load nothing if any check fails.
 
+    `values` False refuses yearly values and their history (the upload page); where they may
+    load (a restore), each passes the entry form's checks (_check_value) and is a sample value
+    only where the file says `is_sample: true`.
+
     Raises PlanFileError when the file as a whole cannot be read (see read_records); every
     problem with single objects is in the returned Report instead, which then applied nothing.
     Checking stops after MAX_PROBLEMS problems.
     """
-    records = read_records(content, filename, accounts=accounts, max_records=max_records)
+    records = read_records(
+        content, filename, accounts=accounts, values=values, max_records=max_records
+    )
     report = Report(records=len(records))
     seen: dict[tuple[str, str], int] = {}
     created: set[tuple[str, str]] = set()
@@ -684,6 +782,12 @@ def _load_generic_history(i: int, record: dict, report: Report, created: set) ->
     if (model_label, key) not in created:
         report.kept[name] += 1
         return
+    if model is KpiValue:
+        try:
+            _check_value(row)
+        except ValidationError as err:
+            report.problems.append(Problem(i, label, key, "", " ".join(err.messages)))
+            return
     row.id = model._default_manager.get_by_natural_key(*live_key).pk
     row.save()
     report.created[name] += 1
@@ -718,14 +822,19 @@ def _load_history(i: int, record: dict, report: Report, kept_values: set[tuple])
     try:
         user = fields.pop("history_user", None)
         entered_by = fields.pop("entered_by", None)
-        KpiValue.history.model.objects.create(
+        row = KpiValue.history.model(
             id=value.id,
             kpi_id=value.kpi_id,
             history_user=User.objects.get(username=user[0]) if user else None,
             entered_by=User.objects.get(username=entered_by[0]) if entered_by else None,
             **fields,
         )
-    except (TypeError, ValueError, ValidationError, ObjectDoesNotExist) as err:
+        _check_value(row)
+        row.save()
+    except ValidationError as err:
+        report.problems.append(Problem(i, HISTORY_MODEL, "", "", " ".join(err.messages)))
+        return
+    except (TypeError, ValueError, ObjectDoesNotExist) as err:
         report.problems.append(Problem(i, HISTORY_MODEL, "", "", f"履歴を読み取れません: {err}"))
         return
     report.created["実績値の履歴"] += 1

@@ -147,6 +147,80 @@ def check_text(data: object) -> str | None:
     return None
 
 
+# The parser's own words (English, from PyYAML/libyaml) → what to do, in Japanese. The original
+# stays only as a hint after it; an unknown problem gets the general message and the hint.
+_YAML_PROBLEMS = [
+    (
+        "did not find expected ',' or ']'",
+        "角括弧 [ ] の閉じ忘れか、区切りの「,」の抜けがあります。",
+    ),
+    (
+        "did not find expected ',' or '}'",
+        "波括弧 { } の閉じ忘れか、区切りの「,」の抜けがあります。",
+    ),
+    ("tab character", "字下げにタブ文字は使えません。空白で字下げしてください。"),
+    ("'\\t' that cannot start", "字下げにタブ文字は使えません。空白で字下げしてください。"),
+    (
+        "mapping values are not allowed",
+        "「:」の位置が正しくありません（値に「: 」を含めるときは引用符で囲んでください）。",
+    ),
+    ("found undefined alias", "定義されていない別名（*）を使っています。"),
+    ("did not find expected key", "字下げがそろっていないか、項目の書き方に誤りがあります。"),
+    ("expected <block end>", "字下げがそろっていないか、項目の書き方に誤りがあります。"),
+    (
+        "found unexpected end of stream",
+        "引用符か括弧が閉じられないまま、ファイルが終わっています。",
+    ),
+    ("found duplicate anchor", "同じ名前のアンカー（&）が2つあります。"),
+    (
+        "invalid Unicode character escape",
+        "文字として扱えないエスケープ（\\uD800 など）があります。",
+    ),
+    ("unknown escape character", "使えないエスケープ（\\ の後の文字）があります。"),
+]
+YAML_SYNTAX = "YAMLの書き方に誤りがあります{where}。{what}（解析器の説明: {hint}）"
+YAML_CHARACTER = "YAMLに使えない文字（{kind} U+{code:04X}）があります{where}。その文字を消して保存し直してください。"
+YAML_TAG = (
+    "YAMLに使えないタグ「{tag}」があります{where}。「!!」で始まる型の指定は使わずに書いてください。"
+)
+YAML_TAGGED_VALUE = (
+    "YAMLで型を指定した値（!!int、!!float など）を読めません。「!!」の指定を外して書いてください。"
+    "（解析器の説明: {hint}）"
+)
+JSON_SYNTAX = "JSONの書き方に誤りがあります（{line}行{column}列）。括弧・引用符・「,」を確かめてください。（解析器の説明: {hint}）"
+
+
+def _where(line: int | None, column: int | None) -> str:
+    return f"（{line}行{column}列）" if line is not None else ""
+
+
+def _line_column(text: str, position: int) -> tuple[int, int]:
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
+
+
+def yaml_error_message(err: yaml.YAMLError, text: str) -> tuple[str, int | None]:
+    """(Japanese message, line) for a PyYAML/libyaml error: what is wrong and where (line and
+    column from the parser's mark, or from the reader's position), the parser's own English
+    words only as a hint."""
+    if isinstance(err, yaml.reader.ReaderError):
+        line, column = _line_column(text, err.position)
+        code = err.character if isinstance(err.character, int) else ord(str(err.character)[:1])
+        kind = "制御文字" if code < 32 or code == 0x7F else "文字として扱えない符号"
+        where = _where(line, column)
+        return YAML_CHARACTER.format(kind=kind, code=code, where=where), line
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+    problem = str(getattr(err, "problem", None) or err)
+    tag = re.search(r"tag '([^']+)'", problem)
+    if isinstance(err, yaml.constructor.ConstructorError) and tag:
+        shown = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+        return YAML_TAG.format(tag=shown[:80], where=_where(line, column)), line
+    what = next((jp for words, jp in _YAML_PROBLEMS if words in problem), "")
+    hint = problem.splitlines()[0][:200]
+    return YAML_SYNTAX.format(where=_where(line, column), what=what, hint=hint), line
+
+
 def _reject_constant(name: str):
     raise ValueError(f"{name} は数として使えません")
 
@@ -168,10 +242,10 @@ def parse(content: bytes, kind: str) -> object:
             )
         except json.JSONDecodeError as err:
             raise ReadError(
-                f"JSONとして読めません（{err.lineno}行{err.colno}列）: {err.msg}", err.lineno
+                JSON_SYNTAX.format(line=err.lineno, column=err.colno, hint=err.msg), err.lineno
             ) from None
-        except ValueError as err:
-            raise ReadError(f"JSONとして読めません: {err}") from None
+        except ValueError as err:  # NaN, Infinity
+            raise ReadError(f"JSONの値を読めません: {err}") from None
         except RecursionError:
             raise ReadError(f"入れ子が深すぎます（{MAX_DEPTH}段まで）。") from None
         _check_depth(data)
@@ -184,16 +258,11 @@ def parse(content: bytes, kind: str) -> object:
             _check_graph(node)
             data = loader.construct_document(node)
         except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f"（{mark.line + 1}行{mark.column + 1}列）" if mark else ""
-            problem = getattr(err, "problem", None) or err
-            raise ReadError(
-                f"YAMLとして読めません{where}: {problem}", mark.line + 1 if mark else None
-            ) from None
+            raise ReadError(*yaml_error_message(err, text)) from None
         except RecursionError:  # the pure-Python parser, where libyaml is missing
             raise ReadError(f"入れ子が深すぎます（{MAX_DEPTH}段まで）。") from None
         except (ValueError, TypeError, OverflowError) as err:  # explicit tags: !!int x, !!float
-            raise ReadError(f"YAMLの値を読めません: {err}") from None
+            raise ReadError(YAML_TAGGED_VALUE.format(hint=str(err)[:200])) from None
         finally:
             loader.dispose()
     bad = check_text(data)

@@ -172,7 +172,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
             return render(request, "initiatives/plan_import.html", context, status=400)
         name, content = pending
         try:
-            report = plan_io.import_plan(content, name, max_records=MAX_PLAN_RECORDS)
+            report = plan_io.import_plan(content, name, values=False, max_records=MAX_PLAN_RECORDS)
         except plan_io.PlanFileError as err:
             context["problems"] = err.problems
             status = 400
@@ -197,7 +197,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
             name = upload.name or ""
             try:
                 report = plan_io.import_plan(
-                    content, name, dry_run=True, max_records=MAX_PLAN_RECORDS
+                    content, name, dry_run=True, values=False, max_records=MAX_PLAN_RECORDS
                 )
             except plan_io.PlanFileError as err:
                 context["problems"] = err.problems

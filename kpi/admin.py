@@ -10,6 +10,34 @@ from .models import Department, Kpi, KpiValue, PublishedReport, StaffProfile, Ta
 VALUES_READ_ONLY = _("実績値は管理サイトでは変更できません。実績値の入力画面で変更してください。")
 
 
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """Shown with its history, never written: not added, changed, deleted (one by one or with
+    the bulk action) nor reverted to an old history row.
+
+    For models whose writes go through a service that checks what the admin cannot (permissions,
+    versions, locks, the review flow). simple-history saves a posted "revert" with only the view
+    permission checked, hence history_form_view refuses POST.
+    """
+
+    read_only_message = _(
+        "管理サイトでは変更できません。アプリケーションの画面で変更してください。"
+    )
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied(self.read_only_message)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name", "code"]
@@ -30,8 +58,20 @@ class ComponentInline(admin.TabularInline):
 
 
 class RevisionInline(admin.StackedInline):
+    """Shown read-only: a revision is recorded on the KPI's 目標の再設定 page (an admin, one per
+    year, under the data-version lock, with its reason in the history)."""
+
     model = TargetRevision
     extra = 0
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Kpi)
@@ -49,17 +89,20 @@ class KpiAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(KpiValue)
-class KpiValueAdmin(SimpleHistoryAdmin):
-    """Values are read (with their history) and deleted here, never written.
+class KpiValueAdmin(ReadOnlyHistoryAdmin):
+    """Values are read here (with their history), never written nor deleted.
 
     Every write of a value goes through kpi.services.values_save (the entry form and the
     spreadsheet upload), which checks the unit (a percentage within 0–100, whole counts), the
     lock on final values, and the version the person saw. A change saved here skipped all three,
     and an editor's older form then overwrote it silently (issue 10). Read-only is the one way
     to keep the admin from being a second, weaker write path; the change page links to the
-    entry form for the value's year, where an admin can change any value, final ones included.
-    Deleting stays possible: a stale form for a deleted value is refused as a conflict.
+    entry form for the value's year, where an admin can change any value; a final value is
+    reopened there with a reason. Deleting is refused too: it would remove a final value with no
+    reason asked (README: values are read-only in the admin).
     """
+
+    read_only_message = VALUES_READ_ONLY
 
     list_display = [
         "kpi",
@@ -80,21 +123,12 @@ class KpiValueAdmin(SimpleHistoryAdmin):
         url = reverse("kpi:entry", kwargs={"slug": obj.kpi.plan.slug, "fy": obj.fiscal_year})
         return format_html('<a href="{}">{}</a>', url, _("実績値の入力画面で変更してください"))
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # simple-history saves a posted "revert" with only the view permission checked.
-        if request.method == "POST":
-            raise PermissionDenied(VALUES_READ_ONLY)
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
 
 @admin.register(TargetRevision)
-class TargetRevisionAdmin(SimpleHistoryAdmin):
+class TargetRevisionAdmin(ReadOnlyHistoryAdmin):
+    """Read only: services.target_revision_record checks the year (one revision per year, inside
+    the plan) under the data-version lock and records the reason in the history."""
+
     list_display = ["kpi", "effective_fy", "kind", "value", "decided_on"]
     list_filter = ["kpi__plan", "kind"]
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import secrets
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -249,36 +253,89 @@ def entry_status(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
 
 
 UPLOAD_SESSION_KEY = "smartdocho_value_upload"
+# Previews kept per session, each under its own token, so that two tabs can each confirm the
+# file they show; the oldest is dropped past this many (a session stays small).
+MAX_PENDING_UPLOADS = 3
+NO_PENDING_UPLOAD = "確認する取り込みがありません。ファイルをもう一度選んでください。"
+OTHER_PREVIEW = (
+    "別の画面で新しいファイルを確認したため、この確認は無効です。もう一度ファイルを選んでください。"
+)
+
+
+def _preview_token(nonce: str, plan: Plan, fiscal_year: int, rows: list[dict]) -> str:
+    """The digest of one preview's rows (with a random nonce, so no two previews share one)."""
+    body = json.dumps([nonce, plan.slug, fiscal_year, rows], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _pending_uploads(request: HttpRequest) -> dict:
+    pending = request.session.get(UPLOAD_SESSION_KEY)
+    if not isinstance(pending, dict) or "rows" in pending:  # nothing, or an older layout
+        return {}
+    return pending
+
+
+def _take_pending(request: HttpRequest, plan: Plan, fiscal_year: int) -> list[dict] | str:
+    """The rows of the preview whose token the confirm form carries, or why there are none.
+
+    The token is used once: a replayed, forged or missing token, one for another plan or year,
+    or a session entry that does not hash to its token, gives a message and nothing to save.
+    """
+    pending = _pending_uploads(request)
+    token = request.POST.get("token", "")
+    entry = pending.pop(token, None) if token else None
+    request.session[UPLOAD_SESSION_KEY] = pending
+    if not isinstance(entry, dict):
+        return OTHER_PREVIEW if pending else NO_PENDING_UPLOAD
+    try:
+        rows, nonce = entry["rows"], str(entry["nonce"])
+        expected = _preview_token(nonce, plan, fiscal_year, rows)
+    except (KeyError, TypeError, ValueError):
+        return NO_PENDING_UPLOAD
+    if not hmac.compare_digest(expected, token):
+        return OTHER_PREVIEW if pending else NO_PENDING_UPLOAD
+    return rows
+
+
+def _keep_pending(request: HttpRequest, plan: Plan, fiscal_year: int, rows: list[dict]) -> str:
+    nonce = secrets.token_hex(16)
+    token = _preview_token(nonce, plan, fiscal_year, rows)
+    pending = _pending_uploads(request)
+    pending[token] = {"nonce": nonce, "rows": rows}
+    while len(pending) > MAX_PENDING_UPLOADS:
+        pending.pop(next(iter(pending)))
+    request.session[UPLOAD_SESSION_KEY] = pending
+    return token
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def upload_values(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
-    """Upload a spreadsheet, see the preview, then confirm to save the valid rows."""
+    """Upload a spreadsheet, see the preview, then confirm to save the valid rows.
+
+    The confirm form carries the token of the preview it was shown for (_take_pending): it
+    saves that preview's rows or, with a token that names none, answers 400 and saves nothing.
+    """
     plan, fiscal_year = _plan_and_year(slug, fy)
     if not permissions.can_use_entry(request.user):
         raise PermissionDenied(ENTRY_FORBIDDEN)
     context = {"plan": plan, "fiscal_year": fiscal_year, "nav": "entry"}
     status = 200
     if request.method == "POST" and "confirm" in request.POST:
-        pending = request.session.get(UPLOAD_SESSION_KEY)
-        if not pending or pending["plan"] != plan.slug or pending["fy"] != fiscal_year:
-            messages.error(
-                request, "確認する取り込みがありません。ファイルをもう一度選んでください。"
-            )
-            return redirect("kpi:upload_values", slug=plan.slug, fy=fiscal_year)
+        rows = _take_pending(request, plan, fiscal_year)
+        if isinstance(rows, str):
+            context["error"] = rows
+            return render(request, "kpi/upload_values.html", context, status=400)
         try:
-            result = value_upload.apply(request.user, plan, fiscal_year, pending["rows"])
+            result = value_upload.apply(request.user, plan, fiscal_year, rows)
         except services.EntryRefused as refused:
-            del request.session[UPLOAD_SESSION_KEY]
-            lines = [pending["rows"][i]["line"] for i in refused.result.errors]
+            lines = [rows[i]["line"] for i in refused.result.errors]
             reasons = "；".join(
                 f"{line}行目: {msg}"
                 for line, msg in zip(lines, refused.result.errors.values(), strict=True)
             )
             messages.error(request, f"保存できませんでした。何も保存されていません。{reasons}")
             return redirect("kpi:upload_values", slug=plan.slug, fy=fiscal_year)
-        del request.session[UPLOAD_SESSION_KEY]
         messages.success(
             request,
             f"{len(result.changed)}件の実績値を取り込みました：" + "、".join(result.changed),
@@ -298,12 +355,8 @@ def upload_values(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
         else:
             preview = value_upload.preview(request.user, plan, fiscal_year, rows)
             valid = [r for r in preview if r.state in (value_upload.NEW, value_upload.CHANGED)]
-            request.session[UPLOAD_SESSION_KEY] = {
-                "plan": plan.slug,
-                "fy": fiscal_year,
-                "rows": [r.to_session() for r in valid],
-            }
-            context.update(preview=preview, valid=len(valid), filename=upload.name)
+            token = _keep_pending(request, plan, fiscal_year, [r.to_session() for r in valid])
+            context.update(preview=preview, valid=len(valid), filename=upload.name, token=token)
     return render(request, "kpi/upload_values.html", context, status=status)
 
 

@@ -233,11 +233,13 @@ def unguard(text: str) -> str:
     return text
 
 
-def to_csv(rows) -> bytes:
-    """UTF-8 with a BOM, so that Excel in Japanese opens it as UTF-8, not as cp932."""
+def to_csv(rows, columns=CSV_COLUMNS) -> bytes:
+    """UTF-8 with a BOM, so that Excel in Japanese opens it as UTF-8, not as cp932.
+
+    columns: the (key, header label) pairs the rows follow (the values template adds 版)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([label for _, label in CSV_COLUMNS])
+    writer.writerow([label for _, label in columns])
     for row in rows:
         writer.writerow([_safe_text(c) for c in row])
     return buffer.getvalue().encode("utf-8-sig")

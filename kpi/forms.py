@@ -24,6 +24,10 @@ MARKUP = "HTMLのタグは入力できません。文章だけを入力してく
 NULL_CHARACTER = "制御文字（ヌル文字）は入力できません。"
 CONTROL_CHARACTER = "制御文字は入力できません（改行とタブは使えます）。"
 BAD_CHARACTER = "文字として扱えない符号が含まれています。文字を入力し直してください。"
+OUT_OF_RANGE = (
+    "値が大きすぎます。単位「{unit}」で入力できるのは13桁（9,999,999,999,999）までです。"
+    "単位を確かめてください。"
+)
 PERCENT_NOT_ALLOWED = "この成果指標の単位は「{unit}」です。％の値は入力できません。"
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/?]")
 # C0 controls other than tab and newline, DEL, and the XML non-characters: a spreadsheet
@@ -46,6 +50,10 @@ def number_for_unit(raw: str | None, unit):
     try:
         value = numbers.parse_number(raw)
         numbers.check_for_unit(value, kind=unit.kind, decimals=unit.decimals)
+    except numbers.OutOfRange:
+        if unit.kind == "percent":
+            raise ValidationError(numbers.PERCENT_RANGE) from None
+        raise ValidationError(OUT_OF_RANGE.format(unit=unit.label)) from None
     except numbers.NumberError as err:
         raise ValidationError(str(err)) from None
     return value

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 NOT_A_NUMBER = "数値を入力してください（例: 1,438、52.5）。"
 NOT_FINITE = "数値として扱えない値です（NaN や無限大は入力できません）。"
 TOO_LARGE = "値が大きすぎます。単位を確かめてください。"
+EXPONENT = "指数表記（1e3 など）やべき乗（10^3）は使えません。数字で入力してください（例: 1000）。"
 PERCENT_RANGE = "割合は0から100までの値を入力してください。"
 NEGATIVE = "0以上の値を入力してください。"
 NOT_WHOLE = "件数・人数は整数で入力してください。"
@@ -29,6 +30,15 @@ class NumberError(ValueError):
     pass
 
 
+class OutOfRange(NumberError):
+    """A number past MAX_INTEGER_DIGITS digits (1e308, 10^30): the caller names the range."""
+
+
+# What a person or a spreadsheet writes for a very large or small number: 1e308, 1.5E+20, 10^30.
+_EXPONENT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+$")
+_POWER = re.compile(r"^[+-]?(\d+)(\^|\*\*)([+-]?\d+)$")
+
+
 def parse_number(text: str) -> Decimal:
     """ "１，４３８" → 1438, "52.5％" → 52.5, "−3" and "ー3" → -3. Raises NumberError."""
     s = "".join(_MINUS_SIGNS.get(c, c) for c in str(text))
@@ -41,6 +51,8 @@ def parse_number(text: str) -> Decimal:
         if not _GROUPED.match(s):
             raise NumberError(NOT_A_NUMBER)
         s = s.replace(",", "")
+    if _EXPONENT.match(s) or (power := _POWER.match(s)):
+        _refuse_exponent(s, power if not _EXPONENT.match(s) else None)
     if not _NUMBER.match(s):
         raise NumberError(NOT_A_NUMBER)
     try:
@@ -50,8 +62,25 @@ def parse_number(text: str) -> Decimal:
     if not value.is_finite():
         raise NumberError(NOT_FINITE)
     if value.adjusted() >= MAX_INTEGER_DIGITS:
-        raise NumberError(TOO_LARGE)
+        raise OutOfRange(TOO_LARGE)
     return value
+
+
+def _refuse_exponent(s: str, power) -> None:
+    """Exponent forms are never read: OutOfRange when the number is beyond every unit's range,
+    so the message says so; NumberError(EXPONENT) otherwise."""
+    try:
+        if power is None:
+            magnitude = Decimal(s).adjusted()
+        else:
+            base, exponent = int(power.group(1)), int(power.group(3))
+            # digits of base**exponent, without computing it (10^99999999 stays cheap)
+            magnitude = int(exponent * Decimal(base).log10()) if base > 1 and exponent > 0 else 0
+    except (InvalidOperation, ValueError, OverflowError):
+        raise NumberError(EXPONENT) from None
+    if magnitude >= MAX_INTEGER_DIGITS:
+        raise OutOfRange(TOO_LARGE)
+    raise NumberError(EXPONENT)
 
 
 def check_for_unit(value: Decimal, *, kind: str, decimals: int) -> None:

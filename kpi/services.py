@@ -63,7 +63,9 @@ class EntryRefused(Exception):
         self.result = result
 
 
-def _conflict_message(current: KpiValue) -> str:
+def conflict_message(current: KpiValue) -> str:
+    """CONFLICT for the value as it is now: who saved it, when, to what (the entry form's and
+    the upload's message for a row opened, or templated, before that save)."""
     who = current.entered_by.get_username() if current.entered_by else "不明な利用者"
     at = timezone.localtime(current.entered_at).strftime("%Y-%m-%d %H:%M")
     return CONFLICT.format(
@@ -198,12 +200,12 @@ def _save_one(
             current = KpiValue.objects.select_related("entered_by", "kpi__unit").get(
                 kpi=kpi, fiscal_year=fiscal_year
             )
-            return _conflict_message(current)
+            return conflict_message(current)
         changed[index] = f"{kpi.code} {kpi.name}: 新規 {kpi.unit.format(row.value)}"
         return None
 
     if current.version != row.version:
-        return _conflict_message(current)
+        return conflict_message(current)
     if row.value is None:
         return CANNOT_CLEAR
     if not _differs(current, row):
@@ -249,7 +251,7 @@ def value_reopen(*, user, value: KpiValue, reason: str, version: int) -> KpiValu
                 .get(pk=value.pk)
             )
             if current.version != version:
-                raise ValueError(_conflict_message(current))
+                raise ValueError(conflict_message(current))
             if current.status != ValueStatus.FINAL:
                 raise ValueError(NOT_FINAL)
             current.status = ValueStatus.PRELIMINARY

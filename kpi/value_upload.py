@@ -19,12 +19,16 @@ from openpyxl.utils import get_column_letter
 from initiatives.models import Plan
 
 from . import mangled_codes, number_formats, permissions, services, spreadsheets
+from .display import fy_text
 from .exports import CSV_COLUMNS, TEXT_FORMAT, to_csv, to_xlsx, unguard
 from .fiscal import FiscalYearError, parse_fy
 from .forms import normalize_text, validate_value_row
 from .models import Kpi, KpiValue, ValueStatus
 
-LABEL = dict(CSV_COLUMNS)
+# The values template adds each row's 版 (the value's version when the file was made) at the
+# end, so that an upload can tell a row left as it was from one a colleague has changed since.
+TEMPLATE_COLUMNS = [*CSV_COLUMNS, ("version", "版")]
+LABEL = dict(TEMPLATE_COLUMNS)
 REQUIRED = ("code", "fiscal_year", "value")
 STATUS_WORDS = {
     "": ValueStatus.PRELIMINARY,
@@ -55,7 +59,17 @@ STATE_LABELS = {
 }
 
 
-READ_KEYS = ("plan", "code", "name", "fiscal_year", "value", "value_status", "note", "source")
+READ_KEYS = (
+    "plan",
+    "code",
+    "name",
+    "fiscal_year",
+    "value",
+    "value_status",
+    "note",
+    "source",
+    "version",
+)
 MAX_CELL_CHARS = spreadsheets.MAX_CELL_CHARS
 
 # Messages: what the spreadsheet did, and what to do about it.
@@ -87,6 +101,10 @@ TOO_MANY_ROWS = "一度に取り込めるのは {n} 行までです。"
 CSV_BROKEN = "CSV の {line} 行目を読み取れません（引用符の閉じ忘れや、長すぎるセルがないか確かめてください）。"
 EMPTY_ROW = "実績値が空欄です（取り込みません）。"
 NOTE_WITHOUT_VALUE = "実績値が空欄です。備考・出典だけを取り込むことはできません。"
+OTHER_YEAR_ROW = "{row_year}の行です（この画面では{year}の値を取り込みます）。"
+BAD_VERSION = (
+    "「版」の列には、テンプレートに書かれていた数をそのまま残してください（0以上の整数）。"
+)
 
 
 class UploadError(ValueError):
@@ -123,7 +141,7 @@ def _decode(content: bytes) -> str:
 
 def _header_keys(labels: list[str]) -> dict[str, int]:
     """{column key: 0-based position} from the header labels of our CSV export."""
-    by_label = {label: key for key, label in CSV_COLUMNS}
+    by_label = {label: key for key, label in TEMPLATE_COLUMNS}
     positions: dict[str, list[int]] = {}
     for i, label in enumerate(labels):
         key = by_label.get(label.strip().lstrip("\ufeff"), label.strip())
@@ -372,7 +390,7 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
     current = {
         v.kpi.code: v
         for v in KpiValue.objects.filter(kpi__plan=plan, fiscal_year=fiscal_year).select_related(
-            "kpi__unit"
+            "kpi__unit", "entered_by"
         )
     }
     seen: dict[str, int] = {}
@@ -406,7 +424,10 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
             out.reason = str(err)
             continue
         if fy != fiscal_year:
-            out.state, out.reason = OTHER_YEAR, f"{fy}年度の行です。"
+            out.state, out.reason = (
+                OTHER_YEAR,
+                OTHER_YEAR_ROW.format(row_year=fy_text(fy), year=fy_text(fiscal_year)),
+            )
             continue
         if row.problems:
             out.reason = next(iter(row.problems.values()))
@@ -439,6 +460,16 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
             continue
         value = cleaned["value"]
         out.status, out.note, out.source = status, cleaned["note"], cleaned["source"]
+        same = existing is not None and (
+            existing.value == value
+            and existing.status == status
+            and normalize_text(existing.note) == out.note
+            and normalize_text(existing.source) == out.source
+        )
+        stale = _stale(cells.get("version", ""), existing)
+        if stale is not None and not same and (existing is not None or value is not None):
+            out.reason = stale  # the row reverts, or overwrites unseen, a colleague's save
+            continue
         if value is None:
             if existing is not None:
                 out.reason = services.CANNOT_CLEAR
@@ -453,12 +484,6 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
             continue
         out.version = existing.version
         out.current = f"{kpi.unit.format(existing.value)}（{existing.get_status_display()}）"
-        same = (
-            existing.value == value
-            and existing.status == status
-            and normalize_text(existing.note) == out.note
-            and normalize_text(existing.source) == out.source
-        )
         if same:
             out.state = UNCHANGED
         elif existing.status == ValueStatus.FINAL and not permissions.is_admin(user):
@@ -466,6 +491,29 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
         else:
             out.state = CHANGED
     return result
+
+
+def _stale(written: str, existing: KpiValue | None) -> str | None:
+    """Why a row is older than the value saved now, or None.
+
+    `written`: the row's 版 as the file has it ("" in a hand-made file without the column,
+    which is then read as before). A 版 below the current version, or a 版 for a value deleted
+    since, means someone saved after the file was made: services.CONFLICT names who, when and
+    what. A 版 that is not a whole number is refused (BAD_VERSION).
+    """
+    written = written.strip()
+    if written == "":
+        return None
+    if not re.fullmatch(r"[0-9]{1,9}", written):
+        return BAD_VERSION
+    version = int(written)
+    if existing is None:
+        if version == 0:
+            return None
+        return services.CONFLICT.format(user="他の利用者", at="", value="（削除）", status="")
+    if version < existing.version:
+        return services.conflict_message(existing)
+    return None
 
 
 def apply(user, plan: Plan, fiscal_year: int, saved: list[dict]) -> services.SaveResult:
@@ -486,7 +534,8 @@ def apply(user, plan: Plan, fiscal_year: int, saved: list[dict]) -> services.Sav
 
 
 def template_rows(user, plan: Plan, fiscal_year: int) -> list[list]:
-    """One row per KPI the user may enter, in CSV_COLUMNS order, current values filled."""
+    """One row per KPI the user may enter, in TEMPLATE_COLUMNS order, current values filled,
+    each with its sample flag and 版 (the value's version; 0 where there is no value)."""
     kpis = [
         k
         for k in Kpi.objects.filter(plan=plan)
@@ -498,7 +547,7 @@ def template_rows(user, plan: Plan, fiscal_year: int) -> list[list]:
     rows = []
     for k in kpis:
         v = values.get(k.id)
-        row = {key: "" for key, _ in CSV_COLUMNS}
+        row = {key: "" for key, _ in TEMPLATE_COLUMNS}
         row.update(
             plan=plan.slug,
             code=k.code,
@@ -510,17 +559,19 @@ def template_rows(user, plan: Plan, fiscal_year: int) -> list[list]:
             value_status=v.get_status_display() if v else "速報値",
             note=v.note if v else "",
             source=v.source if v else "",
+            sample=("はい" if v.is_sample else "いいえ") if v else "",  # as the export writes it
+            version=str(v.version if v else 0),
         )
-        rows.append([row[key] for key, _ in CSV_COLUMNS])
+        rows.append([row[key] for key, _ in TEMPLATE_COLUMNS])
     return rows
 
 
 def template_csv(user, plan: Plan, fiscal_year: int) -> bytes:
     """The template for machines: our CSV export's layout, UTF-8 with a BOM."""
-    return to_csv(template_rows(user, plan, fiscal_year))
+    return to_csv(template_rows(user, plan, fiscal_year), TEMPLATE_COLUMNS)
 
 
-_VALUE_COLUMN = [key for key, _ in CSV_COLUMNS].index("value")
+_VALUE_COLUMN = [key for key, _ in TEMPLATE_COLUMNS].index("value")
 
 
 def template_xlsx(user, plan: Plan, fiscal_year: int) -> bytes:
@@ -530,7 +581,7 @@ def template_xlsx(user, plan: Plan, fiscal_year: int) -> bytes:
     for row in rows:
         if row[_VALUE_COLUMN] != "":
             row[_VALUE_COLUMN] = Decimal(row[_VALUE_COLUMN])
-    formats = {i: TEXT_FORMAT for i in range(len(CSV_COLUMNS)) if i != _VALUE_COLUMN}
+    formats = {i: TEXT_FORMAT for i in range(len(TEMPLATE_COLUMNS)) if i != _VALUE_COLUMN}
     formats[_VALUE_COLUMN] = "General"
-    header = [label for _, label in CSV_COLUMNS]
+    header = [label for _, label in TEMPLATE_COLUMNS]
     return to_xlsx([("実績値", header, rows)], column_formats=[formats])

@@ -1,5 +1,6 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from kpi import admin as kpi_admin
 
 from .models import InitiativeProgress, ItemDepartment, ItemKpi, KpiCommentary, RatingScale
 
@@ -24,15 +25,9 @@ class ItemKpiAdmin(admin.ModelAdmin):
 
 
 # Entries are written through the application's forms, which keep the review flow and the
-# versions; the admin shows them and their history but does not edit them.
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+# versions; the admin shows them and their history but does not edit, delete or revert them.
+class ReadOnlyHistoryAdmin(kpi_admin.ReadOnlyHistoryAdmin):
     list_filter = ["state", "fiscal_year", "is_sample"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(InitiativeProgress)

@@ -86,13 +86,17 @@ def test_reverting_to_an_old_history_row_in_the_admin_is_refused(client, admin, 
     assert (current.value, current.version) == (150, 2)
 
 
-def test_a_form_opened_before_an_admin_deleted_the_value_is_refused(client, admin, editor, value):
-    client.force_login(editor)
-    stale = _fill(_form_data(client), "2-1", "160")
+def test_admin_cannot_delete_a_value(client, admin, value):
     client.force_login(admin)
     response = client.post(reverse("admin:kpi_kpivalue_delete", args=[value.pk]), {"post": "yes"})
-    assert response.status_code == 302
-    assert not KpiValue.objects.filter(pk=value.pk).exists()
+    assert response.status_code == 403
+    assert KpiValue.objects.filter(pk=value.pk).exists()
+
+
+def test_a_form_opened_before_the_value_was_deleted_is_refused(client, editor, value):
+    client.force_login(editor)
+    stale = _fill(_form_data(client), "2-1", "160")
+    value.delete()  # not through the admin any more; a restore or the shell still can
     client.force_login(editor)
     response = client.post(ENTRY, stale)
     assert response.status_code == 409

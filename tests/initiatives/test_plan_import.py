@@ -148,9 +148,14 @@ FILE_FAULTS = [
         "malformed YAML",
         b"- model: kpi.unit\n  fields: {code: [unclosed\n",
         "plan.yaml",
-        "YAMLとして読めません",
+        "YAMLの書き方に誤りがあります",
     ),
-    ("malformed JSON", b'[{"model": "kpi.unit", "fields": {}', "plan.json", "JSONとして読めません"),
+    (
+        "malformed JSON",
+        b'[{"model": "kpi.unit", "fields": {}',
+        "plan.json",
+        "JSONの書き方に誤りがあります",
+    ),
     (
         "wrong encoding",
         "- model: kpi.unit\n  fields: {label: 百万円}\n".encode("cp932"),

@@ -85,7 +85,7 @@ HOSTILE = [
         "lone surrogate escaped in YAML",
         "plan.yaml",
         UNIT.replace("label: 件", 'label: "\\uDC00"').encode(),
-        "YAMLとして読めません",
+        "YAMLの書き方に誤りがあります",
     ),
     (
         "surrogate bytes",

@@ -124,3 +124,11 @@ def bomb(member_bytes: int, pattern: bytes = b"<row/>") -> bytes:
                     written += len(block)
                 stream.write(("</sheetData>" + tail.partition("</sheetData>")[2]).encode())
     return out.getvalue()
+
+
+def confirm_data(client) -> dict:
+    """The confirm form of the newest upload preview in the client's session (its token)."""
+    from kpi.entry_views import UPLOAD_SESSION_KEY
+
+    pending = client.session.get(UPLOAD_SESSION_KEY) or {}
+    return {"confirm": "1", "token": next(reversed(pending), "")}

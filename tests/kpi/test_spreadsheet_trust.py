@@ -13,7 +13,17 @@ from openpyxl import load_workbook
 
 from kpi import forms, number_formats, services, value_upload
 from kpi.models import Kpi, KpiValue
-from tests.kpi.spreadsheet_files import HEADER, KEYS, SHEET, col, csv_file, patch, row, xlsx
+from tests.kpi.spreadsheet_files import (
+    HEADER,
+    KEYS,
+    SHEET,
+    col,
+    confirm_data,
+    csv_file,
+    patch,
+    row,
+    xlsx,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +84,7 @@ def test_number_cell_is_read_as_its_format_shows_it(client, editor, code, stored
     result = _one(client, content, code)
     assert (result.state, result.reason) == ("new", "")
     assert result.value == Decimal(expected)
-    client.post(UPLOAD, {"confirm": "1"})
+    client.post(UPLOAD, confirm_data(client))
     assert KpiValue.objects.get(kpi__code=code).value == Decimal(expected)
 
 
@@ -104,7 +114,7 @@ def test_cell_whose_display_is_not_its_value_is_refused_with_the_cause(
     result = _one(client, content, code)
     assert result.state == "invalid"
     assert says in result.reason
-    client.post(UPLOAD, {"confirm": "1"})
+    client.post(UPLOAD, confirm_data(client))
     assert KpiValue.objects.count() == 0
 
 
@@ -245,7 +255,7 @@ def test_rows_with_hidden_content_are_refused_naming_the_cause(client, editor, e
     result = _one(client, content, code)
     assert result.state == "invalid"
     assert says in result.reason
-    client.post(UPLOAD, {"confirm": "1"})
+    client.post(UPLOAD, confirm_data(client))
     assert not KpiValue.objects.filter(kpi__code=code).exists()
 
 
@@ -292,7 +302,7 @@ def test_xlsx_template_types_every_code_as_text(client, editor):
     assert response.status_code == 200
     ws = load_workbook(io.BytesIO(response.content)).active
     code_col = KEYS.index("code") + 1
-    assert [c.value for c in ws[1]] == HEADER
+    assert [c.value for c in ws[1]] == [*HEADER, "版"]
     codes = [ws.cell(row=r, column=code_col) for r in range(2, ws.max_row + 1)]
     assert "1-3-1" in [c.value for c in codes] and "2-1" in [c.value for c in codes]
     assert all(c.data_type == "s" and c.number_format == "@" for c in codes)
@@ -446,7 +456,7 @@ def test_every_row_of_every_file_we_produce_uploads_unchanged(client, request, s
         ]
         assert wrong == [], name
         assert response.context["valid"] == 0, name
-        client.post(UPLOAD, {"confirm": "1"})
+        client.post(UPLOAD, confirm_data(client))
         assert _dump() == stored_texts, name
 
 
@@ -482,7 +492,7 @@ def test_changing_one_row_of_the_template_changes_only_that_row(client, editor, 
     wb.save(buffer)
     preview = _preview(client, "t.xlsx", buffer.getvalue())
     assert {c for c, r in preview.items() if r.state == "changed"} == {"2-1"}
-    client.post(UPLOAD, {"confirm": "1"})
+    client.post(UPLOAD, confirm_data(client))
     after = {v[0]: v for v in _dump() if v[1] == 2024}
     before = {v[0]: v for v in stored_texts if v[1] == 2024}
     assert after["2-1"][2] == Decimal(77)
@@ -530,7 +540,7 @@ def test_upload_and_entry_form_refuse_the_same_input_with_the_same_message(
     message = str(form.errors[field][0])
     assert result.state == "invalid"
     assert message in result.reason
-    client.post(UPLOAD, {"confirm": "1"})
+    client.post(UPLOAD, confirm_data(client))
     assert KpiValue.objects.count() == 0
 
 

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from kpi import numbers, services
 from kpi.exports import CSV_COLUMNS
 from kpi.models import KpiValue
+from tests.kpi.spreadsheet_files import confirm_data
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +101,7 @@ def test_the_three_formats_give_the_same_preview_and_the_same_result(client, edi
     for name in FILES:
         KpiValue.objects.all().delete()
         _preview(client, name)
-        assert client.post(UPLOAD, {"confirm": "1"}).status_code == 302
+        assert client.post(UPLOAD, confirm_data(client)).status_code == 302
         results[name] = sorted(
             KpiValue.objects.values_list(
                 "kpi__code",
@@ -125,7 +126,7 @@ def test_a_file_with_a_bad_row_changes_nothing_until_confirmed(client, editor):
     assert KpiValue.objects.count() == 0
     html = client.get(PLAN + "entry/2024/").content.decode()
     assert "未入力" in html
-    client.post(UPLOAD, {"confirm": "1"})
+    client.post(UPLOAD, confirm_data(client))
     assert set(KpiValue.objects.values_list("kpi__code", flat=True)) == {"2-1", "2-3"}
     assert all(v.history.count() == 1 for v in KpiValue.objects.all())
 
@@ -144,7 +145,7 @@ def test_confirming_after_someone_else_changed_a_row_saves_nothing(client, edito
             )
         ],
     )
-    response = client.post(UPLOAD, {"confirm": "1"}, follow=True)
+    response = client.post(UPLOAD, confirm_data(client), follow=True)
     assert "保存できませんでした" in response.content.decode()
     assert list(KpiValue.objects.values_list("kpi__code", "value")) == [("2-1", Decimal(99))]
 
@@ -152,7 +153,7 @@ def test_confirming_after_someone_else_changed_a_row_saves_nothing(client, edito
 def test_unchanged_and_changed_rows_are_told_apart(client, editor):
     client.force_login(editor)
     client.post(UPLOAD, {"file": SimpleUploadedFile("a.csv", _csv("utf-8-sig"))})
-    client.post(UPLOAD, {"confirm": "1"})
+    client.post(UPLOAD, confirm_data(client))
     changed = [list(r) for r in ROWS[:2]]
     changed[0][KEYS.index("value")] = "135"
     buffer = io.StringIO()
@@ -196,7 +197,7 @@ def test_template_download_lists_the_users_kpis_in_the_export_layout(client, edi
     body = client.get(PLAN + "entry/2024/template.csv").content
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0] == HEADER
+    assert rows[0] == [*HEADER, "版"]  # the export's layout, each row's version at the end
     codes = [r[1] for r in rows[1:]]
     assert "2-1" in codes and "3-1" not in codes and "1-3" not in codes
 

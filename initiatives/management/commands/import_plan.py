@@ -49,6 +49,8 @@ def write_report(command: BaseCommand, report: Report, *, dry_run: bool) -> None
     out.write("種類\t新規\t更新\t変更なし\t既存の値を保持")
     for name, created, updated, unchanged, kept in report.summary():
         out.write(f"{name}\t{created}\t{updated}\t{unchanged}\t{kept}")
+    for created in report.new:
+        out.write(f"新規: {created}")
     for change in report.changes:
         out.write(f"変更: {change}")
     if report.users_created:
