@@ -143,7 +143,7 @@ def test_overview_shows_not_achieved_the_stale_flag_and_what_pending_hides(
 def test_overview_sorts_not_achieved_after_the_ratio_statuses(viewer_client, sample_values):
     html = viewer_client.get(PLAN + "?as_of=R7&sort=status").content.decode()
     body = html.split('class="data-table kpi-table"', 1)[1]
-    statuses = re.findall(r'<td ><span class="status status-([a-z_]+)">', body)
+    statuses = re.findall(r'<td[^>]*><span class="status status-([a-z_]+)">', body)
     order = [s for s in dict.fromkeys(statuses)]
     assert order == sorted(order, key=pr.ALL_STATUSES.index)
     assert pr.NOT_ACHIEVED in order
@@ -202,7 +202,13 @@ def test_report_xlsx_carries_the_method_and_the_status_notes(viewer_client, samp
 
 def test_report_published_before_v2_keeps_its_statuses_and_says_v1(client, sample_values, admin):
     client.force_login(admin)
-    client.post(PLAN + "reports/2025/publish/")
+    confirm = client.get(PLAN + "reports/2025/publish/").content.decode()
+    token = re.search(r'name="confirm" value="([0-9a-f]+)"', confirm).group(1)
+    response = client.post(
+        PLAN + "reports/2025/publish/",
+        {"confirm": token, "office": "情報政策課", "values": "with_preliminary", "as_sample": "on"},
+    )
+    assert response.status_code == 302
     report = PublishedReport.objects.get()
     assert report.snapshot["method_version"] == 2
     # A snapshot as v1 published it: no method_version, 2-3 judged 順調 on the straight path.
