@@ -49,6 +49,10 @@ def env_int(name: str, default: int) -> int:
 
 DEBUG = env_bool("DJANGO_DEBUG", True)
 
+# The header's tagline beside "smartdocho". Empty means the neutral default; an installation
+# names itself here (e.g. its department), never in templates: the code serves any government.
+SITE_TAGLINE = os.environ.get("DJANGO_SITE_TAGLINE", "").strip()
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -21,6 +22,12 @@ from django.utils.translation import gettext as _
 from kpi import permissions
 
 register = template.Library()
+
+
+@register.simple_tag
+def site_tagline() -> str:
+    """The header's tagline: settings.SITE_TAGLINE, or a neutral default in the UI language."""
+    return settings.SITE_TAGLINE or _("成果指標の進捗")
 
 
 @dataclass(frozen=True)
