@@ -177,12 +177,32 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # Per-process cache of rendered public pages (smartdocho/etags.py); keys change with the data,
 # so no process ever needs another's copy.
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_PAGE_CACHE_ENTRIES", 500)},
-    }
-}
+
+
+def env_cache(name: str) -> dict:
+    """The default cache from a URL: unset or `locmem://` keeps it in the process (the Quick
+    start needs no server); `redis://host:port/db` (or `rediss://`) shares it between every app
+    server through Django's own RedisCache backend. Anything else stops the start."""
+    raw = os.environ.get(name, "").strip()
+    if raw in ("", "locmem://"):
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": env_int("DJANGO_PAGE_CACHE_ENTRIES", 500)},
+        }
+    if raw.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": raw,
+            "KEY_PREFIX": "smartdocho",
+            # A cache server that is down must not take the site down: a miss, not an error.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    raise ImproperlyConfigured(
+        f"{name} must be empty, locmem:// or redis://host:port/db, not {raw!r}"
+    )
+
+
+CACHES = {"default": env_cache("DJANGO_CACHE_URL")}
 
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so that a locked-out login never reaches the password check.

@@ -72,3 +72,41 @@ def test_require_login_setting_adds_the_login_required_middleware():
             timeout=60,
         )
         assert result.stdout.strip() == expected, result.stderr
+
+
+def _cache_backend(env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "c = settings.CACHES['default']; print(c['BACKEND'].rsplit('.', 1)[1], "
+            "c.get('LOCATION', '-'))",
+        ],
+        env={**clean, "DJANGO_SETTINGS_MODULE": "smartdocho.settings", **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_cache_is_kept_in_the_process_unless_a_cache_url_is_set():
+    for env in ({}, {"DJANGO_CACHE_URL": ""}, {"DJANGO_CACHE_URL": "locmem://"}):
+        result = _cache_backend(env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["LocMemCache", "-"]
+
+
+def test_a_redis_cache_url_shares_the_cache_through_djangos_redis_backend():
+    result = _cache_backend({"DJANGO_CACHE_URL": "redis://cache.example.jp:6379/2"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["RedisCache", "redis://cache.example.jp:6379/2"]
+
+
+def test_a_nonsensical_cache_url_stops_the_start():
+    for raw in ("memcached://x:11211", "redis", "file:///tmp/cache"):
+        result = _cache_backend({"DJANGO_CACHE_URL": raw})
+        assert result.returncode != 0
+        assert "DJANGO_CACHE_URL" in result.stderr

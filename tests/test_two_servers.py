@@ -27,6 +27,23 @@ pytestmark = [
 ]
 
 ENTRY = "/plans/hokkaido-smart-docho-3/entry/2024/"
+KPI_PAGE = "/plans/hokkaido-smart-docho-3/kpis/2-1/?as_of=2024"
+# The app servers share this cache (issue 15); CI starts Redis, a developer may not have one.
+REDIS_URL = os.environ.get("SMARTDOCHO_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def _redis():
+    """A client of the test Redis database, or None when no Redis answers (outside CI)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs Redis at {REDIS_URL} for the shared-cache tests", pytrace=False)
+        return None
+    return client
 
 
 def _free_port() -> int:
@@ -36,7 +53,26 @@ def _free_port() -> int:
 
 
 @pytest.fixture
+def redis_cache():
+    client = _redis()
+    if client is None:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    client.flushdb()
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
 def servers(policy, departments, editor, other_editor):
+    yield from _servers({})
+
+
+@pytest.fixture
+def servers_sharing_redis(policy, departments, editor, other_editor, redis_cache):
+    yield from _servers({"DJANGO_CACHE_URL": REDIS_URL})
+
+
+def _servers(extra_env):
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     env = {
@@ -46,6 +82,7 @@ def servers(policy, departments, editor, other_editor):
         "DJANGO_DEBUG": "true",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_CONN_MAX_AGE": "0",
+        **extra_env,
     }
     procs, bases = [], []
     for _ in range(2):
@@ -172,3 +209,32 @@ def test_concurrent_edits_through_two_servers_one_wins_the_other_is_told(servers
     value = KpiValue.objects.get(kpi=kpi, fiscal_year=2024)
     assert (value.value, value.version) == (Decimal(140), 1)
     assert value.history.count() == 1
+
+
+def test_a_change_through_one_server_is_seen_at_once_through_the_other_with_a_shared_cache(
+    servers_sharing_redis, redis_cache
+):
+    """Anonymous pages are kept in the shared cache; a save on B must not leave A stale."""
+    from kpi.models import Kpi
+
+    a, b = servers_sharing_redis
+    kpi = Kpi.objects.get(code="2-1")
+    reader = Browser()
+    status, before = reader.get(a + KPI_PAGE)
+    assert status == 200 and "141" not in before
+    assert redis_cache.keys("smartdocho:*"), "the rendered page is kept in Redis, for every server"
+    assert reader.get(b + KPI_PAGE)[1] == before  # B serves the copy A rendered
+
+    editor = Browser()
+    editor.login(b, "editor", "pw-editor")
+    form = editor.form(b + ENTRY, "v-TOTAL_FORMS")
+    i = _row_index(form, kpi.id)
+    form[f"v-{i}-value"] = "141"
+    form[f"v-{i}-status"] = "final"
+    status, _ = editor.post(b + ENTRY, form)
+    assert status == 200
+    assert KpiValue.objects.get(kpi=kpi, fiscal_year=2024).value == Decimal(141)
+
+    for base in (a, b):
+        status, after = reader.get(base + KPI_PAGE)
+        assert status == 200 and "141" in after and after != before
