@@ -78,7 +78,6 @@ def generate(plans: int, kpis: int, years: int) -> None:
     from initiatives.models import Pillar, Plan
     from kpi.models import Kpi, KpiValue, Unit
 
-    unit = Unit.objects.get(code="cases")
     with transaction.atomic():
         Plan.objects.bulk_create(
             Plan(
@@ -95,6 +94,12 @@ def generate(plans: int, kpis: int, years: int) -> None:
             Pillar(plan=plan, number=n, title=f"柱{n}") for plan in plan_rows for n in (1, 2, 3)
         )
         pillars = {(p.plan_id, p.number): p for p in Pillar.objects.filter(plan__in=plan_rows)}
+        # Units belong to their plan: each generated plan gets its own.
+        Unit.objects.bulk_create(
+            Unit(plan=plan, code="cases", label="件", base_label="件", kind="count")
+            for plan in plan_rows
+        )
+        units = {u.plan_id: u for u in Unit.objects.filter(plan__in=plan_rows)}
         Kpi.objects.bulk_create(
             Kpi(
                 plan=plan,
@@ -102,7 +107,7 @@ def generate(plans: int, kpis: int, years: int) -> None:
                 code=f"k{k}",
                 order=k,
                 name=f"生成指標{k}",
-                unit=unit,
+                unit=units[plan.id],
                 baseline_fy=2015,
                 baseline_value=Decimal(100),
                 target_fy=2016 + years - 1,

@@ -64,12 +64,12 @@ User = get_user_model()
 HISTORY_MODEL = "kpi.valuehistory"  # the value history of files written before history was generic
 # In the order a file lists them: every reference points to something already loaded.
 MODELS = [
-    Unit,
     Department,
     Group,
     User,
     StaffProfile,
     Plan,
+    Unit,
     PlanSection,
     Pillar,
     PolicyDirection,
@@ -109,7 +109,7 @@ def _f(model: type[models.Model], name: str) -> models.Field:
 
 # Each natural key, position by position: the field whose type decides how its text is read.
 NATURAL_KEYS: dict[type[models.Model], list[models.Field]] = {
-    Unit: [_f(Unit, "code")],
+    Unit: [_f(Plan, "slug"), _f(Unit, "code")],
     Department: [_f(Department, "code")],
     Plan: [_f(Plan, "slug")],
     PlanSection: [_f(Plan, "slug"), _f(PlanSection, "kind"), _f(PlanSection, "order")],
@@ -427,6 +427,7 @@ def read_records(
             f"オブジェクトが多すぎます（{len(data):,}件、この画面では{max_records:,}件まで）。"
             "大きなファイルは、サーバーで import_plan コマンドを使って読み込んでください。"
         )
+    data = _units_in_their_plan(data)
     account_labels = {m._meta.label_lower for m in ACCOUNT_MODELS}
     problems, records = [], []
     for i, record in enumerate(data, start=1):
@@ -466,6 +467,39 @@ def read_records(
     if problems:
         raise PlanFileError(problems)
     return records
+
+
+def _units_in_their_plan(data: list) -> list:
+    """A file written before units belonged to their plan (issue 12), read as it meant.
+
+    Such a file lists `kpi.unit` records first, with no `plan`, and KPIs name a unit by its code
+    alone (`unit: [percent]`). With exactly one plan in the file, its units are that plan's: each
+    unit record gets `plan: [<slug>]` and moves to just after the plan's record (the order in
+    which they can load), and each one-part unit key gets the KPI's plan in front. Files with
+    several plans or already in the new shape are returned as they are. Shapes: the parsed list
+    of records in, the same list (or a reordered copy) out.
+    """
+    records = [r for r in data if isinstance(r, dict) and isinstance(r.get("fields"), dict)]
+    plans = [r for r in records if str(r.get("model", "")).lower() == "initiatives.plan"]
+    if len(plans) != 1 or "slug" not in plans[0]["fields"]:
+        return data
+    slug = plans[0]["fields"]["slug"]
+    moved = []
+    for record in records:
+        label, fields = str(record.get("model", "")).lower(), record["fields"]
+        if label == "kpi.unit" and "plan" not in fields:
+            fields["plan"] = [slug]
+            moved.append(record)
+        elif label == "kpi.kpi" and isinstance(fields.get("unit"), list):
+            if len(fields["unit"]) == 1:
+                plan = fields.get("plan")
+                fields["unit"] = [plan[0] if isinstance(plan, list) and plan else slug, *fields["unit"]]
+    if not moved:
+        return data
+    ids = {id(r) for r in moved}
+    out = [r for r in data if id(r) not in ids]
+    at = next(i for i, r in enumerate(out) if r is plans[0]) + 1
+    return out[:at] + moved + out[at:]
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -897,18 +931,17 @@ def _reports(plan: Plan) -> list[dict]:
 def export_plan(slug: str, *, with_values: bool = False) -> str:
     """The plan as a YAML fixture that import_plan reads back to the same content.
 
-    with_values: a backup — also every unit, department, group, user (no password hash) and
+    with_values: a backup — also every department, group, user (no password hash) and
     staff profile, the plan's values, published reports and history.
     """
     plan = Plan.objects.get(slug=slug)
     kpis = Kpi.objects.filter(plan=plan).order_by(
         models.F("parent").asc(nulls_first=True), "pillar__number", "order", "code"
     )
-    units = Unit.objects.all() if with_values else Unit.objects.filter(kpi__plan=plan)
     departments = (
         Department.objects.all() if with_values else Department.objects.filter(kpis__plan=plan)
     )
-    querysets = [units.distinct().order_by("code"), departments.distinct().order_by("code")]
+    querysets = [departments.distinct().order_by("code")]
     if with_values:
         querysets += [
             Group.objects.order_by("name"),
@@ -917,6 +950,7 @@ def export_plan(slug: str, *, with_values: bool = False) -> str:
         ]
     querysets += [
         Plan.objects.filter(pk=plan.pk),
+        Unit.objects.filter(plan=plan).order_by("code"),
         PlanSection.objects.filter(plan=plan).order_by("kind", "order"),
         Pillar.objects.filter(plan=plan).order_by("number"),
         PolicyDirection.objects.filter(pillar__plan=plan).order_by("pillar__number", "number"),

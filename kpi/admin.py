@@ -46,7 +46,9 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(admin.ModelAdmin):
-    list_display = ["label", "code", "base_label", "scale", "decimals", "kind"]
+    list_display = ["label", "code", "plan", "base_label", "scale", "decimals", "kind"]
+    list_filter = ["plan"]
+    list_select_related = ["plan"]
 
 
 class ComponentInline(admin.TabularInline):

@@ -76,25 +76,42 @@ class UnitKind(models.TextChoices):
     AMOUNT = "amount", "金額（0以上）"
 
 
+class UnitManager(models.Manager["Unit"]):
+    def get_by_natural_key(self, slug: str, code: str) -> Unit:
+        return self.get(plan__slug=slug, code=code)
+
+
 class Unit(models.Model):
-    """A unit as the plan writes it, with its scale: 百万円 is 1,000,000 円."""
+    """A unit as the plan writes it, with its scale: 百万円 is 1,000,000 円.
+
+    Each unit belongs to one plan (issue 12): two governments may both write `percent` and
+    mean different decimals, and loading or editing one plan never changes how another shows.
+    """
 
     Kind = UnitKind
 
-    code = models.SlugField("識別子", max_length=50, unique=True)
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="units", verbose_name="方針"
+    )
+    code = models.SlugField("識別子", max_length=50)
     label = models.CharField("表示", max_length=30)
     base_label = models.CharField("基本単位", max_length=30)
     scale = models.DecimalField("倍率", max_digits=20, decimal_places=4, default=Decimal(1))
     decimals = models.PositiveSmallIntegerField("表示する小数桁数", default=0)
     kind = models.CharField("種類", max_length=20, choices=UnitKind.choices)
 
-    objects = CodeManager()
+    objects = UnitManager()
 
     class Meta:
         verbose_name = "単位"
         verbose_name_plural = "単位"
-        ordering = ["code"]
+        ordering = ["plan", "code"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "code"],
+                name="unit_code_unique_in_plan",
+                violation_error_message="同じ方針に同じ識別子の単位がすでにあります。",
+            ),
             models.CheckConstraint(
                 condition=Q(scale__gt=0),
                 name="unit_scale_positive",
@@ -111,8 +128,12 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.label
 
-    def natural_key(self) -> tuple[str]:
-        return (self.code,)
+    def natural_key(self) -> tuple[str | None, str]:
+        # A unit read from a file without its plan has no key yet: validation then names the
+        # missing plan, rather than the lookup failing first with Django's English message.
+        return (self.plan.slug if self.plan_id else None, self.code)
+
+    natural_key.dependencies = ["initiatives.plan"]
 
     @property
     def scale_label(self) -> str:
@@ -315,6 +336,8 @@ class Kpi(models.Model):
         errors: dict[str, str] = {}
         if self.pillar_id and self.plan_id and self.pillar.plan_id != self.plan_id:
             errors["pillar"] = "取組方針が別の方針に属しています。"
+        if self.unit_id and self.plan_id and self.unit.plan_id != self.plan_id:
+            errors["unit"] = "単位が別の方針に属しています。この方針の単位を選んでください。"
         if self.parent_id:
             parent = self.parent
             if parent.plan_id != self.plan_id:
