@@ -82,12 +82,15 @@ def summary(a: Assessment) -> str:
     """One sentence on the chart's story, for its caption and for screen readers."""
     kpi, p = a.kpi, a.progress
     label = status_words(a)
-    if not a.observations:
+    # The sentence tells the story the judgement is about: values up to the as-of year only,
+    # as the judgement itself reads them (a later year's value is not part of it).
+    known = [o for o in a.observations if o.fy <= p.as_of_fy]
+    if not known:
         return gettext("%(name)sの実績値はまだありません。判定は%(label)sです。") % {
             "name": kpi.name,
             "label": label,
         }
-    first, last = a.observations[0], a.observations[-1]
+    first, last = known[0], known[-1]
     unit = kpi.unit
 
     def amount(value) -> str:
