@@ -493,7 +493,10 @@ def _units_in_their_plan(data: list) -> list:
         elif label == "kpi.kpi" and isinstance(fields.get("unit"), list):
             if len(fields["unit"]) == 1:
                 plan = fields.get("plan")
-                fields["unit"] = [plan[0] if isinstance(plan, list) and plan else slug, *fields["unit"]]
+                fields["unit"] = [
+                    plan[0] if isinstance(plan, list) and plan else slug,
+                    *fields["unit"],
+                ]
     if not moved:
         return data
     ids = {id(r) for r in moved}
@@ -645,7 +648,25 @@ def _resolve_report_refs(fields: dict) -> None:
             fields[f.name] = found.pk
 
 
-def _load_object(i: int, record: dict, report: Report, seen: dict, created: set) -> None:
+# Why a change made by a plan file is in the history (simple-history takes the user from the
+# request on the import page; the command runs without one).
+IMPORT_REASON = "方針ファイルの読み込み"
+
+
+def _save(item, obj: models.Model, *, history: bool) -> None:
+    """Save a deserialized object. Deserialized saves are "raw", which simple-history skips;
+    a KPI or target revision a file changes (or creates, when the file carries no history of
+    its own) is saved the ordinary way so that the change is in its history like any other."""
+    if history and type(obj) in HISTORIES.values():
+        obj._change_reason = IMPORT_REASON
+        obj.save()
+    else:
+        item.save()
+
+
+def _load_object(
+    i: int, record: dict, report: Report, seen: dict, created: set, *, file_has_history: bool
+) -> None:
     label = record["model"]
     model = MODEL_LABELS[label]
     name = model._meta.verbose_name
@@ -680,7 +701,7 @@ def _load_object(i: int, record: dict, report: Report, seen: dict, created: set)
     if isinstance(obj, KpiValue):
         _check_value(obj)
     if existing is None:
-        item.save()
+        _save(item, obj, history=not file_has_history)
         report.created[name] += 1
         created.add((label, key))
         text = str(obj)
@@ -690,7 +711,7 @@ def _load_object(i: int, record: dict, report: Report, seen: dict, created: set)
     if not changed:
         report.unchanged[name] += 1
         return
-    item.save()
+    _save(item, obj, history=True)
     report.updated[name] += 1
     for f in changed:
         report.changes.append(
@@ -728,6 +749,7 @@ def import_plan(
     created: set[tuple[str, str]] = set()
     kept_values: set[tuple] = set()
     history: list[tuple[int, dict]] = []
+    file_has_history = any(r["model"] == HISTORY_MODEL or r["model"] in HISTORIES for r in records)
     with transaction.atomic():
         _ensure_users(records, report)
         for i, record in enumerate(records, start=1):
@@ -744,7 +766,9 @@ def import_plan(
                 continue
             try:
                 with transaction.atomic():
-                    _load_object(i, record, report, seen, created)
+                    _load_object(
+                        i, record, report, seen, created, file_has_history=file_has_history
+                    )
             except ValidationError as err:
                 report.problems += _validation_problems(i, label, "", err)
             except (DeserializationError, FieldDoesNotExist, ObjectDoesNotExist) as err:

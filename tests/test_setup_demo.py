@@ -132,3 +132,31 @@ def test_an_edited_plan_file_reports_each_change_and_keeps_what_it_does_not_ment
     kpi = Kpi.objects.get(code="1-2")
     assert kpi.target_value == Decimal(300) and kpi.department.code == "joho-seisaku"
     assert Plan.objects.get().threshold_on_track == Decimal("0.9")
+
+
+def test_loaded_values_and_kpis_start_their_history_so_a_first_edit_shows_the_old_value(
+    settings, client
+):
+    settings.DEBUG = True
+    call_command("setup_demo", verbosity=0)
+    for model in (Kpi, KpiValue):
+        for obj in model.objects.all():
+            first = obj.history.earliest()
+            assert first.history_type == "+", obj
+    value = KpiValue.objects.get(kpi__code="3-2", fiscal_year=2023)
+    before = value.value
+    value.value = before + 1
+    value.save()
+    latest = value.history.latest()
+    assert latest.prev_record is not None and latest.prev_record.value == before
+    # As of today the loaded values were there.
+    client.force_login(get_user_model().objects.get(username="viewer"))
+    from django.utils import timezone
+
+    html = client.get(
+        f"/plans/hokkaido-smart-docho-3/kpis/3-2/?history_date={timezone.localdate():%Y-%m-%d}"
+    ).content.decode()
+    assert "この日には実績値がありませんでした" not in html
+    # Running it again adds no second first row.
+    call_command("setup_demo", verbosity=0)
+    assert value.history.filter(history_type="+").count() == 1

@@ -368,3 +368,33 @@ def test_checking_stops_after_many_problems(policy):
     report = plan_io.import_plan(bad.encode("utf-8"), "plan.yaml", dry_run=True)
     assert len(report.problems) == plan_io.MAX_PROBLEMS + 1
     assert "ここから先は確認していません" in report.problems[-1].message
+
+
+def test_a_target_changed_by_the_plan_file_is_in_the_kpis_history(client, admin, policy):
+    kpi = Kpi.objects.get(plan=policy, code="1-2")
+    before = kpi.history.count()
+    records = yaml.safe_load(REAL.read_text(encoding="utf-8"))
+    for r in records:
+        if r["model"] == "kpi.kpi" and r["fields"]["code"] == "1-2":
+            r["fields"].update(target_value="300", target_text="300")
+    content = yaml.safe_dump(records, allow_unicode=True, sort_keys=False).encode("utf-8")
+    report = plan_io.import_plan(content, "plan.yaml")
+    assert report.applied
+    assert {c.field.split("(")[-1] for c in report.changes} == {"target_value)", "target_text)"}
+    kpi.refresh_from_db()
+    assert kpi.target_value == Decimal(300)
+    assert kpi.history.count() == before + 1
+    latest = kpi.history.latest()
+    assert latest.target_value == Decimal(300) and latest.history_type == "~"
+    assert latest.history_change_reason == plan_io.IMPORT_REASON
+    assert latest.prev_record is None or latest.prev_record.target_value == Decimal(288)
+    # The same file again changes nothing and records nothing.
+    assert not plan_io.import_plan(content, "plan.yaml").changes
+    assert kpi.history.count() == before + 1
+
+
+def test_kpis_created_by_a_plan_file_without_history_get_their_first_history_row(policy):
+    report = plan_io.import_plan(TEMPLATE.read_bytes(), TEMPLATE.name)
+    assert report.applied
+    for kpi in Kpi.objects.filter(plan__slug="example-city-dx-1"):
+        assert [h.history_type for h in kpi.history.all()] == ["+"]

@@ -65,12 +65,18 @@ class Command(BaseCommand):
                 )
             else:
                 call_command("loaddata", PLAN_FIXTURE, verbosity=0)
+                _first_history(Kpi, Kpi.objects.filter(plan__slug=PLAN_SLUG), "方針の読み込み")
                 self._departments()
                 done.append("実際の方針を読み込み、デモ用の所管課を割り当てました。")
             if KpiValue.objects.filter(kpi__plan__slug=PLAN_SLUG).exists():
                 done.append("方針に実績値がすでにあるため、サンプル値は読み込みませんでした。")
             else:
                 call_command("loaddata", SAMPLE_FIXTURE, verbosity=0)
+                _first_history(
+                    KpiValue,
+                    KpiValue.objects.filter(kpi__plan__slug=PLAN_SLUG),
+                    "サンプル値の読み込み",
+                )
                 done.append("架空のサンプル値を読み込みました。")
             created, kept = self._users()
             if created:
@@ -113,3 +119,14 @@ class Command(BaseCommand):
                 StaffProfile.objects.create(user=user, department=department)
             created.append(username)
         return created, kept
+
+
+def _first_history(model, queryset, reason: str) -> None:
+    """A first history row ("登録") for each object `loaddata` created without one: fixture
+    loads are raw saves, which simple-history does not record, and without that row the first
+    change of a loaded value would read as a new entry with no old value, and the value would
+    be missing from the history as of any date."""
+    recorded = model.history.values("id")
+    missing = list(queryset.exclude(pk__in=recorded))
+    if missing:
+        model.history.bulk_history_create(missing, default_change_reason=reason)
