@@ -34,6 +34,27 @@ _MARKUP = re.compile(r"<\s*[a-zA-Z!/?]")
 # cannot hold them (openpyxl refuses them), so they would break our own exports.
 _CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Marks that reverse or embed the direction of text (U+202E RIGHT-TO-LEFT OVERRIDE and its
+# kin): they make a note read differently on screen than what is stored ("Trojan Source",
+# CVE-2021-42574). Japanese and English text never needs them.
+_BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+BIDI_CHARACTER = "文字の向きを変える制御文字（U+202E など）は入力できません。画面の表示と保存される内容が食い違うためです。"
+
+
+def plain_characters(value: str | None) -> None:
+    """Characters a spreadsheet and a reader can hold as they are: no NUL, no unpaired
+    surrogates, no control characters but tab and line breaks, no direction overrides.
+    Raises ValidationError with the message for the first kind found. Shared by the value
+    notes (here) and the narratives (narratives.models.text_validators)."""
+    value = value or ""
+    if "\x00" in value:
+        raise ValidationError(NULL_CHARACTER)
+    if _SURROGATE.search(value):
+        raise ValidationError(BAD_CHARACTER)
+    if _CONTROL.search(value):
+        raise ValidationError(CONTROL_CHARACTER)
+    if _BIDI.search(value):
+        raise ValidationError(BIDI_CHARACTER)
 
 
 def number_for_unit(raw: str | None, unit):
@@ -68,12 +89,7 @@ def normalize_text(value: str | None) -> str:
 def _plain_text(value: str) -> str:
     """Notes and sources: plain text a spreadsheet can hold. Raises ValidationError."""
     value = normalize_text(value)
-    if "\x00" in value:
-        raise ValidationError(NULL_CHARACTER)
-    if _SURROGATE.search(value):
-        raise ValidationError(BAD_CHARACTER)
-    if _CONTROL.search(value):
-        raise ValidationError(CONTROL_CHARACTER)
+    plain_characters(value)
     if _MARKUP.search(value):
         raise ValidationError(MARKUP)
     return value

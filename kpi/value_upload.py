@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -104,6 +105,18 @@ NOTE_WITHOUT_VALUE = "実績値が空欄です。備考・出典だけを取り�
 OTHER_YEAR_ROW = "{row_year}の行です（この画面では{year}の値を取り込みます）。"
 BAD_VERSION = (
     "「版」の列には、テンプレートに書かれていた数をそのまま残してください（0以上の整数）。"
+)
+EMPTY_VERSION = (
+    "「版」が空欄です。テンプレートに書かれていた数をそのまま残してください"
+    "（まだ値のない成果指標の行は 0）。"
+)
+VERSION_AHEAD = (
+    "「版」（{written}）が、保存されている値の版（{current}）と合いません。"
+    "入力用テンプレートをダウンロードし直して入力してください。"
+)
+NAME_MISMATCH = (
+    "コード「{code}」の成果指標は「{name}」ですが、この行の成果指標名は「{written}」です。"
+    "コードか行が入れ替わっていないか確かめてください。"
 )
 
 
@@ -363,6 +376,8 @@ class PreviewRow:
     source: str = ""
     version: int = 0
     current: str = ""
+    shown: str = ""  # the value to save, formatted as the unit shows it (like `current`)
+    changes: list[str] = field(default_factory=list)  # what a changed row changes, in words
 
     @property
     def state_label(self) -> str:
@@ -438,6 +453,13 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
         if not permissions.can_enter(user, kpi):
             out.reason = services.NOT_ALLOWED
             continue
+        written_name = cells.get("name", "")
+        if written_name and _same_words(written_name) != _same_words(kpi.name):
+            # A code edited (or rows shifted) in a sheet: the value would land on another KPI.
+            out.reason = NAME_MISMATCH.format(
+                code=_echo(code), name=kpi.name, written=_echo(written_name, 80)
+            )
+            continue
         if code in seen:
             out.reason = f"{seen[code]}行目と同じ成果指標・年度です。"
             continue
@@ -466,7 +488,7 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
             and normalize_text(existing.note) == out.note
             and normalize_text(existing.source) == out.source
         )
-        stale = _stale(cells.get("version", ""), existing)
+        stale = _stale(cells.get("version", ""), existing, has_column="version" in cells)
         if stale is not None and not same and (existing is not None or value is not None):
             out.reason = stale  # the row reverts, or overwrites unseen, a colleague's save
             continue
@@ -479,6 +501,7 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
                 out.state, out.reason = UNCHANGED, EMPTY_ROW
             continue
         out.value = value
+        out.shown = kpi.unit.format(value)
         if existing is None:
             out.state = NEW
             continue
@@ -490,20 +513,52 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
             out.reason = services.FINAL_LOCKED
         else:
             out.state = CHANGED
+            out.changes = _changes(existing, out, kpi)
     return result
 
 
-def _stale(written: str, existing: KpiValue | None) -> str | None:
-    """Why a row is older than the value saved now, or None.
+def _quoted(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return f"「{text if len(text) <= limit else text[: limit - 1] + '…'}」" if text else "（なし）"
 
-    `written`: the row's 版 as the file has it ("" in a hand-made file without the column,
-    which is then read as before). A 版 below the current version, or a 版 for a value deleted
-    since, means someone saved after the file was made: services.CONFLICT names who, when and
-    what. A 版 that is not a whole number is refused (BAD_VERSION).
+
+def _changes(existing: KpiValue, row: PreviewRow, kpi: Kpi) -> list[str]:
+    """Each field a changed row changes, old → new, so that a note or source overwritten by a
+    file is seen before it is saved (not only the value)."""
+    out = []
+    if existing.value != row.value:
+        out.append(f"実績値：{kpi.unit.format(existing.value)} → {kpi.unit.format(row.value)}")
+    if existing.status != row.status:
+        new_status = ValueStatus(row.status).label
+        out.append(f"区分：{existing.get_status_display()} → {new_status}")
+    for label, old, new in (
+        ("備考", normalize_text(existing.note), row.note),
+        ("出典", normalize_text(existing.source), row.source),
+    ):
+        if old != new:
+            out.append(f"{label}：{_quoted(old)} → {_quoted(new)}")
+    return out
+
+
+def _same_words(text: str) -> str:
+    """A name as words: width, spacing and line breaks that a spreadsheet may change ignored."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def _stale(written: str, existing: KpiValue | None, *, has_column: bool = True) -> str | None:
+    """Why a row's 版 does not match the value saved now, or None.
+
+    `written`: the row's 版 as the file has it; `has_column`: whether the file has a 版 column
+    at all (a hand-made file without it is read as before, unchecked). In a file with the
+    column, an empty 版 is refused (EMPTY_VERSION): the row could overwrite a colleague's save
+    unseen. A 版 below the current version, or a 版 for a value deleted since, means someone
+    saved after the file was made: services.CONFLICT names who, when and what. A 版 above the
+    current one was never handed out (VERSION_AHEAD). A 版 that is not a whole number is
+    refused (BAD_VERSION).
     """
     written = written.strip()
     if written == "":
-        return None
+        return EMPTY_VERSION if has_column else None
     if not re.fullmatch(r"[0-9]{1,9}", written):
         return BAD_VERSION
     version = int(written)
@@ -513,6 +568,8 @@ def _stale(written: str, existing: KpiValue | None) -> str | None:
         return services.CONFLICT.format(user="他の利用者", at="", value="（削除）", status="")
     if version < existing.version:
         return services.conflict_message(existing)
+    if version > existing.version:
+        return VERSION_AHEAD.format(written=version, current=existing.version)
     return None
 
 

@@ -24,7 +24,7 @@ from simple_history.models import HistoricalRecords
 
 from initiatives.models import InitiativeItem, Plan, fy_in_range
 from kpi.display import fy_text
-from kpi.forms import _MARKUP, MARKUP, NULL_CHARACTER
+from kpi.forms import _MARKUP, MARKUP, NULL_CHARACTER, plain_characters
 from kpi.models import Department, Kpi
 
 from . import ratings, review
@@ -52,6 +52,7 @@ def text_validators(limit: int) -> list:
     return [
         MaxLengthValidator(limit, message=TOO_LONG),
         ProhibitNullCharactersValidator(message=NULL_CHARACTER),
+        plain_characters,
         no_markup,
     ]
 

@@ -27,6 +27,9 @@ def _refused(client, user, data, url=PROGRESS, status=400):
         ("done", "あ" * (TEXT_MAX + 1), f"{TEXT_MAX}文字"),
         ("results", "途中に\x00ヌル", kpi_forms.NULL_CHARACTER),
         ("issues", "<script>alert(1)</script>", kpi_forms.MARKUP),
+        ("done", "実施\u202e済み", kpi_forms.BIDI_CHARACTER),
+        ("results", "成果\u2067あり\u2069", kpi_forms.BIDI_CHARACTER),
+        ("issues", "縦\x0bタブ", kpi_forms.CONTROL_CHARACTER),
         ("next_steps", "<a href='x'>リンク</a>", kpi_forms.MARKUP),
         ("budget", "-5", "0以上の整数"),
         ("budget", "−5", "0以上の整数"),
@@ -53,6 +56,8 @@ def test_bad_progress_input_is_refused_and_nothing_is_written(
         ("reason", "あ" * (TEXT_MAX + 1), f"{TEXT_MAX}文字"),
         ("reason", "\x00", kpi_forms.NULL_CHARACTER),
         ("next_actions", "<img src=x onerror=alert(1)>", kpi_forms.MARKUP),
+        ("reason", "要因\u202e分析", kpi_forms.BIDI_CHARACTER),
+        ("next_actions", "改\x1b善", kpi_forms.CONTROL_CHARACTER),
     ],
 )
 def test_bad_commentary_input_is_refused(client, editor, item, field, value, message):
