@@ -25,6 +25,11 @@ CONFLICT = (
     "保存できませんでした。この値はあなたが画面を開いた後に {user} さんが {at} に"
     "「{value}」（{status}）へ変更しています。内容を確かめてから、もう一度入力してください。"
 )
+# A version for a value that is not there: removed since the form was made, or a forged form.
+GONE = (
+    "保存できませんでした。この値は、あなたが画面を開いた後に削除されたか、まだ保存されていません"
+    "（画面の版が合いません）。画面を開き直してから、もう一度入力してください。"
+)
 REOPEN_NEEDS_REASON = "確定を解除する理由を入力してください。"
 REOPEN_ADMIN_ONLY = "確定の解除は管理者だけができます。"
 NOT_FINAL = "この値は確定値ではありません。"
@@ -176,7 +181,7 @@ def _save_one(
     if current is None:
         if row.version != 0:
             # It existed when the form was opened and someone removed it since.
-            return CONFLICT.format(user="他の利用者", at="", value="（削除）", status="")
+            return GONE
         if row.value is None:
             return None
         try:

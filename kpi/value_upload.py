@@ -565,7 +565,7 @@ def _stale(written: str, existing: KpiValue | None, *, has_column: bool = True) 
     if existing is None:
         if version == 0:
             return None
-        return services.CONFLICT.format(user="他の利用者", at="", value="（削除）", status="")
+        return services.GONE
     if version < existing.version:
         return services.conflict_message(existing)
     if version > existing.version:

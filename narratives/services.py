@@ -49,6 +49,10 @@ CONFLICT = (
     "保存できませんでした。この内容はあなたが画面を開いた後に {user} さんが {at} に"
     "変更しています（現在の状態：{state}）。内容を確かめてから、もう一度操作してください。"
 )
+GONE = (
+    "保存できませんでした。この内容は、あなたが画面を開いた後に削除されたか、まだ保存されていません"
+    "（画面の版が合いません）。画面を開き直してから、もう一度操作してください。"
+)
 
 
 class Refused(Exception):
@@ -126,7 +130,7 @@ def _write(
         if current is None:
             if version != 0:
                 # It existed when the form was opened and someone removed it since.
-                raise Conflict(CONFLICT.format(user="他の利用者", at="", state="削除"))
+                raise Conflict(GONE)
             entry = model(**key)
         else:
             if current.version != version:
@@ -260,7 +264,7 @@ def entry_act(*, user, entry: Reviewed, action: str, version: int, comment: str 
     with transaction.atomic():
         current = _locked_for_update(model, pk=entry.pk).first()
         if current is None:
-            raise Conflict(CONFLICT.format(user="他の利用者", at="", state="削除"))
+            raise Conflict(GONE)
         if action in (review.APPROVE, review.RETURN):
             if not _may_review(user, current):
                 raise NotAllowed(NOT_ALLOWED_REVIEW)

@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from initiatives import plan_io
+from kpi import services
 from kpi.models import KpiValue
 from tests.kpi.spreadsheet_files import confirm_data
 
@@ -374,7 +375,7 @@ def test_a_row_for_a_value_deleted_since_the_template_is_a_conflict(client, edit
     content = client.get(TEMPLATE.format(fmt="csv")).content
     KpiValue.objects.filter(kpi__code="2-1").delete()
     rows = _preview(client, "csv", content)
-    assert rows["2-1"].state == "invalid" and "（削除）" in rows["2-1"].reason
+    assert rows["2-1"].state == "invalid" and rows["2-1"].reason == services.GONE
 
 
 def test_a_forged_version_is_refused(client, editor):

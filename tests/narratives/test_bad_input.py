@@ -176,3 +176,16 @@ def test_the_database_keeps_one_entry_per_item_and_year(item):
     InitiativeProgress.objects.create(item=item, fiscal_year=2024)
     with pytest.raises(IntegrityError), transaction.atomic():
         InitiativeProgress.objects.create(item=item, fiscal_year=2024)
+
+
+def test_a_version_for_an_entry_never_saved_gets_a_plain_message(client, editor, item):
+    from narratives import services as narrative_services
+
+    client.force_login(editor)
+    data = {"version": 1, "reason": "要因", "next_actions": "", "action": "submit"}
+    response = client.post(COMMENTARY, data)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert narrative_services.GONE in body
+    assert "他の利用者 さん" not in body and "（現在の状態：削除）" not in body
+    assert not KpiCommentary.objects.exists()
