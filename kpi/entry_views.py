@@ -62,13 +62,11 @@ class EntryRow:
 def _rows(user, plan: Plan, fiscal_year: int, kpis: list[Kpi], data=None):
     values = KpiValue.objects.filter(kpi__in=kpis, fiscal_year__in=(fiscal_year, fiscal_year - 1))
     by_key = {(v.kpi_id, v.fiscal_year): v for v in values.select_related("entered_by")}
-    admin = permissions.is_admin(user)
+    # Final values are locked for everyone; an admin reopens one with a reason first.
     locked = {
         k.id
         for k in kpis
-        if not admin
-        and (v := by_key.get((k.id, fiscal_year))) is not None
-        and v.status == ValueStatus.FINAL
+        if (v := by_key.get((k.id, fiscal_year))) is not None and v.status == ValueStatus.FINAL
     }
     initial = []
     for k in kpis:

@@ -20,6 +20,7 @@ from .models import Kpi, KpiValue, TargetRevision, ValueStatus
 
 NOT_ALLOWED = "この成果指標の実績値を入力する権限がありません。"
 FINAL_LOCKED = "確定値は変更できません。変更が必要な場合は管理者に確定の解除を依頼してください。"
+FINAL_LOCKED_ADMIN = "確定値は変更できません。変更するには、先に「確定の解除」で理由を記入して確定を解除してください。"
 CANNOT_CLEAR = "入力済みの実績値は空欄にできません。訂正する値を入力してください。"
 CONFLICT = (
     "保存できませんでした。この値はあなたが画面を開いた後に {user} さんが {at} に"
@@ -215,8 +216,10 @@ def _save_one(
         return CANNOT_CLEAR
     if not _differs(current, row):
         return None
-    if current.status == ValueStatus.FINAL and not permissions.is_admin(user):
-        return FINAL_LOCKED
+    if current.status == ValueStatus.FINAL:
+        # Admins too: a final value changes only after it is reopened with a reason (reopen),
+        # so that every change of a published-grade number says why in its history.
+        return FINAL_LOCKED_ADMIN if permissions.is_admin(user) else FINAL_LOCKED
     old = current.kpi.unit.format(current.value)
     current.value = row.value
     current.status = row.status

@@ -509,8 +509,10 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
         out.current = f"{kpi.unit.format(existing.value)}（{existing.get_status_display()}）"
         if same:
             out.state = UNCHANGED
-        elif existing.status == ValueStatus.FINAL and not permissions.is_admin(user):
-            out.reason = services.FINAL_LOCKED
+        elif existing.status == ValueStatus.FINAL:
+            out.reason = (
+                services.FINAL_LOCKED_ADMIN if permissions.is_admin(user) else services.FINAL_LOCKED
+            )
         else:
             out.state = CHANGED
             out.changes = _changes(existing, out, kpi)

@@ -297,3 +297,36 @@ def test_kpi_page_shows_who_changed_what_and_values_as_of_a_date(client, editor,
     table = past.split(f"{day}時点の実績値", 1)[1].split("</table>", 1)[0]
     assert "131" in table and "133" not in table
     assert client.get(PLAN + "kpis/2-1/?history_date=yesterday").status_code == 400
+
+
+def test_an_admin_changes_a_final_value_only_after_reopening_it_with_a_reason(
+    client, policy, admin
+):
+    client.force_login(admin)
+    client.post(ENTRY, _form_data(client, **{"2-1": {"value": "131", "status": "final"}}))
+    value = KpiValue.objects.get(kpi__code="2-1", fiscal_year=2024)
+    assert (value.value, value.status) == (Decimal("131"), "final")
+    # The form's row is locked for the admin too; forcing it through the service is refused.
+    client.post(ENTRY, _form_data(client, **{"2-1": {"value": "132"}}))
+    assert KpiValue.objects.get(pk=value.pk).value == Decimal("131")
+    kpi = Kpi.objects.get(code="2-1")
+    with pytest.raises(services.EntryRefused) as refused:
+        services.values_save(
+            user=admin,
+            fiscal_year=2024,
+            rows=[
+                services.ValueInput(
+                    kpi=kpi, value=Decimal(132), status="final", version=value.version
+                )
+            ],
+        )
+    assert refused.value.result.errors == {0: services.FINAL_LOCKED_ADMIN}
+    # Reopened with a reason, it can be corrected, and the history says why.
+    client.post(
+        PLAN + "entry/2024/reopen/2-1/", {"version": value.version, "reason": "集計誤りの訂正"}
+    )
+    client.post(ENTRY, _form_data(client, **{"2-1": {"value": "132", "status": "final"}}))
+    value.refresh_from_db()
+    assert (value.value, value.status) == (Decimal("132"), "final")
+    reasons = [h.history_change_reason for h in value.history.all()]
+    assert "確定の解除: 集計誤りの訂正" in reasons
