@@ -312,10 +312,13 @@ def evaluate(
     judged = _judge(spec, target, latest.fy, _q(latest.value), th)
     status = judged.status
     status_if_met = None
-    if _condition_pending(target, as_of_fy) and status != ACHIEVED:
+    if _condition_pending(target, as_of_fy):
+        # A value that already meets the target is 達成 even while the condition is pending;
+        # the note stays, so that nobody reads the condition as met.
         flags.add(FLAG_CONDITION_PENDING)
-        status_if_met = status
-        status = PENDING
+        if status != ACHIEVED:
+            status_if_met = status
+            status = PENDING
     projected_value, projected_status = None, None
     if latest.fy < target.fy:
         # Rule 2: no projection once the target year's value is in.

@@ -564,6 +564,16 @@ def test_pending_in_the_target_year_shows_the_final_verdict_it_hides():
     assert (met.status, met.status_if_condition_met) == (pr.ACHIEVED, None)
 
 
+@pytest.mark.parametrize(("value_fy", "as_of"), [(2023, 2023), (2024, 2025), (2025, 2025)])
+def test_a_met_target_whose_condition_is_pending_is_achieved_and_keeps_the_note(value_fy, as_of):
+    s = spec(b="52.5", t_b=2021, t="80", condition="再構築後")
+    p = evaluate(s, obs((value_fy, 81.2)), as_of)
+    assert p.status == pr.ACHIEVED and p.status_if_condition_met is None
+    assert pr.FLAG_CONDITION_PENDING in p.flags  # nobody reads the condition as met
+    behind = evaluate(s, obs((value_fy, 60)), as_of)
+    assert behind.status == pr.PENDING and pr.FLAG_CONDITION_PENDING in behind.flags
+
+
 @pytest.mark.parametrize(
     ("value_fy", "as_of", "stale"),
     [(2025, 2025, False), (2024, 2025, False), (2023, 2025, True), (2022, 2025, True)],
