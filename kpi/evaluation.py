@@ -259,8 +259,8 @@ def explain(a: Assessment) -> str:
             "value": value,
             "ref": _fmt(kpi, p.expected_value),
             "tol": f"{float(t.tolerance):.0%}",
-            "low": f"{low:,.1f}",
-            "high": f"{high:,.1f}",
+            "low": _fmt(kpi, low),
+            "high": _fmt(kpi, high),
         }
         text += reason
     elif t.kind in (progress.INCREASE, progress.DECREASE):
@@ -283,7 +283,7 @@ def explain(a: Assessment) -> str:
                 "value": value,
                 "base": base,
                 "target": target,
-                "expected": _fmt(kpi, p.expected_value, 1),
+                "expected": _fmt(kpi, p.expected_value),
                 "ratio": f"{p.ratio:.2f}",
             }
         else:
