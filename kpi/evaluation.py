@@ -102,7 +102,8 @@ class Assessment:
     def status(self) -> str:
         return self.progress.status
 
-    # Sort keys for the sortable table: unknowns last whichever way the column is sorted.
+    # Sort keys for the sortable table: None for an unknown, which kpi.tables.UnknownsLastData
+    # puts last whichever way the column is sorted.
     @property
     def sort_code(self) -> tuple[tuple[int, int, str], ...]:
         return tuple(
@@ -110,16 +111,20 @@ class Assessment:
         )
 
     @property
-    def sort_value(self) -> float:
-        return self.progress.value if self.progress.value is not None else float("-inf")
+    def sort_value(self) -> float | None:
+        """The latest value in the KPI's unit; None when none is entered (未入力)."""
+        return self.progress.value
 
     @property
-    def sort_achievement(self) -> float:
-        rate = self.progress.achievement_rate
-        return rate if rate is not None else float("-inf")
+    def sort_achievement(self) -> float | None:
+        """The achievement rate as a fraction (1.0 = 100%); None when there is none."""
+        return self.progress.achievement_rate
 
     @property
-    def sort_status(self) -> int:
+    def sort_status(self) -> int | None:
+        """The status's rank, best first; None for 判定不能 (not_assessable)."""
+        if self.status == progress.NOT_ASSESSABLE:
+            return None
         return progress.ALL_STATUSES.index(self.status)
 
     @property
