@@ -184,19 +184,39 @@ def assess(
             values = [v for vs in parts for v in vs]
         p = progress.evaluate(spec_for(kpi), own, as_of, thresholds)
         if_met = p.status_if_condition_met
+
+        def label(status: str, kpi=kpi, p=p) -> str:
+            return _status_label(plan, kpi, p, status)
+
         result[kpi.id] = Assessment(
             kpi=kpi,
             progress=p,
             observations=tuple(own),
             derived=derived,
-            label=plan.status_label(p.status),
+            label=label(p.status),
             icon=progress.ICONS[p.status],
-            projected_label=plan.status_label(p.projected_status) if p.projected_status else "",
+            projected_label=label(p.projected_status) if p.projected_status else "",
             sample=any(v.is_sample for v in values if v.fiscal_year == p.value_fy),
-            if_met_label=plan.status_label(if_met) if if_met else "",
+            if_met_label=label(if_met) if if_met else "",
             if_met_icon=progress.ICONS[if_met] if if_met else "",
         )
     return result
+
+
+def _status_label(plan: Plan, kpi: Kpi, p: progress.Progress, status: str) -> str:
+    """The plan's label for a status, except 「許容幅の外」 for a neutral maintain KPI.
+
+    Outside its band with no desired direction, such a KPI gets limited_progress, whose label
+    「遅れ」 read as behind schedule (issue 16).
+    """
+    if (
+        status == progress.LIMITED_PROGRESS
+        and kpi.direction == progress.NEUTRAL
+        and p.target is not None
+        and p.target.kind == progress.MAINTAIN
+    ):
+        return gettext(progress.OUTSIDE_BAND_LABEL)
+    return plan.status_label(status)
 
 
 def status_counts(assessments: Iterable[Assessment], plan: Plan) -> list[tuple[str, str, str, int]]:
