@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from kpi import progress
 from kpi.display import fy_text
@@ -43,17 +43,17 @@ class PlanManager(models.Manager["Plan"]):
 
 class Plan(models.Model):
     slug = models.SlugField("識別子", max_length=80, unique=True)
-    government = models.CharField("団体名", max_length=100)
-    title = models.CharField("名称", max_length=200)
-    term = models.CharField("期", max_length=50, blank=True)
-    first_fy = models.PositiveSmallIntegerField("初年度")
-    last_fy = models.PositiveSmallIntegerField("最終年度")
+    government = models.CharField(gettext_lazy("団体名"), max_length=100)
+    title = models.CharField(gettext_lazy("名称"), max_length=200)
+    term = models.CharField(gettext_lazy("期"), max_length=50, blank=True)
+    first_fy = models.PositiveSmallIntegerField(gettext_lazy("初年度"))
+    last_fy = models.PositiveSmallIntegerField(gettext_lazy("最終年度"))
     period_text = models.CharField("推進期間（原文）", max_length=200, blank=True)
     purpose = models.TextField("方針の趣旨", blank=True)
     position = models.TextField("方針の位置付け", blank=True)
     scope = models.TextField("適用範囲", blank=True)
     source_document = models.CharField("原典", max_length=300, blank=True)
-    is_current = models.BooleanField("現行の方針", default=False)
+    is_current = models.BooleanField(gettext_lazy("現行の方針"), default=False)
 
     # Where the progress status bands begin (kpi/progress.py); defaults: Open SDG / Eurostat.
     threshold_on_track = models.DecimalField(
@@ -81,8 +81,8 @@ class Plan(models.Model):
     objects = PlanManager()
 
     class Meta:
-        verbose_name = "方針"
-        verbose_name_plural = "方針"
+        verbose_name = gettext_lazy("方針")
+        verbose_name_plural = gettext_lazy("方針")
         ordering = ["-first_fy", "slug"]
         constraints = [
             fy_in_range("first_fy"),
@@ -184,8 +184,8 @@ class PlanSection(models.Model):
     objects = SectionManager()
 
     class Meta:
-        verbose_name = "方針の記載事項"
-        verbose_name_plural = "方針の記載事項"
+        verbose_name = gettext_lazy("方針の記載事項")
+        verbose_name_plural = gettext_lazy("方針の記載事項")
         ordering = ["plan", "kind", "order"]
         constraints = [
             models.UniqueConstraint(
@@ -228,8 +228,8 @@ class Pillar(models.Model):
     objects = PillarManager()
 
     class Meta:
-        verbose_name = "取組方針"
-        verbose_name_plural = "取組方針"
+        verbose_name = gettext_lazy("取組方針")
+        verbose_name_plural = gettext_lazy("取組方針")
         ordering = ["plan", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -271,8 +271,8 @@ class PolicyDirection(models.Model):
     objects = PillarChildManager()
 
     class Meta:
-        verbose_name = "方針の方向性"
-        verbose_name_plural = "方針の方向性"
+        verbose_name = gettext_lazy("方針の方向性")
+        verbose_name_plural = gettext_lazy("方針の方向性")
         ordering = ["pillar", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -301,8 +301,8 @@ class InitiativeItem(models.Model):
     objects = PillarChildManager()
 
     class Meta:
-        verbose_name = "取組項目"
-        verbose_name_plural = "取組項目"
+        verbose_name = gettext_lazy("取組項目")
+        verbose_name_plural = gettext_lazy("取組項目")
         ordering = ["pillar", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -341,8 +341,8 @@ class Action(models.Model):
     objects = ActionManager()
 
     class Meta:
-        verbose_name = "取組内容"
-        verbose_name_plural = "取組内容"
+        verbose_name = gettext_lazy("取組内容")
+        verbose_name_plural = gettext_lazy("取組内容")
         ordering = ["item", "order"]
         constraints = [
             models.UniqueConstraint(
@@ -374,8 +374,8 @@ class Milestone(models.Model):
     objects = PillarChildManager()
 
     class Meta:
-        verbose_name = "マイルストーン"
-        verbose_name_plural = "マイルストーン"
+        verbose_name = gettext_lazy("マイルストーン")
+        verbose_name_plural = gettext_lazy("マイルストーン")
         ordering = ["pillar", "number"]
         constraints = [
             models.UniqueConstraint(

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -41,8 +42,8 @@ class Department(models.Model):
     objects = CodeManager()
 
     class Meta:
-        verbose_name = "所管課"
-        verbose_name_plural = "所管課"
+        verbose_name = gettext_lazy("所管課")
+        verbose_name_plural = gettext_lazy("所管課")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -63,8 +64,8 @@ class StaffProfile(models.Model):
     )
 
     class Meta:
-        verbose_name = "職員の所属"
-        verbose_name_plural = "職員の所属"
+        verbose_name = gettext_lazy("職員の所属")
+        verbose_name_plural = gettext_lazy("職員の所属")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.department or '所属なし'})"
@@ -91,8 +92,8 @@ class Unit(models.Model):
     objects = CodeManager()
 
     class Meta:
-        verbose_name = "単位"
-        verbose_name_plural = "単位"
+        verbose_name = gettext_lazy("単位")
+        verbose_name_plural = gettext_lazy("単位")
         ordering = ["code"]
         constraints = [
             models.CheckConstraint(
@@ -185,10 +186,10 @@ class Kpi(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="kpis")
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="kpis")
-    code = models.SlugField("コード", max_length=30)
+    code = models.SlugField(gettext_lazy("コード"), max_length=30)
     order = models.PositiveSmallIntegerField("表示順", default=0)
-    name = models.CharField("名称", max_length=300)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="単位")
+    name = models.CharField(gettext_lazy("名称"), max_length=300)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name=gettext_lazy("単位"))
     direction = models.CharField(
         "望ましい方向", max_length=10, choices=Direction.choices, default=Direction.HIGHER
     )
@@ -198,7 +199,7 @@ class Kpi(models.Model):
         null=True,
         blank=True,
         related_name="kpis",
-        verbose_name="所管課",
+        verbose_name=gettext_lazy("所管課"),
     )
     parent = models.ForeignKey(
         "self",
@@ -220,7 +221,10 @@ class Kpi(models.Model):
 
     target_fy = models.PositiveSmallIntegerField("目標年度", null=True, blank=True)
     target_kind = models.CharField(
-        "目標の種類", max_length=10, choices=TargetKind.choices, default=TargetKind.AT_LEAST
+        gettext_lazy("目標の種類"),
+        max_length=10,
+        choices=TargetKind.choices,
+        default=TargetKind.AT_LEAST,
     )
     target_value = models.DecimalField(
         "目標値（維持では基準とする値）", null=True, blank=True, **VALUE_DIGITS
@@ -234,15 +238,15 @@ class Kpi(models.Model):
         "条件が満たされる年度", null=True, blank=True
     )
 
-    is_provisional = models.BooleanField("暫定の指標", default=False)
+    is_provisional = models.BooleanField(gettext_lazy("暫定の指標"), default=False)
     provisional_reason = models.TextField("暫定の理由", blank=True)
 
     objects = KpiManager()
     history = HistoricalRecords(excluded_fields=["order"], verbose_name="成果指標（KPI）の履歴")
 
     class Meta:
-        verbose_name = "成果指標（KPI）"
-        verbose_name_plural = "成果指標（KPI）"
+        verbose_name = gettext_lazy("成果指標（KPI）")
+        verbose_name_plural = gettext_lazy("成果指標（KPI）")
         ordering = ["plan", "pillar__number", "order", "code"]
         constraints = [
             models.UniqueConstraint(
@@ -369,8 +373,8 @@ class TargetRevision(models.Model):
     history = HistoricalRecords(verbose_name="目標の再設定の履歴")
 
     class Meta:
-        verbose_name = "目標の再設定"
-        verbose_name_plural = "目標の再設定"
+        verbose_name = gettext_lazy("目標の再設定")
+        verbose_name_plural = gettext_lazy("目標の再設定")
         ordering = ["kpi", "effective_fy"]
         constraints = [
             models.UniqueConstraint(
@@ -452,8 +456,8 @@ class KpiValue(models.Model):
     history = HistoricalRecords(verbose_name="実績値の履歴")
 
     class Meta:
-        verbose_name = "実績値"
-        verbose_name_plural = "実績値"
+        verbose_name = gettext_lazy("実績値")
+        verbose_name_plural = gettext_lazy("実績値")
         ordering = ["kpi", "fiscal_year"]
         constraints = [
             models.UniqueConstraint(
@@ -525,8 +529,8 @@ class PublishedReport(models.Model):
     objects = PublishedReportQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "公表した報告書"
-        verbose_name_plural = "公表した報告書"
+        verbose_name = gettext_lazy("公表した報告書")
+        verbose_name_plural = gettext_lazy("公表した報告書")
         ordering = ["plan", "-fiscal_year", "-version"]
         constraints = [
             models.UniqueConstraint(

@@ -19,6 +19,7 @@ from django.core.validators import (
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -67,8 +68,8 @@ class RatingScale(models.Model):
     )
 
     class Meta:
-        verbose_name = "進捗評価の段階"
-        verbose_name_plural = "進捗評価の段階"
+        verbose_name = gettext_lazy("進捗評価の段階")
+        verbose_name_plural = gettext_lazy("進捗評価の段階")
 
     def __str__(self) -> str:
         return f"{self.plan}: " + "／".join(str(r) for r in self.ratings)
@@ -102,8 +103,8 @@ class ItemDepartment(models.Model):
     is_lead = models.BooleanField("主担当", default=False)
 
     class Meta:
-        verbose_name = "取組項目の担当課"
-        verbose_name_plural = "取組項目の担当課"
+        verbose_name = gettext_lazy("取組項目の担当課")
+        verbose_name_plural = gettext_lazy("取組項目の担当課")
         ordering = ["item", "-is_lead", "department__name"]
         constraints = [
             models.UniqueConstraint(
@@ -130,8 +131,8 @@ class ItemKpi(models.Model):
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="item_links")
 
     class Meta:
-        verbose_name = "取組項目の成果指標"
-        verbose_name_plural = "取組項目の成果指標"
+        verbose_name = gettext_lazy("取組項目の成果指標")
+        verbose_name_plural = gettext_lazy("取組項目の成果指標")
         ordering = ["item", "kpi"]
         constraints = [
             models.UniqueConstraint(
@@ -262,8 +263,8 @@ class InitiativeProgress(Reviewed):
     history = HistoricalRecords(verbose_name="取組の進捗の履歴")
 
     class Meta:
-        verbose_name = "取組の進捗"
-        verbose_name_plural = "取組の進捗"
+        verbose_name = gettext_lazy("取組の進捗")
+        verbose_name_plural = gettext_lazy("取組の進捗")
         ordering = ["item", "fiscal_year"]
         constraints = [
             *review_constraints("progress"),
@@ -307,8 +308,8 @@ class KpiCommentary(Reviewed):
     history = HistoricalRecords(verbose_name="成果指標の説明の履歴")
 
     class Meta:
-        verbose_name = "成果指標の説明"
-        verbose_name_plural = "成果指標の説明"
+        verbose_name = gettext_lazy("成果指標の説明")
+        verbose_name_plural = gettext_lazy("成果指標の説明")
         ordering = ["kpi", "fiscal_year"]
         constraints = [
             *review_constraints("commentary"),
