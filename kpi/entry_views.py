@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from initiatives.models import Plan
@@ -154,23 +155,27 @@ def entry(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
                 status = 409
                 messages.error(
                     request,
-                    "保存できませんでした。赤字の行を確かめてください。何も保存されていません。",
+                    gettext(
+                        "保存できませんでした。赤字の行を確かめてください。何も保存されていません。"
+                    ),
                 )
             else:
                 if result.changed:
                     messages.success(
                         request,
-                        f"{fy_text(fiscal_year)}の実績値を保存しました："
-                        + "、".join(result.changed),
+                        gettext("%(fy)sの実績値を保存しました：") % {"fy": fy_text(fiscal_year)}
+                        + gettext("、").join(result.changed),
                     )
                 else:
-                    messages.info(request, "変更はありませんでした。")
+                    messages.info(request, gettext("変更はありませんでした。"))
                 return redirect(_entry_url(plan, fiscal_year, show))
         else:
             status = 400
             messages.error(
                 request,
-                "入力に誤りがあります。各欄の説明を確かめてください。何も保存されていません。",
+                gettext(
+                    "入力に誤りがあります。各欄の説明を確かめてください。何も保存されていません。"
+                ),
             )
     context = {
         "plan": plan,

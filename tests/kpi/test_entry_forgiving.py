@@ -96,3 +96,17 @@ def test_setup_demo_ends_with_the_address_and_the_demo_users(settings):
     assert "http://127.0.0.1:8000/" in tail
     for username, password in (("admin", "smartdocho-admin"), ("editor", "smartdocho-editor")):
         assert username in tail and password in tail
+
+
+def test_the_error_summary_and_filter_speak_english_in_the_english_interface(client, editor):
+    from django.conf import settings
+
+    client.force_login(editor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    data = _form_data(client, **{"1-4": {"value": "120"}})
+    html = client.post(ENTRY, data).content.decode()
+    summary = _summary(html)
+    assert "Nothing was saved. Please correct these rows" in summary
+    assert "Some entries are wrong." in html
+    filtered = client.get(ENTRY + "?show=missing").content.decode()
+    assert "Rows shown" in filtered and "Missing values" in filtered
