@@ -216,7 +216,10 @@ def _layout(
             "xanchor": "left",
         },
         "xaxis": {
-            "title": {"text": _("年度（令和／西暦）")},
+            # automargin: the title goes below the two-line year labels, however narrow the
+            # chart (at 390 px it sat on them).
+            "title": {"text": _("年度（令和／西暦）"), "standoff": 8},
+            "automargin": True,
             "tickmode": "array",
             "tickvals": years,
             "ticktext": [tick_label(y) for y in years],

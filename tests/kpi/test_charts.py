@@ -147,3 +147,9 @@ def test_preliminary_components_are_named_in_the_legend_only_when_present():
     assert entry["y"][0] < low  # clipped from the plot, kept in the legend
     final = charts.components_figure(_components(preliminary=False))
     assert "速報値（白抜きの印）" not in [t["name"] for t in final["data"]]
+
+
+def test_the_year_axis_title_keeps_clear_of_the_two_line_year_labels():
+    axis = charts.kpi_figure(_chart(), small=True)["layout"]["xaxis"]
+    assert axis["automargin"] is True
+    assert axis["ticktext"][0] == "R2<br>2020"  # the baseline year
