@@ -52,6 +52,8 @@ PAGES = [
     "/admin/",
     "/admin/kpi/kpi/",
     "/admin/initiatives/plan/",
+    "/admin/kpi/kpivalue/",
+    "/admin/narratives/initiativeprogress/",
 ]
 
 
@@ -163,4 +165,23 @@ def test_every_page_is_english_outside_the_policys_own_words(admin_english, path
     html = response.content.decode()
     assert '<html lang="en"' in html or '<html lang="en-us"' in html
     found = japanese_outside_lang_ja(html, policy_words())
+    assert found == [], "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("app", "model", "lookup"),
+    [
+        ("kpi", "kpi", {"code": "1-1"}),
+        ("kpi", "unit", {"code": "million-yen"}),
+    ],
+)
+def test_admin_change_forms_are_english_outside_the_policys_own_words(
+    admin_english, app, model, lookup
+):
+    from django.apps import apps
+
+    obj = apps.get_model(app, model).objects.get(**lookup)
+    response = admin_english.get(f"/admin/{app}/{model}/{obj.pk}/change/")
+    assert response.status_code == 200
+    found = japanese_outside_lang_ja(response.content.decode(), policy_words())
     assert found == [], "\n".join(found)
