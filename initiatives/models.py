@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from kpi import progress
 from kpi.display import fy_text
@@ -42,37 +42,46 @@ class PlanManager(models.Manager["Plan"]):
 
 
 class Plan(models.Model):
-    slug = models.SlugField("識別子", max_length=80, unique=True)
-    government = models.CharField("団体名", max_length=100)
-    title = models.CharField("名称", max_length=200)
-    term = models.CharField("期", max_length=50, blank=True)
-    first_fy = models.PositiveSmallIntegerField("初年度")
-    last_fy = models.PositiveSmallIntegerField("最終年度")
-    period_text = models.CharField("推進期間（原文）", max_length=200, blank=True)
-    purpose = models.TextField("方針の趣旨", blank=True)
-    position = models.TextField("方針の位置付け", blank=True)
-    scope = models.TextField("適用範囲", blank=True)
-    source_document = models.CharField("原典", max_length=300, blank=True)
-    is_current = models.BooleanField("現行の方針", default=False)
+    slug = models.SlugField(gettext_lazy("識別子"), max_length=80, unique=True)
+    government = models.CharField(gettext_lazy("団体名"), max_length=100)
+    title = models.CharField(gettext_lazy("名称"), max_length=200)
+    term = models.CharField(gettext_lazy("期"), max_length=50, blank=True)
+    first_fy = models.PositiveSmallIntegerField(gettext_lazy("初年度"))
+    last_fy = models.PositiveSmallIntegerField(gettext_lazy("最終年度"))
+    period_text = models.CharField(gettext_lazy("推進期間（原文）"), max_length=200, blank=True)
+    purpose = models.TextField(gettext_lazy("方針の趣旨"), blank=True)
+    position = models.TextField(gettext_lazy("方針の位置付け"), blank=True)
+    scope = models.TextField(gettext_lazy("適用範囲"), blank=True)
+    source_document = models.CharField(gettext_lazy("原典"), max_length=300, blank=True)
+    is_current = models.BooleanField(gettext_lazy("現行の方針"), default=False)
 
     # Where the progress status bands begin (kpi/progress.py); defaults: Open SDG / Eurostat.
     threshold_on_track = models.DecimalField(
-        "「順調」とする比率の下限", max_digits=5, decimal_places=3, default=Decimal("0.95")
+        gettext_lazy("「順調」とする比率の下限"),
+        max_digits=5,
+        decimal_places=3,
+        default=Decimal("0.95"),
     )
     threshold_needs_acceleration = models.DecimalField(
-        "「やや遅れ」とする比率の下限", max_digits=5, decimal_places=3, default=Decimal("0.6")
+        gettext_lazy("「やや遅れ」とする比率の下限"),
+        max_digits=5,
+        decimal_places=3,
+        default=Decimal("0.6"),
     )
     growth_on_track = models.DecimalField(
-        "「順調」とする年平均伸び率の下限", max_digits=6, decimal_places=4, default=Decimal("0.015")
+        gettext_lazy("「順調」とする年平均伸び率の下限"),
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.015"),
     )
     growth_needs_acceleration = models.DecimalField(
-        "「やや遅れ」とする年平均伸び率の下限",
+        gettext_lazy("「やや遅れ」とする年平均伸び率の下限"),
         max_digits=6,
         decimal_places=4,
         default=Decimal("0.005"),
     )
     status_labels = models.JSONField(
-        "判定の表示名",
+        gettext_lazy("判定の表示名"),
         default=dict,
         blank=True,
         help_text='例: {"on_track": "概ね順調"}。空欄の判定は既定の名称で表示します。',
@@ -81,8 +90,8 @@ class Plan(models.Model):
     objects = PlanManager()
 
     class Meta:
-        verbose_name = "方針"
-        verbose_name_plural = "方針"
+        verbose_name = gettext_lazy("方針")
+        verbose_name_plural = gettext_lazy("方針")
         ordering = ["-first_fy", "slug"]
         constraints = [
             fy_in_range("first_fy"),
@@ -174,18 +183,18 @@ class PlanSection(models.Model):
     Kind = SectionKind
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
-    kind = models.CharField("種類", max_length=30, choices=SectionKind.choices)
-    order = models.PositiveSmallIntegerField("順序")
-    heading = models.CharField("見出し", max_length=300, blank=True)
-    body = models.TextField("本文", blank=True)
+    kind = models.CharField(gettext_lazy("種類"), max_length=30, choices=SectionKind.choices)
+    order = models.PositiveSmallIntegerField(gettext_lazy("順序"))
+    heading = models.CharField(gettext_lazy("見出し"), max_length=300, blank=True)
+    body = models.TextField(gettext_lazy("本文"), blank=True)
     # A list of strings (bullets), or a list of lists of strings (table rows, header first).
-    items = models.JSONField("項目", default=list, blank=True)
+    items = models.JSONField(gettext_lazy("項目"), default=list, blank=True)
 
     objects = SectionManager()
 
     class Meta:
-        verbose_name = "方針の記載事項"
-        verbose_name_plural = "方針の記載事項"
+        verbose_name = gettext_lazy("方針の記載事項")
+        verbose_name_plural = gettext_lazy("方針の記載事項")
         ordering = ["plan", "kind", "order"]
         constraints = [
             models.UniqueConstraint(
@@ -222,14 +231,14 @@ class Pillar(models.Model):
     """取組方針: one of the plan's pillars."""
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="pillars")
-    number = models.PositiveSmallIntegerField("番号")
-    title = models.CharField("取組方針", max_length=200)
+    number = models.PositiveSmallIntegerField(gettext_lazy("番号"))
+    title = models.CharField(gettext_lazy("取組方針"), max_length=200)
 
     objects = PillarManager()
 
     class Meta:
-        verbose_name = "取組方針"
-        verbose_name_plural = "取組方針"
+        verbose_name = gettext_lazy("取組方針")
+        verbose_name_plural = gettext_lazy("取組方針")
         ordering = ["plan", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -265,14 +274,14 @@ class PolicyDirection(models.Model):
     """A numbered direction under a pillar, e.g. 1 (1) 利便性の向上と…"""
 
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="directions")
-    number = models.PositiveSmallIntegerField("番号")
-    text = models.TextField("内容")
+    number = models.PositiveSmallIntegerField(gettext_lazy("番号"))
+    text = models.TextField(gettext_lazy("内容"))
 
     objects = PillarChildManager()
 
     class Meta:
-        verbose_name = "方針の方向性"
-        verbose_name_plural = "方針の方向性"
+        verbose_name = gettext_lazy("方針の方向性")
+        verbose_name_plural = gettext_lazy("方針の方向性")
         ordering = ["pillar", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -295,14 +304,14 @@ class InitiativeItem(models.Model):
     """取組項目: an initiative item under a pillar, with its ordered actions."""
 
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="items")
-    number = models.PositiveSmallIntegerField("番号")
-    title = models.CharField("取組項目", max_length=200)
+    number = models.PositiveSmallIntegerField(gettext_lazy("番号"))
+    title = models.CharField(gettext_lazy("取組項目"), max_length=200)
 
     objects = PillarChildManager()
 
     class Meta:
-        verbose_name = "取組項目"
-        verbose_name_plural = "取組項目"
+        verbose_name = gettext_lazy("取組項目")
+        verbose_name_plural = gettext_lazy("取組項目")
         ordering = ["pillar", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -335,14 +344,14 @@ class Action(models.Model):
     """An action (取組内容) of an initiative item, in the order the plan lists them."""
 
     item = models.ForeignKey(InitiativeItem, on_delete=models.CASCADE, related_name="actions")
-    order = models.PositiveSmallIntegerField("順序")
-    text = models.TextField("取組内容")
+    order = models.PositiveSmallIntegerField(gettext_lazy("順序"))
+    text = models.TextField(gettext_lazy("取組内容"))
 
     objects = ActionManager()
 
     class Meta:
-        verbose_name = "取組内容"
-        verbose_name_plural = "取組内容"
+        verbose_name = gettext_lazy("取組内容")
+        verbose_name_plural = gettext_lazy("取組内容")
         ordering = ["item", "order"]
         constraints = [
             models.UniqueConstraint(
@@ -365,17 +374,17 @@ class Milestone(models.Model):
     """A dated undertaking of a pillar, e.g. the digital talent plan due in R4.9."""
 
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="milestones")
-    number = models.PositiveSmallIntegerField("番号")
-    text = models.TextField("内容")
-    due_text = models.CharField("期限（原文）", max_length=50, blank=True)
-    due_fy = models.PositiveSmallIntegerField("期限の年度", null=True, blank=True)
-    due_month = models.PositiveSmallIntegerField("期限の月", null=True, blank=True)
+    number = models.PositiveSmallIntegerField(gettext_lazy("番号"))
+    text = models.TextField(gettext_lazy("内容"))
+    due_text = models.CharField(gettext_lazy("期限（原文）"), max_length=50, blank=True)
+    due_fy = models.PositiveSmallIntegerField(gettext_lazy("期限の年度"), null=True, blank=True)
+    due_month = models.PositiveSmallIntegerField(gettext_lazy("期限の月"), null=True, blank=True)
 
     objects = PillarChildManager()
 
     class Meta:
-        verbose_name = "マイルストーン"
-        verbose_name_plural = "マイルストーン"
+        verbose_name = gettext_lazy("マイルストーン")
+        verbose_name_plural = gettext_lazy("マイルストーン")
         ordering = ["pillar", "number"]
         constraints = [
             models.UniqueConstraint(

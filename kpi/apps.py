@@ -1,11 +1,12 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy
 
 
 class KpiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "kpi"
-    verbose_name = "成果指標（KPI）"
+    verbose_name = gettext_lazy("成果指標（KPI）")
 
     def ready(self) -> None:
         from .signals import ensure_roles

@@ -72,6 +72,8 @@ class ComponentsChart:
     unit: str
     series: Sequence[tuple[str, Sequence[Point]]]
     target: TargetMark | None = None
+    # Each component's baseline, in the order of `series` (None where a component has none).
+    baselines: Sequence[Point | None] = ()
     first_fy: int | None = None
     last_fy: int | None = None
     sample: bool = False
@@ -105,6 +107,86 @@ def escaped(value: str) -> str:
     return html.escape(str(value), quote=False)
 
 
+TARGET_COLOUR = "#1a1a1a"  # the components' target: no component is drawn in black
+# Characters per title line before it wraps: small charts (pillar, report) are narrower.
+TITLE_LINE = {True: 24, False: 48}
+TITLE_LINES = 2
+
+
+def wrapped_title(title: str, *, small: bool) -> list[str]:
+    """The title in at most two lines, cut only at the end ("…"): the KPI code leads and stays.
+
+    plotly.js centres a title and lets a long one run past both edges of a small chart, which
+    hid the code (issue 16). Lines are counted in characters, which fits Japanese text.
+    """
+    width = TITLE_LINE[small]
+    lines = [title[i : i + width] for i in range(0, len(title), width)] or [""]
+    if len(lines) > TITLE_LINES:
+        lines = lines[:TITLE_LINES]
+        lines[-1] = lines[-1][:-1] + "…"
+    return lines
+
+
+def y_range(values: Sequence[float]) -> tuple[float, float]:
+    """The vertical axis [low, high] that shows what a judgement is about.
+
+    `values` are every number the chart draws (baseline, values, targets, band edges, path,
+    projection). The axis starts at zero when zero is near the numbers anyway (within one span
+    of the lowest); otherwise it hugs them, so a maintain band of 4,682–5,174 or a fall from
+    100 to 99.2 is not flattened into a line at the top of an axis from zero. Padding is a
+    tenth of the span on each side (a twentieth of the value when all numbers are equal).
+    """
+    if not values:
+        return 0.0, 1.0
+    lo, hi = min(values), max(values)
+    span = hi - lo
+    pad = span * 0.1 if span else (abs(hi) * 0.05 or 1.0)
+    low = lo - pad
+    if 0 <= lo <= max(span, pad) or (lo >= 0 > low):
+        low = 0.0
+    high = hi + pad
+    if hi <= 0 and high > 0:
+        high = 0.0
+    return low, high
+
+
+def starts_at_zero(axis: tuple[float, float]) -> bool:
+    """Whether an axis from y_range includes zero, so that heights compare as ratios."""
+    return axis[0] <= 0 <= axis[1]
+
+
+def _kpi_numbers(chart: KpiChart) -> list[float]:
+    numbers = [chart.baseline.value, *(p.value for p in chart.values)]
+    numbers += [t.value for t in chart.targets]
+    numbers += [p.value for p in chart.path] + [p.value for p in chart.projection]
+    if chart.band:
+        numbers += list(chart.band)
+    return numbers
+
+
+def _components_numbers(chart: ComponentsChart) -> list[float]:
+    numbers = [p.value for _name, points in chart.series for p in points]
+    numbers += [b.value for b in chart.baselines if b is not None]
+    if chart.target:
+        numbers.append(chart.target.value)
+    return numbers
+
+
+def kpi_axis(chart: KpiChart) -> tuple[float, float]:
+    """The KPI figure's vertical range, for the figure and for its caption."""
+    return y_range(_kpi_numbers(chart))
+
+
+def components_axis(chart: ComponentsChart) -> tuple[float, float]:
+    """The components figure's vertical range, for the figure and for its caption."""
+    return y_range(_components_numbers(chart))
+
+
+def value_format(decimals: int) -> str:
+    """A d3 format for hover text with the unit's decimals: ",.0f" shows 4,928."""
+    return f",.{decimals}f"
+
+
 def _years(chart_years: Sequence[int], first: int | None, last: int | None) -> list[int]:
     lo = min([*chart_years, *(y for y in (first,) if y is not None)])
     hi = max([*chart_years, *(y for y in (last,) if y is not None)])
@@ -112,13 +194,32 @@ def _years(chart_years: Sequence[int], first: int | None, last: int | None) -> l
 
 
 def _layout(
-    title: str, unit: str, years: list[int], small: bool, sample: bool, _: Translate
+    title: str,
+    unit: str,
+    years: list[int],
+    small: bool,
+    sample: bool,
+    _: Translate,
+    axis: tuple[float, float],
 ) -> dict:
-    note = _("（サンプル値：架空の数値）") if sample else ""
+    lines = [escaped(line) for line in wrapped_title(title, small=small)]
+    if sample:
+        lines.append(escaped(_("（サンプル値：架空の数値）")))
+    title_height = 18 * len(lines)
+    legend_room = 80 if small else 60
     return {
-        "title": {"text": f"{escaped(title)}{note}", "font": {"size": 13 if small else 16}},
+        "title": {
+            "text": "<br>".join(lines),
+            "font": {"size": 13 if small else 16},
+            "x": 0,
+            "xref": "paper",
+            "xanchor": "left",
+        },
         "xaxis": {
-            "title": {"text": _("年度（令和／西暦）")},
+            # automargin: the title goes below the two-line year labels, however narrow the
+            # chart (at 390 px it sat on them).
+            "title": {"text": _("年度（令和／西暦）"), "standoff": 8},
+            "automargin": True,
             "tickmode": "array",
             "tickvals": years,
             "ticktext": [tick_label(y) for y in years],
@@ -126,22 +227,41 @@ def _layout(
         },
         "yaxis": {
             "title": {"text": escaped(unit)},
-            "rangemode": "tozero",
+            # 100,000 rather than 100k (plotly.js abbreviates numbers from 10,000 on).
+            "exponentformat": "none",
             "separatethousands": True,
+            "range": list(axis),
+            "autorange": False,
         },
-        "height": 260 if small else 420,
-        "margin": {"l": 60, "r": 20, "t": 50 if small else 60, "b": 60},
-        "showlegend": not small,
-        "legend": {"orientation": "h", "y": -0.3},
+        "height": (260 if small else 420) + title_height + legend_room,
+        "margin": {"l": 70, "r": 20, "t": 30 + title_height, "b": 60 + legend_room},
+        "showlegend": True,
+        "legend": {
+            "orientation": "h",
+            # Below the year labels, in the margin kept for it.
+            "yref": "container",
+            "yanchor": "bottom",
+            "y": 0,
+            "font": {"size": 11 if small else 12},
+        },
         "font": {"family": "sans-serif"},
         "paper_bgcolor": "#ffffff",
         "plot_bgcolor": "#ffffff",
     }
 
 
+def _hover(decimals: int, name: str) -> str:
+    return "%{y:" + value_format(decimals) + "}<extra>" + name + "</extra>"
+
+
 def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _same) -> dict:
-    """A KPI's values against its baseline, target(s), straight path, projection and band."""
+    """A KPI's values against its baseline, target(s), straight path, projection and band.
+
+    Returns plotly's JSON shape: {"data": [trace, …], "layout": {…}}; y values are in the
+    KPI's unit. Drawn in this order, later on top: path, values, baseline, targets, projection.
+    """
     _ = translate
+    d = chart.decimals
     fig = go.Figure()
     final = [p for p in chart.values if not p.preliminary]
     preliminary = [p for p in chart.values if p.preliminary]
@@ -153,7 +273,7 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
                 y=[p.value for p in chart.path],
                 mode="lines",
                 line={"color": GREY, "dash": "dot", "width": 2},
-                hovertemplate="%{y:,}<extra>" + _("直線の経路") + "</extra>",
+                hovertemplate=_hover(d, _("直線の経路")),
             )
         )
     if chart.values:
@@ -176,10 +296,12 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
                 y=[p.value for p in final],
                 mode="markers",
                 marker={"color": BLUE, "symbol": "circle", "size": 10},
-                hovertemplate="%{y:,}<extra>" + _("確定値") + "</extra>",
+                hovertemplate=_hover(d, _("確定値")),
             )
         )
     if preliminary:
+        # An open circle: plotly.js strokes an "-open" symbol in the marker's colour, so the
+        # colour must be the series' (white was invisible on the white plot, issue 16).
         fig.add_trace(
             go.Scatter(
                 name=_("実績値（速報値）"),
@@ -187,24 +309,12 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
                 y=[p.value for p in preliminary],
                 mode="markers",
                 marker={
-                    "color": "#ffffff",
+                    "color": BLUE,
                     "symbol": "circle-open",
-                    "size": 11,
-                    "line": {"color": BLUE, "width": 2},
+                    "size": 12,
+                    "line": {"color": BLUE, "width": 2.5},
                 },
-                hovertemplate="%{y:,}<extra>" + _("速報値") + "</extra>",
-            )
-        )
-    if chart.projection:
-        fig.add_trace(
-            go.Scatter(
-                name=_("見通し（最小二乗直線）"),
-                x=[p.fy for p in chart.projection],
-                y=[p.value for p in chart.projection],
-                mode="lines+markers",
-                line={"color": PURPLE, "dash": "dash", "width": 2},
-                marker={"symbol": "triangle-up", "size": 8},
-                hovertemplate="%{y:,.1f}<extra>" + _("見通し") + "</extra>",
+                hovertemplate=_hover(d, _("速報値")),
             )
         )
     fig.add_trace(
@@ -214,7 +324,7 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
             y=[chart.baseline.value],
             mode="markers",
             marker={"color": GREY, "symbol": "diamond", "size": 12},
-            hovertemplate="%{y:,}<extra>" + _("基準値") + "</extra>",
+            hovertemplate=_hover(d, _("基準値")),
         )
     )
     for i, target in enumerate(chart.targets):
@@ -230,7 +340,27 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
                     "size": 16,
                     "line": {"color": VERMILION if i == 0 else GREEN, "width": 2},
                 },
-                hovertemplate=f"%{{y:,}}<extra>{escaped(target.label)}</extra>",
+                hovertemplate=_hover(d, escaped(target.label)),
+            )
+        )
+    if chart.projection:
+        # Last, so on top; no marker where it starts (the latest value is drawn there) and an
+        # open triangle where it ends, so a value or target of that year shows through.
+        sizes = [0] + [11] * (len(chart.projection) - 1)
+        fig.add_trace(
+            go.Scatter(
+                name=_("見通し（最小二乗直線）"),
+                x=[p.fy for p in chart.projection],
+                y=[p.value for p in chart.projection],
+                mode="lines+markers",
+                line={"color": PURPLE, "dash": "dash", "width": 2},
+                marker={
+                    "color": PURPLE,
+                    "symbol": "triangle-up-open",
+                    "size": sizes,
+                    "line": {"color": PURPLE, "width": 2},
+                },
+                hovertemplate=_hover(d, _("見通し")),
             )
         )
     years = _years(
@@ -238,7 +368,7 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
         chart.first_fy,
         chart.last_fy,
     )
-    layout = _layout(chart.title, chart.unit, years, small, chart.sample, _)
+    layout = _layout(chart.title, chart.unit, years, small, chart.sample, _, kpi_axis(chart))
     if chart.band:
         low, high = chart.band
         layout["shapes"] = [
@@ -272,12 +402,40 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
 def components_figure(
     chart: ComponentsChart, *, small: bool = False, translate: Translate = _same
 ) -> dict:
-    """Several components on one chart, against their common target."""
+    """Several components on one chart, against their common target.
+
+    Returns plotly's JSON shape; y values are in the parent KPI's unit. A preliminary value is
+    a white-filled marker ringed in its component's colour, named in the legend by a trace of
+    its own; the target is a black long-dashed line that no component shares.
+    """
     _ = translate
+    d = chart.decimals
     fig = go.Figure()
-    all_years: list[int] = []
+    all_years: list[int] = [b.fy for b in chart.baselines if b is not None]
+    if any(p.preliminary for _n, points in chart.series for p in points):
+        # A legend entry for the white-filled markers. plotly.js leaves a trace without data
+        # out of the legend, so its one point lies below the axis range, clipped from view.
+        low, high = components_axis(chart)
+        p0 = next(p for _n, points in chart.series for p in points if p.preliminary)
+        fig.add_trace(
+            go.Scatter(
+                name=_("速報値（白抜きの印）"),
+                x=[p0.fy],
+                y=[low - (high - low)],
+                cliponaxis=True,
+                mode="markers",
+                marker={
+                    "color": "#ffffff",
+                    "symbol": "circle",
+                    "size": 10,
+                    "line": {"color": GREY, "width": 2},
+                },
+                hoverinfo="skip",
+            )
+        )
     for i, (name, points) in enumerate(chart.series):
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+        symbol = SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)]
         fig.add_trace(
             go.Scatter(
                 name=escaped(name),
@@ -290,21 +448,41 @@ def components_figure(
                     "dash": ("solid", "dash", "dot", "dashdot")[i % 4],
                 },
                 marker={
-                    "symbol": SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)],
-                    "size": 9,
+                    "symbol": symbol,
+                    "size": 10,
                     "color": [("#ffffff" if p.preliminary else colour) for p in points],
                     "line": {"color": colour, "width": 2},
                 },
-                hovertemplate=f"%{{y:,}}<extra>{escaped(name)}</extra>",
+                hovertemplate=_hover(d, escaped(name)),
             )
         )
         all_years += [p.fy for p in points]
+    baselines = [
+        (name, b) for (name, _p), b in zip(chart.series, chart.baselines, strict=False) if b
+    ]
+    if baselines:
+        fig.add_trace(
+            go.Scatter(
+                name=_("基準値"),
+                x=[b.fy for _n, b in baselines],
+                y=[b.value for _n, b in baselines],
+                text=[escaped(n) for n, _b in baselines],
+                mode="markers",
+                marker={"color": GREY, "symbol": "diamond", "size": 11},
+                hovertemplate="%{text} %{y:"
+                + value_format(d)
+                + "}<extra>"
+                + _("基準値")
+                + "</extra>",
+            )
+        )
     years = _years(
         all_years or [chart.target.fy if chart.target else chart.first_fy or 2000],
         chart.first_fy,
         chart.last_fy,
     )
-    layout = _layout(chart.title, chart.unit, years, small, chart.sample, _)
+    axis = components_axis(chart)
+    layout = _layout(chart.title, chart.unit, years, small, chart.sample, _, axis)
     if chart.target:
         fig.add_trace(
             go.Scatter(
@@ -312,8 +490,8 @@ def components_figure(
                 x=[years[0], years[-1]],
                 y=[chart.target.value, chart.target.value],
                 mode="lines",
-                line={"color": VERMILION, "dash": "longdash", "width": 2},
-                hovertemplate=f"%{{y:,}}<extra>{escaped(chart.target.label)}</extra>",
+                line={"color": TARGET_COLOUR, "dash": "longdash", "width": 2},
+                hovertemplate=_hover(d, escaped(chart.target.label)),
             )
         )
     fig.update_layout(layout)
@@ -374,9 +552,9 @@ def kpi_table(
                 _year_cell(fy, _),
                 _fmt(point.value if point else None, chart.decimals),
                 kind,
-                _fmt(_interpolate(chart.path, fy), chart.decimals + 1),
+                _fmt(_interpolate(chart.path, fy), chart.decimals),
                 targets or "—",
-                _fmt(projected.get(fy), chart.decimals + 1),
+                _fmt(projected.get(fy), chart.decimals),
             ]
         )
     return columns, rows
@@ -388,6 +566,8 @@ def components_table(
     """One row per year, one column per component; preliminary values are marked."""
     _ = translate
     all_years = [p.fy for _name, points in chart.series for p in points]
+    baselines = list(chart.baselines) + [None] * (len(chart.series) - len(chart.baselines))
+    all_years += [b.fy for b in baselines if b is not None]
     if not all_years:
         return [_("年度")], []
     years = _years(all_years, chart.first_fy, chart.last_fy)
@@ -395,11 +575,14 @@ def components_table(
     rows = []
     for fy in years:
         row = [_year_cell(fy, _)]
-        for _name, points in chart.series:
+        for (_name, points), baseline in zip(chart.series, baselines, strict=True):
             point = next((p for p in points if p.fy == fy), None)
             text = _fmt(point.value if point else None, chart.decimals)
-            row.append(
-                _("%(value)s（速報値）") % {"value": text} if point and point.preliminary else text
-            )
+            if point and point.preliminary:
+                text = _("%(value)s（速報値）") % {"value": text}
+            if baseline is not None and baseline.fy == fy:
+                base = f"{_('基準値')} {_fmt(baseline.value, chart.decimals)}"
+                text = base if point is None else f"{base}／{text}"
+            row.append(text)
         rows.append(row)
     return columns, rows

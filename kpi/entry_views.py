@@ -13,6 +13,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from initiatives.models import Plan
@@ -24,6 +26,10 @@ from .forms import ReopenForm, TargetRevisionForm, ValueEntryFormSet
 from .models import Department, Kpi, KpiValue, ValueStatus
 
 ENTRY_FORBIDDEN = "実績値を入力できるのは、所属が登録された入力担当者と管理者です。"
+# ?show= on the entry form: only the rows without a value, or with a preliminary one.
+SHOW_MISSING = "missing"
+SHOW_PRELIMINARY = "preliminary"
+SHOW_CHOICES = (SHOW_MISSING, SHOW_PRELIMINARY)
 ADMIN_ONLY = "この操作は管理者だけができます。"
 
 
@@ -59,9 +65,24 @@ class EntryRow:
     error: str = ""
 
 
-def _rows(user, plan: Plan, fiscal_year: int, kpis: list[Kpi], data=None):
+def _shown(kpis: list[Kpi], by_key: dict, fiscal_year: int, show: str) -> list[Kpi]:
+    """The KPIs the form shows: all, or those missing a value, or with a preliminary one."""
+    if show == SHOW_MISSING:
+        return [k for k in kpis if (k.id, fiscal_year) not in by_key]
+    if show == SHOW_PRELIMINARY:
+        return [
+            k
+            for k in kpis
+            if (v := by_key.get((k.id, fiscal_year))) is not None
+            and v.status == ValueStatus.PRELIMINARY
+        ]
+    return kpis
+
+
+def _rows(user, plan: Plan, fiscal_year: int, kpis: list[Kpi], data=None, show: str = ""):
     values = KpiValue.objects.filter(kpi__in=kpis, fiscal_year__in=(fiscal_year, fiscal_year - 1))
     by_key = {(v.kpi_id, v.fiscal_year): v for v in values.select_related("entered_by")}
+    kpis = _shown(kpis, by_key, fiscal_year, show)
     # Final values are locked for everyone; an admin reopens one with a reason first.
     locked = {
         k.id
@@ -103,7 +124,9 @@ def entry(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
         raise PermissionDenied(ENTRY_FORBIDDEN)
     kpis = _entry_kpis(request.user, plan)
     data = request.POST if request.method == "POST" else None
-    formset, rows = _rows(request.user, plan, fiscal_year, kpis, data)
+    show = request.GET.get("show", "")
+    show = show if show in SHOW_CHOICES else ""
+    formset, rows = _rows(request.user, plan, fiscal_year, kpis, data, show)
     status = 200
     if data is not None:
         if formset.is_valid():
@@ -130,33 +153,76 @@ def entry(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
                 status = 409
                 messages.error(
                     request,
-                    "保存できませんでした。赤字の行を確かめてください。何も保存されていません。",
+                    gettext(
+                        "保存できませんでした。赤字の行を確かめてください。何も保存されていません。"
+                    ),
                 )
             else:
                 if result.changed:
                     messages.success(
                         request,
-                        f"{fy_text(fiscal_year)}の実績値を保存しました："
-                        + "、".join(result.changed),
+                        gettext("%(fy)sの実績値を保存しました：") % {"fy": fy_text(fiscal_year)}
+                        + gettext("、").join(result.changed),
                     )
                 else:
-                    messages.info(request, "変更はありませんでした。")
-                return redirect("kpi:entry", slug=plan.slug, fy=fiscal_year)
+                    messages.info(request, gettext("変更はありませんでした。"))
+                return redirect(_entry_url(plan, fiscal_year, show))
         else:
             status = 400
             messages.error(
                 request,
-                "入力に誤りがあります。各欄の説明を確かめてください。何も保存されていません。",
+                gettext(
+                    "入力に誤りがあります。各欄の説明を確かめてください。何も保存されていません。"
+                ),
             )
     context = {
         "plan": plan,
         "fiscal_year": fiscal_year,
         "formset": formset,
         "rows": rows,
+        "errors": error_summary(formset, rows) if data is not None else [],
+        "show": show,
+        "entry_total": len(kpis),
         "is_admin": permissions.is_admin(request.user),
         "nav": "entry",
     }
     return render(request, "kpi/entry.html", context, status=status)
+
+
+def _entry_url(plan: Plan, fiscal_year: int, show: str) -> str:
+    url = reverse("kpi:entry", args=[plan.slug, fiscal_year])
+    return f"{url}?show={show}" if show else url
+
+
+@dataclass(frozen=True)
+class ErrorLink:
+    """One line of the error summary: the field's id (href="#…") and what is wrong there."""
+
+    field_id: str
+    kpi: Kpi | None
+    message: str
+
+
+def error_summary(formset, rows: list[EntryRow]) -> list[ErrorLink]:
+    """Each row in error, once per message, linking to its value field (GOV.UK error summary).
+
+    Field errors link to their own field; a row's form-wide or service error (a conflict, a
+    final value) to the row's value field; errors of the whole form to the form.
+    """
+    links = [ErrorLink("entry-form", None, str(e)) for e in formset.non_form_errors()]
+    for row in rows:
+        form = row.form
+        if form is None:
+            continue
+        value_id = form["value"].id_for_label
+        if row.error:
+            links.append(ErrorLink(value_id, row.kpi, row.error))
+        for message in form.non_field_errors():
+            links.append(ErrorLink(value_id, row.kpi, str(message)))
+        for name in ("value", "status", "source", "note", "kpi_id", "version"):
+            field_id = value_id if name in ("kpi_id", "version") else form[name].id_for_label
+            links += [ErrorLink(field_id, row.kpi, str(m)) for m in form.errors.get(name, [])]
+    return links
 
 
 @login_required

@@ -102,7 +102,8 @@ class Assessment:
     def status(self) -> str:
         return self.progress.status
 
-    # Sort keys for the sortable table: unknowns last whichever way the column is sorted.
+    # Sort keys for the sortable table: None for an unknown, which kpi.tables.UnknownsLastData
+    # puts last whichever way the column is sorted.
     @property
     def sort_code(self) -> tuple[tuple[int, int, str], ...]:
         return tuple(
@@ -110,16 +111,20 @@ class Assessment:
         )
 
     @property
-    def sort_value(self) -> float:
-        return self.progress.value if self.progress.value is not None else float("-inf")
+    def sort_value(self) -> float | None:
+        """The latest value in the KPI's unit; None when none is entered (未入力)."""
+        return self.progress.value
 
     @property
-    def sort_achievement(self) -> float:
-        rate = self.progress.achievement_rate
-        return rate if rate is not None else float("-inf")
+    def sort_achievement(self) -> float | None:
+        """The achievement rate as a fraction (1.0 = 100%); None when there is none."""
+        return self.progress.achievement_rate
 
     @property
-    def sort_status(self) -> int:
+    def sort_status(self) -> int | None:
+        """The status's rank, best first; None for 判定不能 (not_assessable)."""
+        if self.status == progress.NOT_ASSESSABLE:
+            return None
         return progress.ALL_STATUSES.index(self.status)
 
     @property
@@ -179,19 +184,39 @@ def assess(
             values = [v for vs in parts for v in vs]
         p = progress.evaluate(spec_for(kpi), own, as_of, thresholds)
         if_met = p.status_if_condition_met
+
+        def label(status: str, kpi=kpi, p=p) -> str:
+            return _status_label(plan, kpi, p, status)
+
         result[kpi.id] = Assessment(
             kpi=kpi,
             progress=p,
             observations=tuple(own),
             derived=derived,
-            label=plan.status_label(p.status),
+            label=label(p.status),
             icon=progress.ICONS[p.status],
-            projected_label=plan.status_label(p.projected_status) if p.projected_status else "",
+            projected_label=label(p.projected_status) if p.projected_status else "",
             sample=any(v.is_sample for v in values if v.fiscal_year == p.value_fy),
-            if_met_label=plan.status_label(if_met) if if_met else "",
+            if_met_label=label(if_met) if if_met else "",
             if_met_icon=progress.ICONS[if_met] if if_met else "",
         )
     return result
+
+
+def _status_label(plan: Plan, kpi: Kpi, p: progress.Progress, status: str) -> str:
+    """The plan's label for a status, except 「許容幅の外」 for a neutral maintain KPI.
+
+    Outside its band with no desired direction, such a KPI gets limited_progress, whose label
+    「遅れ」 read as behind schedule (issue 16).
+    """
+    if (
+        status == progress.LIMITED_PROGRESS
+        and kpi.direction == progress.NEUTRAL
+        and p.target is not None
+        and p.target.kind == progress.MAINTAIN
+    ):
+        return gettext(progress.OUTSIDE_BAND_LABEL)
+    return plan.status_label(status)
 
 
 def status_counts(assessments: Iterable[Assessment], plan: Plan) -> list[tuple[str, str, str, int]]:
@@ -259,8 +284,8 @@ def explain(a: Assessment) -> str:
             "value": value,
             "ref": _fmt(kpi, p.expected_value),
             "tol": f"{float(t.tolerance):.0%}",
-            "low": f"{low:,.1f}",
-            "high": f"{high:,.1f}",
+            "low": _fmt(kpi, low),
+            "high": _fmt(kpi, high),
         }
         text += reason
     elif t.kind in (progress.INCREASE, progress.DECREASE):
@@ -283,7 +308,7 @@ def explain(a: Assessment) -> str:
                 "value": value,
                 "base": base,
                 "target": target,
-                "expected": _fmt(kpi, p.expected_value, 1),
+                "expected": _fmt(kpi, p.expected_value),
                 "ratio": f"{p.ratio:.2f}",
             }
         else:

@@ -122,16 +122,35 @@ def summary(a: Assessment) -> str:
     }
 
 
+def axis_note(axis: tuple[float, float]) -> str:
+    """ "縦軸は0から始まっていません。" when the axis leaves zero out, else "".
+
+    A chart that hugs its numbers makes small changes look large; the caption says so.
+    """
+    if charts.starts_at_zero(axis):
+        return ""
+    return gettext("縦軸は0から始まっていません（%(low)s～%(high)s）。") % {
+        "low": f"{axis[0]:,.{_axis_decimals(axis)}f}",
+        "high": f"{axis[1]:,.{_axis_decimals(axis)}f}",
+    }
+
+
+def _axis_decimals(axis: tuple[float, float]) -> int:
+    span = axis[1] - axis[0]
+    return 0 if span >= 10 else 1 if span >= 1 else 2
+
+
 def kpi_block(a: Assessment, *, small: bool = False) -> ChartBlock:
     chart = kpi_chart(a)
     columns, rows = charts.kpi_table(chart, translate=gettext)
+    note = axis_note(charts.kpi_axis(chart))
     return ChartBlock(
         dom_id=f"chart-{a.kpi.code}{'-small' if small else ''}",
         title=chart.title,
         figure=charts.kpi_figure(chart, small=small, translate=gettext),
         columns=columns,
         rows=rows,
-        summary=summary(a),
+        summary=summary(a) + note,
     )
 
 
@@ -149,6 +168,9 @@ def components_block(parent: Assessment, components: Sequence[Assessment]) -> Ch
         unit=kpi.unit.label,
         series=[(c.kpi.name, _points(c)) for c in components],
         target=target,
+        baselines=[
+            charts.Point(c.kpi.baseline_fy, float(c.kpi.baseline_value)) for c in components
+        ],
         first_fy=kpi.plan.first_fy,
         last_fy=kpi.plan.last_fy,
         sample=any(_has_sample(c) for c in components),
@@ -163,5 +185,6 @@ def components_block(parent: Assessment, components: Sequence[Assessment]) -> Ch
         columns=columns,
         rows=rows,
         summary=gettext("%(name)sの構成要素の判定：%(statuses)s。")
-        % {"name": kpi.name, "statuses": statuses},
+        % {"name": kpi.name, "statuses": statuses}
+        + axis_note(charts.components_axis(chart)),
     )

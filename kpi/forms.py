@@ -15,6 +15,7 @@ from django.forms.formsets import (
     MIN_NUM_FORM_COUNT,
     TOTAL_FORM_COUNT,
 )
+from django.utils.translation import gettext_lazy
 
 from . import numbers
 from .models import Kpi, TargetKind, TargetRevision, ValueStatus
@@ -250,6 +251,17 @@ class TargetRevisionForm(forms.ModelForm):
             "reason",
             "source_document",
         ]
+        # The model's Japanese verbose names, translatable here without a migration.
+        labels = {
+            "effective_fy": gettext_lazy("適用開始年度"),
+            "target_fy": gettext_lazy("目標年度"),
+            "kind": gettext_lazy("目標の種類"),
+            "value": gettext_lazy("目標値"),
+            "text": gettext_lazy("目標（原文）"),
+            "decided_on": gettext_lazy("決定日"),
+            "reason": gettext_lazy("理由"),
+            "source_document": gettext_lazy("根拠資料"),
+        }
         widgets = {"decided_on": forms.DateInput(attrs={"type": "date"})}
 
     def __init__(self, *args, kpi: Kpi, **kwargs):
@@ -258,12 +270,12 @@ class TargetRevisionForm(forms.ModelForm):
         self.instance.kpi = kpi
         years = [(fy, fy) for fy in kpi.plan.fiscal_years]
         self.fields["effective_fy"] = forms.TypedChoiceField(
-            label="適用開始年度", choices=years, coerce=int
+            label=gettext_lazy("適用開始年度"), choices=years, coerce=int
         )
         self.fields["target_fy"] = forms.TypedChoiceField(
-            label="目標年度", choices=years, coerce=int
+            label=gettext_lazy("目標年度"), choices=years, coerce=int
         )
-        self.fields["value"] = forms.CharField(label="目標値", required=False)
+        self.fields["value"] = forms.CharField(label=gettext_lazy("目標値"), required=False)
 
     def clean_value(self):
         return number_for_unit(self.cleaned_data.get("value"), self.kpi.unit)

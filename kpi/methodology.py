@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as _noop
+from django.utils.translation import gettext, gettext_noop
 
 from . import progress
 from .display import fy_text
@@ -51,7 +50,7 @@ def _obs(*pairs) -> tuple[progress.Observation, ...]:
 EXAMPLES = (
     Example(
         1,
-        _noop("基準年度の実績しかない"),
+        gettext_noop("基準年度の実績しかない"),
         _spec("258", 2020, progress.AT_LEAST, "288"),
         _obs((2020, "262")),
         2025,
@@ -59,7 +58,7 @@ EXAMPLES = (
     ),
     Example(
         2,
-        _noop("目標年度に目標にわずかに届かない"),
+        gettext_noop("目標年度に目標にわずかに届かない"),
         _spec("31", 2020, progress.AT_LEAST, "200"),
         _obs((2024, "170"), (2025, "196")),
         2025,
@@ -67,7 +66,7 @@ EXAMPLES = (
     ),
     Example(
         2,
-        _noop("目標年度に目標に届いた"),
+        gettext_noop("目標年度に目標に届いた"),
         _spec("31", 2020, progress.AT_LEAST, "200"),
         _obs((2024, "170"), (2025, "200")),
         2025,
@@ -75,7 +74,7 @@ EXAMPLES = (
     ),
     Example(
         3,
-        _noop("「上げる」で基準値が0、動きなし"),
+        gettext_noop("「上げる」で基準値が0、動きなし"),
         _spec("0", 2021, progress.INCREASE),
         _obs((2023, "0")),
         2024,
@@ -83,7 +82,7 @@ EXAMPLES = (
     ),
     Example(
         3,
-        _noop("「上げる」で基準値が0、増加"),
+        gettext_noop("「上げる」で基準値が0、増加"),
         _spec("0", 2021, progress.INCREASE),
         _obs((2023, "3")),
         2024,
@@ -91,7 +90,7 @@ EXAMPLES = (
     ),
     Example(
         4,
-        _noop("「上げる」で割合がすでに100%"),
+        gettext_noop("「上げる」で割合がすでに100%"),
         _spec("100", 2021, progress.INCREASE, percent=True),
         _obs((2023, "100")),
         2024,
@@ -99,7 +98,7 @@ EXAMPLES = (
     ),
     Example(
         4,
-        _noop("「下げる」で割合が0%になった"),
+        gettext_noop("「下げる」で割合が0%になった"),
         _spec("5", 2021, progress.DECREASE, percent=True),
         _obs((2023, "0")),
         2024,
@@ -107,15 +106,15 @@ EXAMPLES = (
     ),
     Example(
         5,
-        _noop("条件付きの目標（「再構築後」）"),
-        _spec("52.5", 2021, progress.AT_LEAST, "80", condition="再構築後"),
+        gettext_noop("条件付きの目標（「再構築後」）"),
+        _spec("52.5", 2021, progress.AT_LEAST, "80", condition=gettext_noop("再構築後")),
         _obs((2025, "70")),
         2025,
         "%",
     ),
     Example(
         6,
-        _noop("最新の実績が2年前のもの"),
+        gettext_noop("最新の実績が2年前のもの"),
         _spec("20", 2021, progress.AT_LEAST, "80"),
         _obs((2022, "21"), (2023, "24")),
         2025,
@@ -162,7 +161,7 @@ def _inputs(e: Example) -> str:
         )
     if t.condition:
         parts.append(
-            gettext("条件「%(condition)s」（適用年度は未定）") % {"condition": t.condition}
+            gettext("条件「%(condition)s」（適用年度は未定）") % {"condition": gettext(t.condition)}
         )
     parts.append(
         gettext("実績 %(values)s")

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -35,14 +36,14 @@ class CodeManager(models.Manager):
 class Department(models.Model):
     """所管課: the department that owns a KPI and enters its values."""
 
-    code = models.SlugField("識別子", max_length=50, unique=True)
-    name = models.CharField("名称", max_length=100)
+    code = models.SlugField(gettext_lazy("識別子"), max_length=50, unique=True)
+    name = models.CharField(gettext_lazy("名称"), max_length=100)
 
     objects = CodeManager()
 
     class Meta:
-        verbose_name = "所管課"
-        verbose_name_plural = "所管課"
+        verbose_name = gettext_lazy("所管課")
+        verbose_name_plural = gettext_lazy("所管課")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -59,21 +60,25 @@ class StaffProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
     )
     department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, verbose_name="所属"
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=gettext_lazy("所属"),
     )
 
     class Meta:
-        verbose_name = "職員の所属"
-        verbose_name_plural = "職員の所属"
+        verbose_name = gettext_lazy("職員の所属")
+        verbose_name_plural = gettext_lazy("職員の所属")
 
     def __str__(self) -> str:
         return f"{self.user} ({self.department or '所属なし'})"
 
 
 class UnitKind(models.TextChoices):
-    COUNT = "count", "件数・人数（0以上の整数）"
-    PERCENT = "percent", "割合（0～100%）"
-    AMOUNT = "amount", "金額（0以上）"
+    COUNT = "count", _("件数・人数（0以上の整数）")
+    PERCENT = "percent", _("割合（0～100%）")
+    AMOUNT = "amount", _("金額（0以上）")
 
 
 class UnitManager(models.Manager["Unit"]):
@@ -91,20 +96,22 @@ class Unit(models.Model):
     Kind = UnitKind
 
     plan = models.ForeignKey(
-        Plan, on_delete=models.CASCADE, related_name="units", verbose_name="方針"
+        Plan, on_delete=models.CASCADE, related_name="units", verbose_name=gettext_lazy("方針")
     )
-    code = models.SlugField("識別子", max_length=50)
-    label = models.CharField("表示", max_length=30)
-    base_label = models.CharField("基本単位", max_length=30)
-    scale = models.DecimalField("倍率", max_digits=20, decimal_places=4, default=Decimal(1))
-    decimals = models.PositiveSmallIntegerField("表示する小数桁数", default=0)
-    kind = models.CharField("種類", max_length=20, choices=UnitKind.choices)
+    code = models.SlugField(gettext_lazy("識別子"), max_length=50)
+    label = models.CharField(gettext_lazy("表示"), max_length=30)
+    base_label = models.CharField(gettext_lazy("基本単位"), max_length=30)
+    scale = models.DecimalField(
+        gettext_lazy("倍率"), max_digits=20, decimal_places=4, default=Decimal(1)
+    )
+    decimals = models.PositiveSmallIntegerField(gettext_lazy("表示する小数桁数"), default=0)
+    kind = models.CharField(gettext_lazy("種類"), max_length=20, choices=UnitKind.choices)
 
     objects = UnitManager()
 
     class Meta:
-        verbose_name = "単位"
-        verbose_name_plural = "単位"
+        verbose_name = gettext_lazy("単位")
+        verbose_name_plural = gettext_lazy("単位")
         ordering = ["plan", "code"]
         constraints = [
             models.UniqueConstraint(
@@ -197,8 +204,8 @@ class KpiManager(models.Manager.from_queryset(KpiQuerySet)):  # type: ignore[mis
 
 
 class CombineRule(models.TextChoices):
-    NONE = "", "合成しない"
-    MEAN = "mean", "構成要素の平均"
+    NONE = "", _("合成しない")
+    MEAN = "mean", _("構成要素の平均")
 
 
 class Kpi(models.Model):
@@ -206,12 +213,15 @@ class Kpi(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="kpis")
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="kpis")
-    code = models.SlugField("コード", max_length=30)
-    order = models.PositiveSmallIntegerField("表示順", default=0)
-    name = models.CharField("名称", max_length=300)
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name="単位")
+    code = models.SlugField(gettext_lazy("コード"), max_length=30)
+    order = models.PositiveSmallIntegerField(gettext_lazy("表示順"), default=0)
+    name = models.CharField(gettext_lazy("名称"), max_length=300)
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name=gettext_lazy("単位"))
     direction = models.CharField(
-        "望ましい方向", max_length=10, choices=Direction.choices, default=Direction.HIGHER
+        gettext_lazy("望ましい方向"),
+        max_length=10,
+        choices=Direction.choices,
+        default=Direction.HIGHER,
     )
     department = models.ForeignKey(
         Department,
@@ -219,7 +229,7 @@ class Kpi(models.Model):
         null=True,
         blank=True,
         related_name="kpis",
-        verbose_name="所管課",
+        verbose_name=gettext_lazy("所管課"),
     )
     parent = models.ForeignKey(
         "self",
@@ -227,43 +237,55 @@ class Kpi(models.Model):
         null=True,
         blank=True,
         related_name="components",
-        verbose_name="親指標",
+        verbose_name=gettext_lazy("親指標"),
     )
     combine_rule = models.CharField(
-        "構成要素の合成方法", max_length=10, choices=CombineRule.choices, blank=True, default=""
+        gettext_lazy("構成要素の合成方法"),
+        max_length=10,
+        choices=CombineRule.choices,
+        blank=True,
+        default="",
     )
-    note = models.TextField("注記", blank=True)
+    note = models.TextField(gettext_lazy("注記"), blank=True)
 
-    baseline_fy = models.PositiveSmallIntegerField("基準年度")
-    baseline_value = models.DecimalField("基準値", **VALUE_DIGITS)
-    baseline_approximate = models.BooleanField("基準値は概数", default=False)
-    baseline_text = models.CharField("基準値（原文）", max_length=100, blank=True)
+    baseline_fy = models.PositiveSmallIntegerField(gettext_lazy("基準年度"))
+    baseline_value = models.DecimalField(gettext_lazy("基準値"), **VALUE_DIGITS)
+    baseline_approximate = models.BooleanField(gettext_lazy("基準値は概数"), default=False)
+    baseline_text = models.CharField(gettext_lazy("基準値（原文）"), max_length=100, blank=True)
 
-    target_fy = models.PositiveSmallIntegerField("目標年度", null=True, blank=True)
+    target_fy = models.PositiveSmallIntegerField(gettext_lazy("目標年度"), null=True, blank=True)
     target_kind = models.CharField(
-        "目標の種類", max_length=10, choices=TargetKind.choices, default=TargetKind.AT_LEAST
+        gettext_lazy("目標の種類"),
+        max_length=10,
+        choices=TargetKind.choices,
+        default=TargetKind.AT_LEAST,
     )
     target_value = models.DecimalField(
-        "目標値（維持では基準とする値）", null=True, blank=True, **VALUE_DIGITS
+        gettext_lazy("目標値（維持では基準とする値）"), null=True, blank=True, **VALUE_DIGITS
     )
     target_tolerance = models.DecimalField(
-        "維持の許容幅（割合）", max_digits=6, decimal_places=4, default=Decimal("0.05")
+        gettext_lazy("維持の許容幅（割合）"),
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.05"),
     )
-    target_text = models.CharField("目標（原文）", max_length=200, blank=True)
-    target_condition = models.CharField("目標の条件", max_length=200, blank=True)
+    target_text = models.CharField(gettext_lazy("目標（原文）"), max_length=200, blank=True)
+    target_condition = models.CharField(gettext_lazy("目標の条件"), max_length=200, blank=True)
     target_condition_fy = models.PositiveSmallIntegerField(
-        "条件が満たされる年度", null=True, blank=True
+        gettext_lazy("条件が満たされる年度"), null=True, blank=True
     )
 
-    is_provisional = models.BooleanField("暫定の指標", default=False)
-    provisional_reason = models.TextField("暫定の理由", blank=True)
+    is_provisional = models.BooleanField(gettext_lazy("暫定の指標"), default=False)
+    provisional_reason = models.TextField(gettext_lazy("暫定の理由"), blank=True)
 
     objects = KpiManager()
-    history = HistoricalRecords(excluded_fields=["order"], verbose_name="成果指標（KPI）の履歴")
+    history = HistoricalRecords(
+        excluded_fields=["order"], verbose_name=gettext_lazy("成果指標（KPI）の履歴")
+    )
 
     class Meta:
-        verbose_name = "成果指標（KPI）"
-        verbose_name_plural = "成果指標（KPI）"
+        verbose_name = gettext_lazy("成果指標（KPI）")
+        verbose_name_plural = gettext_lazy("成果指標（KPI）")
         ordering = ["plan", "pillar__number", "order", "code"]
         constraints = [
             models.UniqueConstraint(
@@ -379,21 +401,21 @@ class TargetRevision(models.Model):
     """A target set again mid-term. The KPI's original target stays as it was written."""
 
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="target_revisions")
-    effective_fy = models.PositiveSmallIntegerField("適用開始年度")
-    target_fy = models.PositiveSmallIntegerField("目標年度")
-    kind = models.CharField("目標の種類", max_length=10, choices=TargetKind.choices)
-    value = models.DecimalField("目標値", null=True, blank=True, **VALUE_DIGITS)
-    text = models.CharField("目標（原文）", max_length=200, blank=True)
-    decided_on = models.DateField("決定日")
-    reason = models.TextField("理由")
-    source_document = models.CharField("根拠資料", max_length=300, blank=True)
+    effective_fy = models.PositiveSmallIntegerField(gettext_lazy("適用開始年度"))
+    target_fy = models.PositiveSmallIntegerField(gettext_lazy("目標年度"))
+    kind = models.CharField(gettext_lazy("目標の種類"), max_length=10, choices=TargetKind.choices)
+    value = models.DecimalField(gettext_lazy("目標値"), null=True, blank=True, **VALUE_DIGITS)
+    text = models.CharField(gettext_lazy("目標（原文）"), max_length=200, blank=True)
+    decided_on = models.DateField(gettext_lazy("決定日"))
+    reason = models.TextField(gettext_lazy("理由"))
+    source_document = models.CharField(gettext_lazy("根拠資料"), max_length=300, blank=True)
 
     objects = TargetRevisionManager()
-    history = HistoricalRecords(verbose_name="目標の再設定の履歴")
+    history = HistoricalRecords(verbose_name=gettext_lazy("目標の再設定の履歴"))
 
     class Meta:
-        verbose_name = "目標の再設定"
-        verbose_name_plural = "目標の再設定"
+        verbose_name = gettext_lazy("目標の再設定")
+        verbose_name_plural = gettext_lazy("目標の再設定")
         ordering = ["kpi", "effective_fy"]
         constraints = [
             models.UniqueConstraint(
@@ -450,15 +472,20 @@ class KpiValue(models.Model):
     Status = ValueStatus
 
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="values")
-    fiscal_year = models.PositiveSmallIntegerField("年度")
-    value = models.DecimalField("実績値", **VALUE_DIGITS)
+    fiscal_year = models.PositiveSmallIntegerField(gettext_lazy("年度"))
+    value = models.DecimalField(gettext_lazy("実績値"), **VALUE_DIGITS)
     status = models.CharField(
-        "区分", max_length=12, choices=ValueStatus.choices, default=ValueStatus.PRELIMINARY
+        gettext_lazy("区分"),
+        max_length=12,
+        choices=ValueStatus.choices,
+        default=ValueStatus.PRELIMINARY,
     )
-    note = models.TextField("備考", blank=True)
-    source = models.CharField("出典", max_length=300, blank=True)
+    note = models.TextField(gettext_lazy("備考"), blank=True)
+    source = models.CharField(gettext_lazy("出典"), max_length=300, blank=True)
     is_sample = models.BooleanField(
-        "サンプル値", default=False, help_text="説明用の架空の値。実際の実績ではありません。"
+        gettext_lazy("サンプル値"),
+        default=False,
+        help_text=gettext_lazy("説明用の架空の値。実際の実績ではありません。"),
     )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -466,17 +493,17 @@ class KpiValue(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="入力者",
+        verbose_name=gettext_lazy("入力者"),
     )
-    entered_at = models.DateTimeField("入力日時", default=timezone.now)
-    version = models.PositiveIntegerField("版", default=1)
+    entered_at = models.DateTimeField(gettext_lazy("入力日時"), default=timezone.now)
+    version = models.PositiveIntegerField(gettext_lazy("版"), default=1)
 
     objects = ValueManager()
-    history = HistoricalRecords(verbose_name="実績値の履歴")
+    history = HistoricalRecords(verbose_name=gettext_lazy("実績値の履歴"))
 
     class Meta:
-        verbose_name = "実績値"
-        verbose_name_plural = "実績値"
+        verbose_name = gettext_lazy("実績値")
+        verbose_name_plural = gettext_lazy("実績値")
         ordering = ["kpi", "fiscal_year"]
         constraints = [
             models.UniqueConstraint(
@@ -525,31 +552,35 @@ class PublishedReport(models.Model):
     """
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="published_reports")
-    fiscal_year = models.PositiveSmallIntegerField("対象年度")
-    version = models.PositiveSmallIntegerField("版", default=1)
-    published_at = models.DateTimeField("公表日時", default=timezone.now)
+    fiscal_year = models.PositiveSmallIntegerField(gettext_lazy("対象年度"))
+    version = models.PositiveSmallIntegerField(gettext_lazy("版"), default=1)
+    published_at = models.DateTimeField(gettext_lazy("公表日時"), default=timezone.now)
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="公表の操作をした職員",
+        verbose_name=gettext_lazy("公表の操作をした職員"),
     )
-    office = models.CharField("公表した部署", max_length=200)
-    correction_reason = models.TextField("訂正の理由", blank=True)
-    includes_preliminary = models.BooleanField("速報値を含めて公表", default=False)
+    office = models.CharField(gettext_lazy("公表した部署"), max_length=200)
+    correction_reason = models.TextField(gettext_lazy("訂正の理由"), blank=True)
+    includes_preliminary = models.BooleanField(gettext_lazy("速報値を含めて公表"), default=False)
     is_sample = models.BooleanField(
-        "サンプルとして公表", default=False, help_text="説明用の架空の値による報告書。"
+        gettext_lazy("サンプルとして公表"),
+        default=False,
+        help_text=gettext_lazy("説明用の架空の値による報告書。"),
     )
-    superseded_at = models.DateTimeField("訂正版に置き換えた日時", null=True, blank=True)
-    snapshot = models.JSONField("公表時の内容")
+    superseded_at = models.DateTimeField(
+        gettext_lazy("訂正版に置き換えた日時"), null=True, blank=True
+    )
+    snapshot = models.JSONField(gettext_lazy("公表時の内容"))
 
     objects = PublishedReportQuerySet.as_manager()
 
     class Meta:
-        verbose_name = "公表した報告書"
-        verbose_name_plural = "公表した報告書"
+        verbose_name = gettext_lazy("公表した報告書")
+        verbose_name_plural = gettext_lazy("公表した報告書")
         ordering = ["plan", "-fiscal_year", "-version"]
         constraints = [
             models.UniqueConstraint(

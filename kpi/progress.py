@@ -90,6 +90,10 @@ DEFAULT_LABELS = {
     PENDING: gettext_noop("条件待ち"),
     NOT_ACHIEVED: gettext_noop("未達成"),
 }
+# The label of limited_progress when it means a neutral maintain KPI outside its band: with no
+# desired direction it is not "behind", it is outside the range (issue 16). The status key
+# stays limited_progress, which exports and published reports carry.
+OUTSIDE_BAND_LABEL = gettext_noop("許容幅の外")
 # A shape for each status, so that no status is told by colour alone.
 ICONS = {
     ACHIEVED: "◎",

@@ -11,6 +11,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_tables2.data import TableListData
+from django_tables2.utils import Accessor, OrderBy
 
 from kpi.display import fy_text
 from kpi.evaluation import Assessment
@@ -54,6 +56,33 @@ def status_html(record: Assessment) -> SafeString:
     )
 
 
+class UnknownsLastData(TableListData):
+    """Rows ordered by their sort keys, with unknown keys (None) last in both directions.
+
+    django-tables2 reverses the whole order for a descending sort, so a key that puts unknowns
+    last ascending puts them first descending (issue 16: 未入力, 判定不能 and rows without a
+    進捗率 came first). Each key is sorted stably, least significant first; rows whose key is
+    None keep their order and follow the others.
+    """
+
+    def order_by(self, aliases) -> None:
+        keys: list[OrderBy] = []
+        for alias in aliases:
+            column = self.table.columns[OrderBy(alias).bare]
+            if alias[0] != column.order_by_alias[0]:
+                keys += column.order_by.opposite
+            else:
+                keys += column.order_by
+        rows = list(self.data)
+        for key in reversed(keys):
+            accessor = Accessor(key.bare)
+            known = [r for r in rows if accessor.resolve(r, quiet=True) is not None]
+            unknown = [r for r in rows if accessor.resolve(r, quiet=True) is None]
+            known.sort(key=lambda r: accessor.resolve(r, quiet=True), reverse=key.is_descending)
+            rows = known + unknown
+        self.data[:] = rows
+
+
 class KpiProgressTable(tables.Table):
     code = tables.Column(_("コード"), accessor="kpi__code", order_by=("sort_code",))
     name = tables.Column(_("成果指標"), accessor="kpi__name", attrs={"td": {"class": "kpi-name"}})
@@ -80,8 +109,9 @@ class KpiProgressTable(tables.Table):
         row_attrs = {"class": _row_attrs}
         empty_text = _("成果指標はまだ登録されていません。")
 
-    def __init__(self, *args, caption: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data, *args, caption: str = "", **kwargs):
+        """`data`: a list of Assessments; sorting puts unknowns last (UnknownsLastData)."""
+        super().__init__(UnknownsLastData(list(data)), *args, **kwargs)
         self.caption = caption
 
     def render_name(self, record: Assessment) -> SafeString:

@@ -60,7 +60,7 @@ def kpi_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
                 return bad_request(request, _("日付は 2025-06-30 の形で指定してください。"))
     component_table = None
     if component_rows:
-        component_table = KpiProgressTable(component_rows, caption="構成要素", orderable=False)
+        component_table = KpiProgressTable(component_rows, caption=_("構成要素"), orderable=False)
     charts = [kpi_block(assessment)]
     if component_rows:
         charts.append(components_block(assessment, component_rows))

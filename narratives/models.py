@@ -19,6 +19,7 @@ from django.core.validators import (
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -62,14 +63,14 @@ class RatingScale(models.Model):
 
     plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="rating_scale")
     steps = models.JSONField(
-        "評価の段階",
+        gettext_lazy("評価の段階"),
         default=ratings.default_scale_data,
         help_text='良い順に [{"key": "A", "label": "計画どおり進んでいる"}, …]',
     )
 
     class Meta:
-        verbose_name = "進捗評価の段階"
-        verbose_name_plural = "進捗評価の段階"
+        verbose_name = gettext_lazy("進捗評価の段階")
+        verbose_name_plural = gettext_lazy("進捗評価の段階")
 
     def __str__(self) -> str:
         return f"{self.plan}: " + "／".join(str(r) for r in self.ratings)
@@ -98,13 +99,16 @@ class ItemDepartment(models.Model):
         InitiativeItem, on_delete=models.CASCADE, related_name="department_links"
     )
     department = models.ForeignKey(
-        Department, on_delete=models.CASCADE, related_name="item_links", verbose_name="担当課"
+        Department,
+        on_delete=models.CASCADE,
+        related_name="item_links",
+        verbose_name=gettext_lazy("担当課"),
     )
-    is_lead = models.BooleanField("主担当", default=False)
+    is_lead = models.BooleanField(gettext_lazy("主担当"), default=False)
 
     class Meta:
-        verbose_name = "取組項目の担当課"
-        verbose_name_plural = "取組項目の担当課"
+        verbose_name = gettext_lazy("取組項目の担当課")
+        verbose_name_plural = gettext_lazy("取組項目の担当課")
         ordering = ["item", "-is_lead", "department__name"]
         constraints = [
             models.UniqueConstraint(
@@ -131,8 +135,8 @@ class ItemKpi(models.Model):
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="item_links")
 
     class Meta:
-        verbose_name = "取組項目の成果指標"
-        verbose_name_plural = "取組項目の成果指標"
+        verbose_name = gettext_lazy("取組項目の成果指標")
+        verbose_name_plural = gettext_lazy("取組項目の成果指標")
         ordering = ["item", "kpi"]
         constraints = [
             models.UniqueConstraint(
@@ -182,44 +186,46 @@ class Reviewed(models.Model):
 
     State = ReviewState
 
-    fiscal_year = models.PositiveSmallIntegerField("年度")
+    fiscal_year = models.PositiveSmallIntegerField(gettext_lazy("年度"))
     state = models.CharField(
-        "状態", max_length=10, choices=ReviewState.choices, default=ReviewState.DRAFT
+        gettext_lazy("状態"), max_length=10, choices=ReviewState.choices, default=ReviewState.DRAFT
     )
     review_comment = models.TextField(
-        "承認者のコメント", blank=True, validators=text_validators(COMMENT_MAX)
+        gettext_lazy("承認者のコメント"), blank=True, validators=text_validators(COMMENT_MAX)
     )
     is_sample = models.BooleanField(
-        "サンプル", default=False, help_text="説明用の架空の記入例。実際の実績ではありません。"
+        gettext_lazy("サンプル"),
+        default=False,
+        help_text=gettext_lazy("説明用の架空の記入例。実際の実績ではありません。"),
     )
-    version = models.PositiveIntegerField("版", default=1)
+    version = models.PositiveIntegerField(gettext_lazy("版"), default=1)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="最終更新者",
+        verbose_name=gettext_lazy("最終更新者"),
     )
-    updated_at = models.DateTimeField("最終更新日時", default=timezone.now)
+    updated_at = models.DateTimeField(gettext_lazy("最終更新日時"), default=timezone.now)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="提出者",
+        verbose_name=gettext_lazy("提出者"),
     )
-    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
+    submitted_at = models.DateTimeField(gettext_lazy("提出日時"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        verbose_name="承認者",
+        verbose_name=gettext_lazy("承認者"),
     )
-    reviewed_at = models.DateTimeField("承認・差し戻し日時", null=True, blank=True)
+    reviewed_at = models.DateTimeField(gettext_lazy("承認・差し戻し日時"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -244,27 +250,37 @@ class InitiativeProgress(Reviewed):
         InitiativeItem,
         on_delete=models.CASCADE,
         related_name="progress_entries",
-        verbose_name="取組項目",
+        verbose_name=gettext_lazy("取組項目"),
     )
-    done = models.TextField("取組実績", blank=True, validators=text_validators(TEXT_MAX))
-    results = models.TextField("成果", blank=True, validators=text_validators(TEXT_MAX))
-    issues = models.TextField("課題", blank=True, validators=text_validators(TEXT_MAX))
-    next_steps = models.TextField("今後の方向性", blank=True, validators=text_validators(TEXT_MAX))
-    rating = models.CharField("進捗の評価", max_length=ratings.KEY_MAX, blank=True)
+    done = models.TextField(
+        gettext_lazy("取組実績"), blank=True, validators=text_validators(TEXT_MAX)
+    )
+    results = models.TextField(
+        gettext_lazy("成果"), blank=True, validators=text_validators(TEXT_MAX)
+    )
+    issues = models.TextField(
+        gettext_lazy("課題"), blank=True, validators=text_validators(TEXT_MAX)
+    )
+    next_steps = models.TextField(
+        gettext_lazy("今後の方向性"), blank=True, validators=text_validators(TEXT_MAX)
+    )
+    rating = models.CharField(gettext_lazy("進捗の評価"), max_length=ratings.KEY_MAX, blank=True)
     budget = models.PositiveBigIntegerField(
-        "予算額（千円）", null=True, blank=True, validators=AMOUNT_VALIDATORS
+        gettext_lazy("予算額（千円）"), null=True, blank=True, validators=AMOUNT_VALIDATORS
     )
     settled = models.PositiveBigIntegerField(
-        "決算額（千円）", null=True, blank=True, validators=AMOUNT_VALIDATORS
+        gettext_lazy("決算額（千円）"), null=True, blank=True, validators=AMOUNT_VALIDATORS
     )
     # Orders (Action.order) of the item's actions that were carried out this year.
-    actions_carried_out = models.JSONField("実施した取組内容", default=list, blank=True)
+    actions_carried_out = models.JSONField(
+        gettext_lazy("実施した取組内容"), default=list, blank=True
+    )
 
-    history = HistoricalRecords(verbose_name="取組の進捗の履歴")
+    history = HistoricalRecords(verbose_name=gettext_lazy("取組の進捗の履歴"))
 
     class Meta:
-        verbose_name = "取組の進捗"
-        verbose_name_plural = "取組の進捗"
+        verbose_name = gettext_lazy("取組の進捗")
+        verbose_name_plural = gettext_lazy("取組の進捗")
         ordering = ["item", "fiscal_year"]
         constraints = [
             *review_constraints("progress"),
@@ -300,16 +316,23 @@ class KpiCommentary(Reviewed):
     """成果指標の説明: why a KPI came out as it did in a year, and what will be done."""
 
     kpi = models.ForeignKey(
-        Kpi, on_delete=models.CASCADE, related_name="commentaries", verbose_name="成果指標"
+        Kpi,
+        on_delete=models.CASCADE,
+        related_name="commentaries",
+        verbose_name=gettext_lazy("成果指標"),
     )
-    reason = models.TextField("要因分析", blank=True, validators=text_validators(TEXT_MAX))
-    next_actions = models.TextField("今後の取組", blank=True, validators=text_validators(TEXT_MAX))
+    reason = models.TextField(
+        gettext_lazy("要因分析"), blank=True, validators=text_validators(TEXT_MAX)
+    )
+    next_actions = models.TextField(
+        gettext_lazy("今後の取組"), blank=True, validators=text_validators(TEXT_MAX)
+    )
 
-    history = HistoricalRecords(verbose_name="成果指標の説明の履歴")
+    history = HistoricalRecords(verbose_name=gettext_lazy("成果指標の説明の履歴"))
 
     class Meta:
-        verbose_name = "成果指標の説明"
-        verbose_name_plural = "成果指標の説明"
+        verbose_name = gettext_lazy("成果指標の説明")
+        verbose_name_plural = gettext_lazy("成果指標の説明")
         ordering = ["kpi", "fiscal_year"]
         constraints = [
             *review_constraints("commentary"),

@@ -1,6 +1,7 @@
 """Site-wide bookkeeping."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 
 class DataVersion(models.Model):
@@ -9,8 +10,8 @@ class DataVersion(models.Model):
     counter = models.BigIntegerField(default=0)
 
     class Meta:
-        verbose_name = "データの版"
-        verbose_name_plural = "データの版"
+        verbose_name = gettext_lazy("データの版")
+        verbose_name_plural = gettext_lazy("データの版")
 
     def __str__(self) -> str:
         return str(self.counter)

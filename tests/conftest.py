@@ -25,6 +25,17 @@ def _fresh_page_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request with the English cookie activates
+    English in this thread (smartdocho/middleware.py), which would carry into the next test."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def policy(db) -> Plan:
     """The real policy, loaded from the fixture it ships in."""

@@ -31,8 +31,7 @@ def make_plan(
         is_current=is_current,
     )
     unit, _ = Unit.objects.get_or_create(
-        plan=plan,
-        code="cases", defaults={"label": "件", "base_label": "件", "kind": "count"}
+        plan=plan, code="cases", defaults={"label": "件", "base_label": "件", "kind": "count"}
     )
     kpis: list[Kpi] = []
     for p in range(1, pillars + 1):

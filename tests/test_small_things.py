@@ -165,3 +165,26 @@ def test_admin_kpi_list_links_names_and_gives_them_room(client, policy, admin):
     assert "css/admin_kpi.css" in html
     row = html.split('class="field-name"', 1)[1].split("</t", 1)[0]
     assert "<a href=" in row and "ICTツールの業務への導入数" in html
+
+
+# --- thresholds as percent, and a neutral maintain KPI outside its band (issue 16, point 5) ----
+
+
+def test_methodology_shows_growth_thresholds_as_percent(client, policy):
+    html = client.get("/methodology/").content.decode()
+    table = html.split('id="plans-heading"', 1)[1].split("</table>", 1)[0]
+    assert "≥ 1.5%" in table and "≥ 0.5%" in table
+    assert "r ≥ 0.95" in table and "r ≥ 0.60" in table
+    assert "0.0150" not in table and "0.0050" not in table
+
+
+def test_a_neutral_maintain_kpi_above_its_band_reads_outside_the_band(viewer_client, sample_values):
+    kpi = Kpi.objects.get(code="1-1")
+    assert (kpi.direction, kpi.target_kind) == ("neutral", TargetKind.MAINTAIN)
+    KpiValue.objects.filter(kpi=kpi, fiscal_year=2024).update(value=Decimal("5400"))
+    html = viewer_client.get(PLAN + "?as_of=R6").content.decode()
+    row = re.search(r"<tr[^>]*>(?:(?!</tr>).)*情報システム予算額.*?</tr>", html, re.S).group(0)
+    assert "許容幅の外" in row
+    assert "遅れ" not in row
+    page = viewer_client.get(PLAN + "kpis/1-1/?as_of=R6").content.decode()
+    assert "許容幅の外" in page

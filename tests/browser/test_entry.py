@@ -73,3 +73,23 @@ def test_editor_types_full_width_digits_and_the_chart_moves(browser, live_server
     after_conflict, _ = _chart_value(page, live_server, 2025)
     assert after_conflict == 2810.0
     other.context.close()
+
+
+def test_a_failed_save_focuses_an_error_summary_whose_links_reach_the_fields(
+    live_server, world, page, axe
+):
+    _login(page, live_server, "editor", "pw-editor")
+    page.goto(live_server.url + PLAN + "entry/2025/")
+    page.locator("#row-1-4").get_by_label("実績値（%）").fill("120")
+    page.get_by_role("button", name="R7（2025年度）の実績値を保存する").click()
+    page.wait_for_load_state("networkidle")
+    summary = page.locator("#error-summary")
+    assert summary.is_visible()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    axe(page)
+    link = summary.get_by_role("link").first
+    assert "1-4" in link.inner_text()
+    link.click()
+    target = link.get_attribute("href")[1:]
+    assert page.evaluate("location.hash") == "#" + target
+    assert page.locator("#" + target).get_attribute("aria-invalid") == "true"

@@ -96,7 +96,14 @@ def test_components_are_drawn_together_against_their_target(client, sample_value
         "財務会計トータルシステム",
         "電子申請システム",
     ]
-    assert names[5].startswith("目標")
+    assert names[5] == "基準値"  # each component's baseline, on the baseline year
+    assert len(figure["data"][5]["x"]) == 5
+    assert names[-1].startswith("目標")
+    # The target line looks like no component: its own colour and dash.
+    target = figure["data"][-1]["line"]
+    components = [t["line"] for t in figure["data"][:5]]
+    assert all((target["color"], target["dash"]) != (c["color"], c["dash"]) for c in components)
+    assert target["color"] not in {c["color"] for c in components}
 
 
 def test_pillar_page_has_a_small_chart_per_kpi(client, sample_values):

@@ -54,7 +54,7 @@ def test_kpi_page_explains_how_its_status_was_judged(client, sample_values):
     for text in (
         "31件（R2（2020年度））",
         "200（R7（2025年度））",
-        "132.40",
+        '<td class="num">132</td>',  # E at the unit's decimals, not 132.40
         "105件（R5（2023年度））",
         "0.730",
         "0.950",

@@ -88,6 +88,23 @@ class Command(BaseCommand):
         for line in done:
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS("準備ができました。"))
+        self._next_steps()
+
+    def _next_steps(self) -> None:
+        """Where to open the app and who to sign in as: the last lines a newcomer reads."""
+        from narratives import roles as narrative_roles
+        from narratives.demo import REVIEWER
+
+        self.stdout.write(
+            "サーバーを起動して（manage.py runserver 127.0.0.1:8000）、"
+            "http://127.0.0.1:8000/ を開いてください。"
+        )
+        self.stdout.write("デモ利用者（ユーザー名 / パスワード / 役割）：")
+        users = [(u, p, role) for u, p, role, _dept, _su in DEMO_USERS]
+        users.append((REVIEWER[0], REVIEWER[1], f"{narrative_roles.REVIEWER} + {roles.VIEWER}"))
+        for username, password, role in users:
+            self.stdout.write(f"  {username} / {password} / {role}")
+        self.stdout.write("（すでにあった利用者のパスワードは変えていません。）")
 
     def _departments(self) -> None:
         kpis = list(Kpi.objects.filter(plan__slug=PLAN_SLUG))
