@@ -800,8 +800,17 @@ def import_plan(
     return report
 
 
+# Django's deserializer appends where it was: "…: (kpi.kpi:pk=None) field_value was 'NaN'".
+_WHERE = re.compile(r":? ?\([a-z_.]+:pk=[^)]*\) field_value was '(.*)'$", re.S)
+
+
 def _deserialization_message(err: Exception) -> str:
     text = str(err)
+    where = _WHERE.search(text)
+    if where:
+        # Say what was written and why it cannot be read, not the deserializer's internals.
+        reason = text[: where.start()].strip(" :[]'\"") or "形式が正しくありません"
+        return f"値「{where.group(1)[:80]}」を読み取れません: {reason}"
     if "has no field named" in text or isinstance(err, FieldDoesNotExist):
         return f"知らない項目名があります: {text}"
     if "matching query does not exist" in text or isinstance(err, ObjectDoesNotExist):

@@ -398,3 +398,16 @@ def test_kpis_created_by_a_plan_file_without_history_get_their_first_history_row
     assert report.applied
     for kpi in Kpi.objects.filter(plan__slug="example-city-dx-1"):
         assert [h.history_type for h in kpi.history.all()] == ["+"]
+
+
+@pytest.mark.parametrize(
+    ("field", "written"), [("target_value", "NaN"), ("target_value", "1e"), ("baseline_value", "x")]
+)
+def test_a_value_django_cannot_read_is_named_without_the_deserializers_internals(
+    policy, field, written
+):
+    report = plan_io.import_plan(_edit(_set("kpi.kpi", **{field: written})), "plan.yaml")
+    assert not report.applied
+    messages = " ".join(p.message for p in report.problems)
+    assert f"値「{written}」を読み取れません" in messages
+    assert "field_value was" not in messages and "pk=None" not in messages
