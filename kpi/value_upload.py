@@ -208,6 +208,16 @@ def _csv_rows(text: str) -> list[SheetRow]:
     return rows
 
 
+def _date_text(value) -> str:
+    """A date as Excel shows one in Japan ("2025/2/3"), with the time only when it has one."""
+    if not hasattr(value, "year"):
+        return str(value)
+    text = f"{value.year}/{value.month}/{value.day}"
+    if isinstance(value, datetime) and (value.hour, value.minute, value.second) != (0, 0, 0):
+        text += f" {value:%H:%M:%S}"
+    return text
+
+
 def _shown_text(cell: spreadsheets.Cell, key: str, ref: str) -> tuple[str, str]:
     """(shown text, problem) of one XLSX cell in column `key`."""
     label = LABEL[key]
@@ -222,9 +232,7 @@ def _shown_text(cell: spreadsheets.Cell, key: str, ref: str) -> tuple[str, str]:
             return "", BOOL_VALUE.format(label=label, ref=ref)
         return ("TRUE" if cell.value else "FALSE"), ""
     if cell.kind == "date":
-        text = (
-            cell.value.isoformat(sep=" ") if isinstance(cell.value, datetime) else str(cell.value)
-        )
+        text = _date_text(cell.value)
         if key == "code":
             return text, ""  # recognised, with the code it probably was, in the preview
         problem = DATE_VALUE if key == "value" else DATE_TEXT

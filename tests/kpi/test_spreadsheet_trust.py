@@ -332,6 +332,9 @@ def test_a_code_the_spreadsheet_turned_into_a_date_is_named(client, editor, cell
     assert result.state == "invalid"
     assert "日付に変えた" in result.reason
     assert f"「{guess}」" in result.reason
+    assert "00:00:00" not in result.reason and "T00" not in result.reason
+    if isinstance(cell, datetime):  # shown as Excel in Japan shows the date
+        assert f"コード「{cell.year}/{cell.month}/{cell.day}」" in result.reason
 
 
 @pytest.mark.parametrize(
