@@ -7,6 +7,7 @@ neither a form nor `loaddata` can store a row that breaks them.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from fractions import Fraction
 
@@ -203,6 +204,22 @@ class KpiManager(models.Manager.from_queryset(KpiQuerySet)):  # type: ignore[mis
         return self.get(plan__slug=slug, code=code)
 
 
+KPI_CODE_REFUSED = (
+    "コードには「/」「?」「#」「\\」、空白で始まる・終わる文字列、制御文字は使えません。"
+    "計画に書かれたとおりの番号（例: 1-2、3.1、①、2-8-2）を入力してください。"
+)
+# What a code may not hold: it is the last part of a page's address (/kpis/<code>/), where a
+# slash would split it and ?, # would end it; the rest is percent-encoded, "①" and "3.1" too.
+_CODE_BAD = re.compile(r"[/?#\\\x00-\x1f\x7f]|^\s|\s$")
+
+
+def validate_kpi_code(value: str) -> None:
+    """A KPI code as the plan writes it ("1-2", "3.1", "①", "2-8-2", "(1)"). Raises
+    ValidationError(KPI_CODE_REFUSED) for what cannot stand in an address (issue 12)."""
+    if not value or _CODE_BAD.search(value):
+        raise ValidationError(KPI_CODE_REFUSED)
+
+
 class CombineRule(models.TextChoices):
     NONE = "", _("合成しない")
     MEAN = "mean", _("構成要素の平均")
@@ -213,7 +230,7 @@ class Kpi(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="kpis")
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="kpis")
-    code = models.SlugField(gettext_lazy("コード"), max_length=30)
+    code = models.CharField(gettext_lazy("コード"), max_length=30, validators=[validate_kpi_code])
     order = models.PositiveSmallIntegerField(gettext_lazy("表示順"), default=0)
     name = models.CharField(gettext_lazy("名称"), max_length=300)
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name=gettext_lazy("単位"))
@@ -292,6 +309,15 @@ class Kpi(models.Model):
                 fields=["plan", "code"],
                 name="kpi_unique_code_in_plan",
                 violation_error_message="同じ方針の中に同じコードの成果指標がすでにあります。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(code="")
+                & ~Q(code__contains="/")
+                & ~Q(code__contains="?")
+                & ~Q(code__contains="#")
+                & ~Q(code__contains="\\"),
+                name="kpi_code_fits_an_address",
+                violation_error_message=KPI_CODE_REFUSED,
             ),
             models.CheckConstraint(
                 condition=Q(direction__in=Direction.values),

@@ -5,8 +5,8 @@ from . import entry_views, views
 app_name = "kpi"
 
 urlpatterns = [
-    path("kpis/<slug:code>/", views.kpi_detail, name="detail"),
-    path("kpis/<slug:code>/revise/", entry_views.revise_target, name="revise_target"),
+    path("kpis/<str:code>/", views.kpi_detail, name="detail"),
+    path("kpis/<str:code>/revise/", entry_views.revise_target, name="revise_target"),
     path("export.<str:fmt>", views.plan_export, name="export"),
     path("reports/<str:fy>/", views.report_detail, name="report"),
     path("reports/<str:fy>/report.xlsx", views.report_xlsx, name="report_xlsx"),
@@ -19,7 +19,7 @@ urlpatterns = [
     path("reports/<str:fy>/publish/", views.report_publish, name="report_publish"),
     path("entry/<str:fy>/", entry_views.entry, name="entry"),
     path("entry/<str:fy>/status/", entry_views.entry_status, name="entry_status"),
-    path("entry/<str:fy>/reopen/<slug:code>/", entry_views.reopen, name="reopen"),
+    path("entry/<str:fy>/reopen/<str:code>/", entry_views.reopen, name="reopen"),
     path("entry/<str:fy>/upload/", entry_views.upload_values, name="upload_values"),
     path("entry/<str:fy>/template.csv", entry_views.values_template, name="values_template"),
     path(

@@ -9,6 +9,6 @@ ITEM = "pillars/<int:number>/items/<int:item_number>/"
 urlpatterns = [
     path(ITEM, views.item_detail, name="item"),
     path(ITEM + "progress/<str:fy>/", views.progress_edit, name="progress"),
-    path("kpis/<slug:code>/commentary/<str:fy>/", views.commentary_edit, name="commentary"),
+    path("kpis/<str:code>/commentary/<str:fy>/", views.commentary_edit, name="commentary"),
     path("entry/<str:fy>/narratives/", views.status_board, name="board"),
 ]
