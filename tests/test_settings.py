@@ -7,14 +7,17 @@ import sys
 from tests.conftest import ROOT
 
 
-def _start(env: dict[str, str]) -> subprocess.CompletedProcess:
+def _start(
+    env: dict[str, str],
+    show: str = "print(settings.DEBUG, settings.DATABASES['default']['ENGINE'])",
+) -> subprocess.CompletedProcess:
+    """A fresh process started with `env` (and no other DJANGO_ variable) that runs `show`."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
     return subprocess.run(
         [
             sys.executable,
             "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "print(settings.DEBUG, settings.DATABASES['default']['ENGINE'])",
+            "import django; django.setup(); from django.conf import settings; " + show,
         ],
         env={**clean, "DJANGO_SETTINGS_MODULE": "smartdocho.settings", **env},
         cwd=ROOT,
@@ -75,20 +78,10 @@ def test_require_login_setting_adds_the_login_required_middleware():
 
 
 def _cache_backend(env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; "
-            "c = settings.CACHES['default']; print(c['BACKEND'].rsplit('.', 1)[1], "
-            "c.get('LOCATION', '-'))",
-        ],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "smartdocho.settings", **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    return _start(
+        env,
+        "c = settings.CACHES['default']; "
+        "print(c['BACKEND'].rsplit('.', 1)[1], c.get('LOCATION', '-'))",
     )
 
 

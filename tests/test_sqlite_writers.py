@@ -4,14 +4,13 @@ queued or told, never answered 500 ("database is locked")."""
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.conftest import ROOT
-from tests.test_two_servers import Browser, _free_port
+from tests.servers import gunicorn
+from tests.test_two_servers import Browser
 
 PLAN = "/plans/hokkaido-smart-docho-3/"
 PUBLISH = PLAN + "reports/2025/publish/"
@@ -36,38 +35,8 @@ def server(tmp_path_factory):
         capture_output=True,
         timeout=300,
     )
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            "gunicorn.conf.py",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with gunicorn(env, workers=2, threads=4) as (base,):
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def _logged_in(base, username, password):

@@ -4,10 +4,6 @@ import html
 import http.cookiejar
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,7 +13,7 @@ import pytest
 from django.db import connection
 
 from kpi.models import KpiValue
-from tests.conftest import ROOT
+from tests.servers import gunicorn
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -44,12 +40,6 @@ def _redis():
             pytest.fail(f"CI needs Redis at {REDIS_URL} for the shared-cache tests", pytrace=False)
         return None
     return client
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -84,42 +74,8 @@ def _servers(extra_env):
         "DJANGO_CONN_MAX_AGE": "0",
         **extra_env,
     }
-    procs, bases = [], []
-    for _ in range(2):
-        port = _free_port()
-        procs.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "--config",
-                    "gunicorn.conf.py",
-                    "--workers",
-                    "1",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        bases.append(f"http://127.0.0.1:{port}")
-    try:
-        for base in bases:
-            for _ in range(100):
-                try:
-                    urllib.request.urlopen(base + "/healthz", timeout=1)
-                    break
-                except OSError:
-                    time.sleep(0.1)
+    with gunicorn(env, count=2) as bases:
         yield bases
-    finally:
-        for p in procs:
-            p.terminate()
-            p.wait(timeout=20)
 
 
 class Browser:
