@@ -53,6 +53,13 @@ class Plan(models.Model):
     position = models.TextField("方針の位置付け", blank=True)
     scope = models.TextField("適用範囲", blank=True)
     source_document = models.CharField("原典", max_length=300, blank=True)
+    # To whom the annual progress report goes, as the plan names it (shown on the report's cover).
+    report_to = models.CharField(
+        "報告先",
+        max_length=200,
+        blank=True,
+        help_text="毎年度の進捗状況を報告する会議体（例：○○委員会）。報告書の表紙に表示します。",
+    )
     is_current = models.BooleanField("現行の方針", default=False)
 
     # Where the progress status bands begin (kpi/progress.py); defaults: Open SDG / Eurostat.

@@ -185,19 +185,14 @@ def _build_report(
     ]
     if any(k.is_provisional for k in kpis):
         notes.append("「暫定」の指標は、今後策定する計画において目標が改めて設定される予定です。")
-    if sample:
-        notes.insert(
-            0,
-            "この報告書の実績値はサンプル値（説明用の架空の値）です。"
-            f"{plan.government}の実際の実績ではありません。",
-        )
-    return {
+    report = {
         "plan": {
             "slug": plan.slug,
             "title": plan.title,
             "government": plan.government,
             "term": plan.term,
             "period": plan.period_label,
+            "report_to": plan.report_to,
         },
         "fiscal_year": fiscal_year,
         "fiscal_year_label": format_fy(fiscal_year),
@@ -209,6 +204,26 @@ def _build_report(
         "preliminary_values": _preliminary_values(by_id[k.id] for k in kpis),
         "notes": notes,
     }
+    # The 検証票 part: items, their approved progress and the KPIs' approved commentary.
+    # narratives sits above kpi; the report is the one page that combines them.
+    from narratives.report import add_narratives
+
+    add_narratives(report, plan, fiscal_year, kpis)
+    if report["sample_narratives"]:
+        notes.insert(
+            0,
+            "この報告書の取組の進捗と成果指標の説明にはサンプルの記入例（説明用の架空の文章）が"
+            f"含まれます。{plan.government}の実際の取組ではありません。",
+        )
+    if sample:
+        notes.insert(
+            0,
+            "この報告書の実績値はサンプル値（説明用の架空の値）です。"
+            f"{plan.government}の実際の実績ではありません。",
+        )
+    # Sample values or sample narratives: either makes the whole report a sample.
+    report["sample_data"] = sample or report["sample_narratives"]
+    return report
 
 
 def method_version(report: dict) -> int:
