@@ -10,11 +10,17 @@ urlpatterns = [
     path("export.<str:fmt>", views.plan_export, name="export"),
     path("reports/<str:fy>/", views.report_detail, name="report"),
     path("reports/<str:fy>/report.xlsx", views.report_xlsx, name="report_xlsx"),
+    path("reports/<str:fy>/report.docx", views.report_docx_download, name="report_docx"),
     path("reports/<str:fy>/v/<int:version>/", views.report_version, name="report_version"),
     path(
         "reports/<str:fy>/v/<int:version>/report.xlsx",
         views.report_version_xlsx,
         name="report_version_xlsx",
+    ),
+    path(
+        "reports/<str:fy>/v/<int:version>/report.docx",
+        views.report_version_docx,
+        name="report_version_docx",
     ),
     path("reports/<str:fy>/publish/", views.report_publish, name="report_publish"),
     path("entry/<str:fy>/", entry_views.entry, name="entry"),

@@ -19,7 +19,7 @@ from initiatives.models import Plan
 from smartdocho.etags import public_page
 from smartdocho.views import bad_request
 
-from . import exports, history, permissions, progress, publishing, reports
+from . import exports, history, permissions, progress, publishing, report_docx, reports
 from . import methodology as worked
 from .display import fy_text
 from .evaluation import AsOfError, assess, explain, resolve_as_of, visible_values
@@ -246,16 +246,27 @@ def report_version(request: HttpRequest, slug: str, fy: str, version: int) -> Ht
     return _report_page(request, slug, fy, version)
 
 
-def _xlsx(request: HttpRequest, slug: str, fy: str, version: int | None) -> HttpResponse:
+REPORT_FORMATS = {
+    "xlsx": (reports.report_xlsx, EXPORT_TYPES["xlsx"]),
+    "docx": (
+        report_docx.report_docx,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+}
+
+
+def _download(request: HttpRequest, slug: str, fy: str, version: int | None, fmt: str):
+    """The report shown at the same address, as XLSX or DOCX (the same dict as the page)."""
     plan, fiscal_year, versions, shown, report, _changes = _report(
         request, slug, fy, version, compare=False
     )
     facts = publishing.publication_facts(shown, _newer(versions, shown)) if shown else None
-    response = HttpResponse(reports.report_xlsx(report, facts), content_type=EXPORT_TYPES["xlsx"])
+    build, content_type = REPORT_FORMATS[fmt]
+    response = HttpResponse(build(report, facts), content_type=content_type)
     suffix = f"-v{shown.version}" if shown else ""
     if report["sample_data"] or (shown and shown.is_sample):
         suffix += "-sample"
-    filename = f"{plan.slug}-report-{fiscal_year}{suffix}.xlsx"
+    filename = f"{plan.slug}-report-{fiscal_year}{suffix}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -263,13 +274,25 @@ def _xlsx(request: HttpRequest, slug: str, fy: str, version: int | None) -> Http
 @require_safe
 @public_page
 def report_xlsx(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
-    return _xlsx(request, slug, fy, None)
+    return _download(request, slug, fy, None, "xlsx")
 
 
 @require_safe
 @public_page
 def report_version_xlsx(request: HttpRequest, slug: str, fy: str, version: int) -> HttpResponse:
-    return _xlsx(request, slug, fy, version)
+    return _download(request, slug, fy, version, "xlsx")
+
+
+@require_safe
+@public_page
+def report_docx_download(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
+    return _download(request, slug, fy, None, "docx")
+
+
+@require_safe
+@public_page
+def report_version_docx(request: HttpRequest, slug: str, fy: str, version: int) -> HttpResponse:
+    return _download(request, slug, fy, version, "docx")
 
 
 @login_required
