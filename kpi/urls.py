@@ -8,6 +8,7 @@ urlpatterns = [
     path("kpis/<slug:code>/", views.kpi_detail, name="detail"),
     path("kpis/<slug:code>/revise/", entry_views.revise_target, name="revise_target"),
     path("export.<str:fmt>", views.plan_export, name="export"),
+    path("export-<str:table>.csv", views.plan_export_narratives, name="export_narratives"),
     path("reports/<str:fy>/", views.report_detail, name="report"),
     path("reports/<str:fy>/report.xlsx", views.report_xlsx, name="report_xlsx"),
     path("reports/<str:fy>/report.docx", views.report_docx_download, name="report_docx"),

@@ -45,7 +45,7 @@ def amount_text(value: int | None) -> str:
     return "" if value is None else f"{value:,}千円"
 
 
-def _items(plan: Plan) -> list[InitiativeItem]:
+def plan_items(plan: Plan) -> list[InitiativeItem]:
     """The plan's items with actions, departments and KPI links: four queries."""
     return list(
         InitiativeItem.objects.filter(pillar__plan=plan)
@@ -107,7 +107,7 @@ def add_narratives(report: dict, plan: Plan, fiscal_year: int, kpis: Sequence[Kp
     links, the rating scale, approved progress, approved commentary. Sets
     `report["sample_narratives"]` when any text shown is a sample.
     """
-    items = _items(plan)
+    items = plan_items(plan)
     scale = scale_for(plan)
     progress = reads.progress_by_year(items, scale, drafts=False)
     commentary = reads.commentary_by_year(kpis, drafts=False)
