@@ -96,3 +96,11 @@ def test_no_table_is_wider_than_the_printed_page(page, live_server, demo):
     )
     assert too_wide == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+
+
+def test_the_whole_report_passes_axe(page, live_server, demo, axe):
+    page.goto(live_server.url + R6)
+    page.wait_for_load_state("networkidle")
+    assert page.locator("article.report-item").count() == InitiativeItem.objects.count()
+    axe(page)
+    assert page.console_errors == []
