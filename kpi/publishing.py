@@ -84,7 +84,7 @@ class Preview:
     def narratives(self) -> dict:
         """What of the narratives becomes public: counts of approved progress and commentary
         (approved text only reaches the report, and is frozen with it)."""
-        items = [i for p in self.report["pillars"] for i in p.get("items", [])]
+        items = [i for p in self.report["pillars"] for i in p.get("item_blocks", [])]
         kpis = [r for p in self.report["pillars"] for r in p["kpis"]]
         return {
             "items": len(items),

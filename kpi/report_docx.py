@@ -179,14 +179,14 @@ def report_docx(report: dict, publication: dict | None = None) -> bytes:
             ],
             f"成果指標の状況（取組方針{p['number']}、{report['fiscal_year_label']}時点）",
         )
-        if "items" not in p:
+        if "item_blocks" not in p:
             continue
         others = [r for r in p["kpis"] if r["code"] in p["other_kpis"]]
         if others:
             doc.add_heading(f"取組方針{p['number']}の成果指標", level=2)
             for r in others:
                 _kpi(doc, r, sample, level=3)
-        for item in p["items"]:
+        for item in p["item_blocks"]:
             _item(doc, p, item, report["fiscal_year_label"], sample)
 
     # Notes

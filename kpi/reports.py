@@ -433,7 +433,7 @@ def report_xlsx(report: dict, publication: dict | None = None) -> bytes:
         notes.insert(0, [SAMPLE_TITLE + SAMPLE_WARNING])
     sheets = [("表紙", ["項目", "内容"], cover), ("成果指標", XLSX_HEADER, rows)]
     formats: list[dict[int, str]] = [{}, {}]
-    if any("items" in p for p in report["pillars"]):
+    if any("item_blocks" in p for p in report["pillars"]):
         sheets.append(("取組項目", ITEMS_XLSX_HEADER, items))
         formats.append({11: AMOUNT_FORMAT, 12: AMOUNT_FORMAT})
         sheets.append(("成果指標の説明", COMMENTARY_XLSX_HEADER, commentary))
@@ -481,7 +481,7 @@ def cover_rows(report: dict, publication: dict | None) -> list[list[str]]:
 def report_items(report: dict) -> list[tuple[dict, dict]]:
     """(pillar, item) for every item block of the report, in order; none in a report published
     before items were part of it."""
-    return [(p, item) for p in report["pillars"] for item in p.get("items", [])]
+    return [(p, item) for p in report["pillars"] for item in p.get("item_blocks", [])]
 
 
 def commentary_texts(row: dict) -> list[str]:

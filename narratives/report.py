@@ -11,7 +11,7 @@ page, the XLSX, the DOCX and the frozen copy of a publication all read the same 
     pillar["kpis"][i]["commentary"]: {"reason": str, "next_actions": str, "sample": bool} | None
     pillar["ratings"]: [{"key": "A", "label": "計画どおり進んでいる", "count": 3}, …,
                         {"key": "", "label": "評価なし", "count": 1}]
-    pillar["items"]: [{"pillar": 1, "number": 2, "label": "1-(2)", "title": str,
+    pillar["item_blocks"]: [{"pillar": 1, "number": 2, "label": "1-(2)", "title": str,
                        "departments": ["情報政策課（主担当）", …],
                        "actions": [{"order": 1, "text": str, "carried_out": bool | None}],
                        "progress": {"fy": 2024, "fy_label": "R6（2024年度）", "rating": "A",
@@ -150,7 +150,7 @@ def add_narratives(report: dict, plan: Plan, fiscal_year: int, kpis: Sequence[Kp
                     "kpis": [_item_kpi_row(rows[c], label) for c in codes if c in rows],
                 }
             )
-        pillar["items"] = blocks
+        pillar["item_blocks"] = blocks
         pillar["other_kpis"] = [
             r["code"] for r in pillar["kpis"] if not r["is_component"] and r["code"] not in linked
         ]
