@@ -131,6 +131,11 @@ def build_report(
 
     Always in Japanese, whatever the reader's interface language: it is the document presented
     to the committee, and the frozen copy of a published report must read the same for all.
+
+    Besides the KPIs, each pillar carries the 検証票 part (narratives/report.py, approved text
+    only, for every reader): `item_blocks`, `ratings`, `other_kpis`, and each KPI row its
+    `commentary`; the report has `sample_narratives`, and `sample_data` is true when values or
+    narratives are samples. A fixed number of queries, whatever the number of items and KPIs.
     """
     with translation.override("ja"):
         return _build_report(plan, fiscal_year, today, final_only, list(published_preliminary))
