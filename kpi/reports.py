@@ -134,8 +134,8 @@ def build_report(
 
     Besides the KPIs, each pillar carries the 検証票 part (narratives/report.py, approved text
     only, for every reader): `item_blocks`, `ratings`, `other_kpis`, and each KPI row its
-    `commentary`; the report has `sample_narratives`, and `sample_data` is true when values or
-    narratives are samples. A fixed number of queries, whatever the number of items and KPIs.
+    `commentary`; the report has `sample_values` and `sample_narratives`, and `sample_data` is
+    true when either is. A fixed number of queries, whatever the number of items and KPIs.
     """
     with translation.override("ja"):
         return _build_report(plan, fiscal_year, today, final_only, list(published_preliminary))
@@ -248,6 +248,7 @@ def _build_report(
             f"{plan.government}の実際の実績ではありません。",
         )
     # Sample values or sample narratives: either makes the whole report a sample.
+    report["sample_values"] = sample
     report["sample_data"] = sample or report["sample_narratives"]
     return report
 
