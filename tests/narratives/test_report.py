@@ -342,6 +342,9 @@ def test_publication_freezes_the_narratives(client, owned_items, editor, reviewe
             assert "公表した版の取組実績" in content and "公表した説明の要因" in content
             assert "後で直した" not in content
         assert "公表後、この報告書の数値と判定に変更はありません。" in html
+        assert f"{R6}v/1/report.docx" in html  # the download next to the XLSX one
+        version = _docx_text(client.get(R6 + "v/1/report.docx").content)
+        assert "公表した版の取組実績" in version and "後で直した" not in version
     # The item page shows the newest approved text: the freeze is the publication's only.
     assert "後で直した版の取組実績" in _html(client, PLAN + "pillars/1/items/1/")
 
