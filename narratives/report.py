@@ -114,16 +114,17 @@ def add_narratives(report: dict, plan: Plan, fiscal_year: int, kpis: Sequence[Kp
     code_of = {k.id: k.code for k in kpis}
     id_of = {k.code: k.id for k in kpis}
     sample = False
+    # An item may be measured by a KPI of another pillar: rows are looked up plan-wide.
+    rows = {r["code"]: r for pillar in report["pillars"] for r in pillar["kpis"]}
+    for code, r in rows.items():
+        c = commentary.get((id_of.get(code), fiscal_year))
+        r["commentary"] = (
+            None
+            if c is None
+            else {"reason": c.reason, "next_actions": c.next_actions, "sample": c.is_sample}
+        )
+        sample = sample or bool(c and c.is_sample)
     for pillar in report["pillars"]:
-        rows = {r["code"]: r for r in pillar["kpis"]}
-        for r in pillar["kpis"]:
-            c = commentary.get((id_of.get(r["code"]), fiscal_year))
-            r["commentary"] = (
-                None
-                if c is None
-                else {"reason": c.reason, "next_actions": c.next_actions, "sample": c.is_sample}
-            )
-            sample = sample or bool(c and c.is_sample)
         blocks, linked = [], set()
         for item in (i for i in items if i.pillar.number == pillar["number"]):
             label = f"{item.pillar.number}-({item.number})"

@@ -402,3 +402,18 @@ def test_a_report_published_before_items_still_shows_and_downloads(
     book = load_workbook(io.BytesIO(client.get(R6 + "report.xlsx").content))
     assert "取組項目" not in book.sheetnames and "成果指標" in book.sheetnames
     assert "取組項目 " not in _docx_text(client.get(R6 + "report.docx").content)
+
+
+def test_an_item_shows_its_own_kpis_with_commentary_even_from_another_pillar(
+    client, owned_items, editor, reviewer, other_reviewer, other_editor
+):
+    item = _items(owned_items)[0]
+    kpi = Kpi.objects.get(plan=owned_items, code="3-1")  # pillar 3, the other department's
+    ItemKpi.objects.create(item=item, kpi=kpi)
+    _commentary(other_editor, other_reviewer, kpi, "他の取組方針の指標", "approved")
+    html = _html(client)
+    block = html.split(f'id="item-1-{item.number}"', 1)[1].split("</article>", 1)[0]
+    assert "成果指標 3-1" in block and "他の取組方針の指標の要因" in block
+    blocks = _docx_blocks(client.get(R6 + "report.docx").content)
+    docx_block = blocks[f"取組項目 1-({item.number})　{item.title}"]
+    assert "他の取組方針の指標の要因" in docx_block
