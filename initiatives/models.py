@@ -54,6 +54,15 @@ class Plan(models.Model):
     scope = models.TextField(gettext_lazy("適用範囲"), blank=True)
     source_document = models.CharField(gettext_lazy("原典"), max_length=300, blank=True)
     is_current = models.BooleanField(gettext_lazy("現行の方針"), default=False)
+    # To whom the annual progress report goes, as the plan names it (shown on the report's cover).
+    report_to = models.CharField(
+        gettext_lazy("報告先"),
+        max_length=200,
+        blank=True,
+        help_text=gettext_lazy(
+            "毎年度の進捗状況を報告する会議体（例：○○委員会）。報告書の表紙に表示します。"
+        ),
+    )
 
     # Where the progress status bands begin (kpi/progress.py); defaults: Open SDG / Eurostat.
     threshold_on_track = models.DecimalField(

@@ -106,14 +106,24 @@ def export_document(
     generated_at: datetime,
     *,
     final_only: bool = False,
+    initiative_items: list[dict] | None = None,
+    commentary: dict[str, list[dict]] | None = None,
 ) -> dict:
+    """The JSON export (README "Exports", kpi/schemas/export.schema.json).
+
+    `initiative_items` and `commentary` ({KPI code: [per year]}) are the approved narratives
+    (narratives/open_data.py); a KPI without any has `"commentary": []`.
+    """
     records = [kpi_record(a, final_only=final_only) for a in assessments]
+    for record in records:
+        record["commentary"] = (commentary or {}).get(record["code"], [])
     sample = any(v.is_sample for a in assessments for v in a.kpi.values.all())
     return {
         "plan": plan_record(plan, sample=sample),
         "generated_at": generated_at.isoformat(),
         "method_version": METHOD_VERSION,
         "kpis": records,
+        "initiative_items": initiative_items or [],
     }
 
 
@@ -295,6 +305,13 @@ def to_xlsx(
     return buffer.getvalue()
 
 
-def plan_xlsx(plan: Plan, assessments: Sequence[Assessment], *, final_only: bool = False) -> bytes:
+def plan_xlsx(
+    plan: Plan,
+    assessments: Sequence[Assessment],
+    *,
+    final_only: bool = False,
+    extra_sheets: Sequence[tuple[str, list[str], list[list]]] = (),
+) -> bytes:
+    """実績値 (the CSV's rows), then `extra_sheets` (title, header, rows), e.g. the narratives."""
     rows = list(table_rows(plan, assessments, final_only=final_only))
-    return to_xlsx([("実績値", [label for _, label in CSV_COLUMNS], rows)])
+    return to_xlsx([("実績値", [label for _, label in CSV_COLUMNS], rows), *extra_sheets])

@@ -38,7 +38,7 @@ STALE = gettext_lazy(
 CONCURRENT = gettext_lazy("同時に別の公表が行われました。内容を確認し直してください。")
 NEEDS_CHOICE = gettext_lazy("速報値を含めて公表するか、確定値だけで公表するかを選んでください。")
 SAMPLE_REFUSED = gettext_lazy(
-    "この報告書の実績値にはサンプル値（説明用の架空の値）が含まれるため、実際の報告書としては公表できません。"
+    "この報告書にはサンプル値（説明用の架空の値）またはサンプルの記入例（架空の文章）が含まれるため、実際の報告書としては公表できません。"
     "サンプルとして公表する場合は「サンプルとして公表する」を選んでください。"
 )
 NEEDS_REASON = gettext_lazy("公表済みの報告書を訂正するには、訂正の理由を記入してください。")
@@ -79,6 +79,20 @@ class Preview:
     @property
     def sample(self) -> bool:
         return bool(self.report["sample_data"])
+
+    @property
+    def narratives(self) -> dict:
+        """What of the narratives becomes public: counts of approved progress and commentary
+        (approved text only reaches the report, and is frozen with it)."""
+        items = [i for p in self.report["pillars"] for i in p.get("item_blocks", [])]
+        kpis = [r for p in self.report["pillars"] for r in p["kpis"]]
+        return {
+            "items": len(items),
+            "progress": sum(1 for i in items if i["progress"]),
+            "kpis": len(kpis),
+            "commentary": sum(1 for r in kpis if r.get("commentary")),
+            "sample": bool(self.report.get("sample_narratives")),
+        }
 
 
 def in_force(plan: Plan, fiscal_year: int) -> PublishedReport | None:

@@ -46,6 +46,27 @@ XLSX_HEADER = [
     "判定の根拠",
 ]
 
+COMMENTARY_XLSX_HEADER = ["取組方針", "コード", "成果指標", "要因分析", "今後の取組", "区分"]
+
+ITEMS_XLSX_HEADER = [
+    "取組方針",
+    "取組項目の番号",
+    "取組項目",
+    "担当課",
+    "取組内容（実施したもの）",
+    "取組実績",
+    "成果",
+    "課題",
+    "今後の方向性",
+    "評価",
+    "評価の名称",
+    "予算額（千円）",
+    "決算額（千円）",
+    "関連する成果指標",
+    "区分",
+]
+AMOUNT_FORMAT = "#,##0"
+
 SAMPLE_TITLE = "【サンプル】"
 
 # A published preliminary value: (KPI code, fiscal year, the number as published).
@@ -110,6 +131,11 @@ def build_report(
 
     Always in Japanese, whatever the reader's interface language: it is the document presented
     to the committee, and the frozen copy of a published report must read the same for all.
+
+    Besides the KPIs, each pillar carries the 検証票 part (narratives/report.py, approved text
+    only, for every reader): `item_blocks`, `ratings`, `other_kpis`, and each KPI row its
+    `commentary`; the report has `sample_values` and `sample_narratives`, and `sample_data` is
+    true when either is. A fixed number of queries, whatever the number of items and KPIs.
     """
     with translation.override("ja"):
         return _build_report(plan, fiscal_year, today, final_only, list(published_preliminary))
@@ -185,19 +211,14 @@ def _build_report(
     ]
     if any(k.is_provisional for k in kpis):
         notes.append("「暫定」の指標は、今後策定する計画において目標が改めて設定される予定です。")
-    if sample:
-        notes.insert(
-            0,
-            "この報告書の実績値はサンプル値（説明用の架空の値）です。"
-            f"{plan.government}の実際の実績ではありません。",
-        )
-    return {
+    report = {
         "plan": {
             "slug": plan.slug,
             "title": plan.title,
             "government": plan.government,
             "term": plan.term,
             "period": plan.period_label,
+            "report_to": plan.report_to,
         },
         "fiscal_year": fiscal_year,
         "fiscal_year_label": format_fy(fiscal_year),
@@ -209,6 +230,27 @@ def _build_report(
         "preliminary_values": _preliminary_values(by_id[k.id] for k in kpis),
         "notes": notes,
     }
+    # The 検証票 part: items, their approved progress and the KPIs' approved commentary.
+    # narratives sits above kpi; the report is the one page that combines them.
+    from narratives.report import add_narratives
+
+    add_narratives(report, plan, fiscal_year, kpis)
+    if report["sample_narratives"]:
+        notes.insert(
+            0,
+            "この報告書の取組の進捗と成果指標の説明にはサンプルの記入例（説明用の架空の文章）が"
+            f"含まれます。{plan.government}の実際の取組ではありません。",
+        )
+    if sample:
+        notes.insert(
+            0,
+            "この報告書の実績値はサンプル値（説明用の架空の値）です。"
+            f"{plan.government}の実際の実績ではありません。",
+        )
+    # Sample values or sample narratives: either makes the whole report a sample.
+    report["sample_values"] = sample
+    report["sample_data"] = sample or report["sample_narratives"]
+    return report
 
 
 def method_version(report: dict) -> int:
@@ -338,7 +380,7 @@ def differences(presented: dict, today: dict, *, pending: Iterable[str] = ()) ->
     return changes
 
 
-def _status_text(r: dict) -> str:
+def status_text(r: dict) -> str:
     """ "… 条件待ち（条件を満たせば ■ 未達成）／R5の実績で判定", as the page shows it."""
     text = f"{r['icon']} {r['label']}"
     if r.get("if_met_label"):
@@ -349,14 +391,17 @@ def _status_text(r: dict) -> str:
 
 
 def report_xlsx(report: dict, publication: dict | None = None) -> bytes:
-    """The report as a workbook: 表紙 (cover), 成果指標 (one row per KPI), 注記 (notes).
+    """The report as a workbook: 表紙 (cover), 成果指標 (one row per KPI), 取組項目 (one row
+    per item: its approved progress of the year), 成果指標の説明 (approved commentary, one row
+    per KPI that has one), 注記 (notes). A report published before items were part of it has
+    no 取組項目 or 成果指標の説明 sheet. Texts are text cells; amounts are numbers in 千円.
 
     `publication` (from `publication_facts`) describes the published version shown; a
     sample publication says so on every sheet.
     """
-    sample = bool(report["sample_data"] or (publication and publication["is_sample"]))
+    sample = is_sample(report, publication)
     mark = SAMPLE_TITLE if sample else ""
-    rows = []
+    rows, commentary = [], []
     for pillar in report["pillars"]:
         for r in pillar["kpis"]:
             kind = "" if r["value"] is None else ("速報値" if r["preliminary"] else "確定値")
@@ -372,14 +417,54 @@ def report_xlsx(report: dict, publication: dict | None = None) -> bytes:
                     r["value_fy"] or "",
                     kind + ("（サンプル）" if r["sample"] or sample else ""),
                     "" if r["achievement"] is None else r["achievement"],
-                    _status_text(r),
+                    status_text(r),
                     r["explanation"],
                 ]
             )
+            if r.get("commentary"):
+                commentary.append(
+                    [
+                        f"{pillar['number']} {pillar['title']}",
+                        r["code"],
+                        r["name"],
+                        *commentary_texts(r),
+                        "承認済み"
+                        + ("（サンプル）" if r["commentary"]["sample"] or sample else ""),
+                    ]
+                )
+    items = [_item_xlsx_row(pillar, item, sample) for pillar, item in report_items(report)]
     notes = [[n] for n in report["notes"]]
+    cover = cover_rows(report, publication)
+    if sample:
+        notes.insert(0, [SAMPLE_TITLE + SAMPLE_WARNING])
+    sheets = [("表紙", ["項目", "内容"], cover), ("成果指標", XLSX_HEADER, rows)]
+    formats: list[dict[int, str]] = [{}, {}]
+    if any("item_blocks" in p for p in report["pillars"]):
+        sheets.append(("取組項目", ITEMS_XLSX_HEADER, items))
+        formats.append({11: AMOUNT_FORMAT, 12: AMOUNT_FORMAT})
+        sheets.append(("成果指標の説明", COMMENTARY_XLSX_HEADER, commentary))
+        formats.append({})
+    sheets.append(("注記", ["注記" + mark], notes))
+    formats.append({})
+    return exports.to_xlsx(sheets, column_formats=formats)
+
+
+SAMPLE_WARNING = (
+    "この報告書はサンプル値・サンプルの記入例（説明用の架空の値と文章）によるもので、"
+    "実際の報告書ではありません。"
+)
+
+
+def is_sample(report: dict, publication: dict | None) -> bool:
+    return bool(report["sample_data"] or (publication and publication["is_sample"]))
+
+
+def cover_rows(report: dict, publication: dict | None) -> list[list[str]]:
+    """[項目, 内容] rows of the cover, shared by the XLSX and the DOCX."""
     cover = [
         ["方針", report["plan"]["title"]],
         ["団体", report["plan"]["government"]],
+        *([["報告先", report["plan"]["report_to"]]] if report["plan"].get("report_to") else []),
         ["対象年度", report["fiscal_year_label"]],
         ["作成日", report["as_of_date"]],
         ["判定方法", f"v{method_version(report)}"],
@@ -394,16 +479,50 @@ def report_xlsx(report: dict, publication: dict | None = None) -> bytes:
             cover.append(["訂正の理由", publication["correction_reason"]])
     else:
         cover.append(["公表", "未公表（現在のデータから作成）"])
-    if sample:
-        warning = (
-            "この報告書はサンプル値（説明用の架空の値）によるもので、実際の報告書ではありません。"
-        )
-        cover.insert(0, ["サンプル", warning])
-        notes.insert(0, [SAMPLE_TITLE + warning])
-    return exports.to_xlsx(
-        [
-            ("表紙", ["項目", "内容"], cover),
-            ("成果指標", XLSX_HEADER, rows),
-            ("注記", ["注記" + mark], notes),
-        ]
-    )
+    if is_sample(report, publication):
+        cover.insert(0, ["サンプル", SAMPLE_WARNING])
+    return cover
+
+
+def report_items(report: dict) -> list[tuple[dict, dict]]:
+    """(pillar, item) for every item block of the report, in order; none in a report published
+    before items were part of it."""
+    return [(p, item) for p in report["pillars"] for item in p.get("item_blocks", [])]
+
+
+def commentary_texts(row: dict) -> list[str]:
+    """[要因分析, 今後の取組] of a KPI row's approved commentary, "" when there is none."""
+    c = row.get("commentary")
+    if not c:
+        return ["", ""]
+    return [c["reason"], c["next_actions"]]
+
+
+def carried_out_text(item: dict) -> str:
+    """The actions of an item, one a line, each marked 実施 or 未実施 when progress says."""
+    marks = {True: "【実施】", False: "【未実施】", None: ""}
+    return "\n".join(marks[a["carried_out"]] + a["text"] for a in item["actions"])
+
+
+def _item_xlsx_row(pillar: dict, item: dict, sample: bool) -> list:
+    p = item["progress"] or {}
+    kind = "承認済み" if item["progress"] else "承認済みの進捗なし"
+    if p.get("sample") or (sample and item["progress"]):
+        kind += "（サンプル）"
+    return [
+        f"{pillar['number']} {pillar['title']}",
+        item["label"],
+        item["title"],
+        "、".join(item["departments"]),
+        carried_out_text(item),
+        p.get("done", ""),
+        p.get("results", ""),
+        p.get("issues", ""),
+        p.get("next_steps", ""),
+        p.get("rating", ""),
+        p.get("rating_label", ""),
+        p.get("budget"),
+        p.get("settled"),
+        "、".join(r["code"] for r in item["kpis"]) or "（取組方針の成果指標を参照）",
+        kind,
+    ]

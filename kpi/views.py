@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from initiatives.models import Plan
+from narratives import open_data
 from smartdocho.etags import public_page
 from smartdocho.views import bad_request
 
-from . import exports, history, permissions, progress, publishing, reports
+from . import exports, history, permissions, progress, publishing, report_docx, reports
 from . import methodology as worked
 from .display import fy_text
 from .evaluation import AsOfError, assess, explain, resolve_as_of, visible_values
@@ -120,11 +121,11 @@ EXPORT_TYPES = {
 }
 
 
-@require_safe
-@public_page
-def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
-    if fmt not in EXPORT_TYPES:
-        raise Http404(_("この形式では出力できません。"))
+NARRATIVE_TABLES = ("items", "commentary")
+
+
+def _export_data(request: HttpRequest, slug: str):
+    """(plan, as-of year, KPIs, assessments, final_only) for an export, or a 400 response."""
     plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     try:
         as_of = resolve_as_of(plan, request.GET.get("as_of"))
@@ -133,18 +134,78 @@ def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     final_only = not permissions.sees_preliminary(request.user)
     kpis = list(Kpi.objects.for_display().filter(plan=plan))
     by_id = assess(kpis, plan, as_of, final_only=final_only)
-    assessments = [by_id[k.id] for k in kpis]
+    return plan, as_of, kpis, [by_id[k.id] for k in kpis], final_only
+
+
+def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+@public_page
+def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """export.json|csv|xlsx: KPIs and values; JSON and XLSX also the approved narratives."""
+    if fmt not in EXPORT_TYPES:
+        raise Http404(_("この形式では出力できません。"))
+    data = _export_data(request, slug)
+    if isinstance(data, HttpResponse):
+        return data
+    plan, as_of, kpis, assessments, final_only = data
     if fmt == "json":
-        document = exports.export_document(plan, assessments, timezone.now(), final_only=final_only)
+        document = exports.export_document(
+            plan,
+            assessments,
+            timezone.now(),
+            final_only=final_only,
+            initiative_items=open_data.initiative_items(plan),
+            commentary=open_data.commentary_by_kpi(plan, kpis),
+        )
         body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
     elif fmt == "csv":
         body = exports.to_csv(exports.table_rows(plan, assessments, final_only=final_only))
     else:
-        body = exports.plan_xlsx(plan, assessments, final_only=final_only)
-    response = HttpResponse(body, content_type=EXPORT_TYPES[fmt])
-    filename = f"{plan.slug}-{as_of}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+        items = open_data.initiative_items(plan)
+        commentary = open_data.commentary_by_kpi(plan, kpis)
+        body = exports.plan_xlsx(
+            plan,
+            assessments,
+            final_only=final_only,
+            extra_sheets=[
+                (
+                    "取組項目",
+                    [label for _, label in open_data.ITEM_COLUMNS],
+                    list(open_data.item_rows(plan, items)),
+                ),
+                (
+                    "成果指標の説明",
+                    [label for _, label in open_data.COMMENTARY_COLUMNS],
+                    list(open_data.commentary_rows(plan, kpis, commentary)),
+                ),
+            ],
+        )
+    return _attachment(body, EXPORT_TYPES[fmt], f"{plan.slug}-{as_of}.{fmt}")
+
+
+@require_safe
+@public_page
+def plan_export_narratives(request: HttpRequest, slug: str, table: str) -> HttpResponse:
+    """export-items.csv (one row per item and year) and export-commentary.csv (one row per KPI
+    and year): the approved narratives, in the CSV conventions of export.csv."""
+    if table not in NARRATIVE_TABLES:
+        raise Http404(_("この形式では出力できません。"))
+    data = _export_data(request, slug)
+    if isinstance(data, HttpResponse):
+        return data
+    plan, as_of, kpis, _assessments, _final_only = data
+    if table == "items":
+        rows = open_data.item_rows(plan, open_data.initiative_items(plan))
+        body = exports.to_csv(rows, open_data.ITEM_COLUMNS)
+    else:
+        rows = open_data.commentary_rows(plan, kpis, open_data.commentary_by_kpi(plan, kpis))
+        body = exports.to_csv(rows, open_data.COMMENTARY_COLUMNS)
+    return _attachment(body, EXPORT_TYPES["csv"], f"{plan.slug}-{table}-{as_of}.csv")
 
 
 def _report_year(plan: Plan, raw: str) -> int:
@@ -246,16 +307,27 @@ def report_version(request: HttpRequest, slug: str, fy: str, version: int) -> Ht
     return _report_page(request, slug, fy, version)
 
 
-def _xlsx(request: HttpRequest, slug: str, fy: str, version: int | None) -> HttpResponse:
+REPORT_FORMATS = {
+    "xlsx": (reports.report_xlsx, EXPORT_TYPES["xlsx"]),
+    "docx": (
+        report_docx.report_docx,
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+}
+
+
+def _download(request: HttpRequest, slug: str, fy: str, version: int | None, fmt: str):
+    """The report shown at the same address, as XLSX or DOCX (the same dict as the page)."""
     plan, fiscal_year, versions, shown, report, _changes = _report(
         request, slug, fy, version, compare=False
     )
     facts = publishing.publication_facts(shown, _newer(versions, shown)) if shown else None
-    response = HttpResponse(reports.report_xlsx(report, facts), content_type=EXPORT_TYPES["xlsx"])
+    build, content_type = REPORT_FORMATS[fmt]
+    response = HttpResponse(build(report, facts), content_type=content_type)
     suffix = f"-v{shown.version}" if shown else ""
     if report["sample_data"] or (shown and shown.is_sample):
         suffix += "-sample"
-    filename = f"{plan.slug}-report-{fiscal_year}{suffix}.xlsx"
+    filename = f"{plan.slug}-report-{fiscal_year}{suffix}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -263,13 +335,25 @@ def _xlsx(request: HttpRequest, slug: str, fy: str, version: int | None) -> Http
 @require_safe
 @public_page
 def report_xlsx(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
-    return _xlsx(request, slug, fy, None)
+    return _download(request, slug, fy, None, "xlsx")
 
 
 @require_safe
 @public_page
 def report_version_xlsx(request: HttpRequest, slug: str, fy: str, version: int) -> HttpResponse:
-    return _xlsx(request, slug, fy, version)
+    return _download(request, slug, fy, version, "xlsx")
+
+
+@require_safe
+@public_page
+def report_docx_download(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
+    return _download(request, slug, fy, None, "docx")
+
+
+@require_safe
+@public_page
+def report_version_docx(request: HttpRequest, slug: str, fy: str, version: int) -> HttpResponse:
+    return _download(request, slug, fy, version, "docx")
 
 
 @login_required

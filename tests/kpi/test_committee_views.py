@@ -149,7 +149,7 @@ def test_json_export_has_the_documented_shape_for_every_kpi(viewer_client, sampl
     response = client.get(PLAN + "export.json")
     assert response["Content-Type"] == "application/json"
     doc = json.loads(response.content)
-    assert set(doc) == {"plan", "generated_at", "method_version", "kpis"}
+    assert set(doc) == {"plan", "generated_at", "method_version", "kpis", "initiative_items"}
     assert doc["method_version"] == pr.METHOD_VERSION == 2
     assert doc["plan"] == {
         "slug": "hokkaido-smart-docho-3",
@@ -172,6 +172,7 @@ def test_json_export_has_the_documented_shape_for_every_kpi(viewer_client, sampl
             "target_revisions",
             "values",
             "progress",
+            "commentary",
         }
         assert set(k["baseline"]) == {"fy", "value", "approximate", "as_written"}
         assert set(k["target"]) == {
@@ -256,7 +257,7 @@ def test_report_has_a_cover_a_section_per_pillar_and_notes(client, sample_values
 def test_report_downloads_as_xlsx(client, sample_values):
     response = client.get(PLAN + "reports/2025/report.xlsx")
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["表紙", "成果指標", "注記"]
+    assert workbook.sheetnames == ["表紙", "成果指標", "取組項目", "成果指標の説明", "注記"]
     assert workbook["成果指標"].max_row == 17
 
 
