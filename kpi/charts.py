@@ -258,7 +258,7 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
     """A KPI's values against its baseline, target(s), straight path, projection and band.
 
     Returns plotly's JSON shape: {"data": [trace, …], "layout": {…}}; y values are in the
-    KPI's unit. Drawn in this order, later on top: path, values, baseline, targets, projection.
+    KPI's unit. Drawn in this order, later on top: path, baseline, targets, values, projection.
     """
     _ = translate
     d = chart.decimals
@@ -274,6 +274,34 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
                 mode="lines",
                 line={"color": GREY, "dash": "dot", "width": 2},
                 hovertemplate=_hover(d, _("直線の経路")),
+            )
+        )
+    # Baseline and targets under the values: a value near its target must not hide behind
+    # the target's star (issue 16), least of all an open 速報値 marker.
+    fig.add_trace(
+        go.Scatter(
+            name=_("基準値"),
+            x=[chart.baseline.fy],
+            y=[chart.baseline.value],
+            mode="markers",
+            marker={"color": GREY, "symbol": "diamond", "size": 12},
+            hovertemplate=_hover(d, _("基準値")),
+        )
+    )
+    for i, target in enumerate(chart.targets):
+        fig.add_trace(
+            go.Scatter(
+                name=escaped(target.label),
+                x=[target.fy],
+                y=[target.value],
+                mode="markers",
+                marker={
+                    "color": VERMILION if i == 0 else GREEN,
+                    "symbol": "star" if i == 0 else "star-open",
+                    "size": 16,
+                    "line": {"color": VERMILION if i == 0 else GREEN, "width": 2},
+                },
+                hovertemplate=_hover(d, escaped(target.label)),
             )
         )
     if chart.values:
@@ -315,32 +343,6 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
                     "line": {"color": BLUE, "width": 2.5},
                 },
                 hovertemplate=_hover(d, _("速報値")),
-            )
-        )
-    fig.add_trace(
-        go.Scatter(
-            name=_("基準値"),
-            x=[chart.baseline.fy],
-            y=[chart.baseline.value],
-            mode="markers",
-            marker={"color": GREY, "symbol": "diamond", "size": 12},
-            hovertemplate=_hover(d, _("基準値")),
-        )
-    )
-    for i, target in enumerate(chart.targets):
-        fig.add_trace(
-            go.Scatter(
-                name=escaped(target.label),
-                x=[target.fy],
-                y=[target.value],
-                mode="markers",
-                marker={
-                    "color": VERMILION if i == 0 else GREEN,
-                    "symbol": "star" if i == 0 else "star-open",
-                    "size": 16,
-                    "line": {"color": VERMILION if i == 0 else GREEN, "width": 2},
-                },
-                hovertemplate=_hover(d, escaped(target.label)),
             )
         )
     if chart.projection:

@@ -154,10 +154,27 @@ def kpi_block(a: Assessment, *, small: bool = False) -> ChartBlock:
     )
 
 
-def components_block(parent: Assessment, components: Sequence[Assessment]) -> ChartBlock:
+def components_block(parent: Assessment, components: Sequence[Assessment]) -> ChartBlock | None:
+    """One chart of the components that can share the parent's axis, or None if none can.
+
+    Only components in the parent's unit are drawn (a % component of a 件 count, like
+    「うち機械判読可能なもの」, would sit flat on the count's axis; it has its own chart on its
+    page), and the parent's target line only when every drawn component has that same target.
+    """
     kpi = parent.kpi
+    components = [
+        c
+        for c in components
+        if (c.kpi.unit.label, c.kpi.unit.scale) == (kpi.unit.label, kpi.unit.scale)
+    ]
+    if not components:
+        return None
+    shared_target = all(
+        (c.kpi.target_kind, c.kpi.target_value) == (kpi.target_kind, kpi.target_value)
+        for c in components
+    )
     target = None
-    if kpi.target_kind in NUMBERED_KINDS:
+    if kpi.target_kind in NUMBERED_KINDS and shared_target:
         target = charts.TargetMark(
             gettext("目標（%(target)s）") % {"target": kpi.target_text or kpi.target_value},
             kpi.target_fy,

@@ -63,8 +63,8 @@ def kpi_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     if component_rows:
         component_table = KpiProgressTable(component_rows, caption=_("構成要素"), orderable=False)
     charts = [kpi_block(assessment)]
-    if component_rows:
-        charts.append(components_block(assessment, component_rows))
+    if component_rows and (block := components_block(assessment, component_rows)):
+        charts.append(block)
     context = {
         "plan": plan,
         "kpi": kpi,
