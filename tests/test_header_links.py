@@ -114,3 +114,24 @@ def test_admin_role_without_staff_status_is_not_offered_the_admin_site(as_role, 
     links = _links_on(client, PLAN)
     assert "/admin/" not in links and "/admin/auth/user/" not in links
     assert "/manage/import-plan/" in links
+
+
+@pytest.mark.parametrize("page", ["kpis/2-3/commentary/2025/", "entry/2025/narratives/"])
+def test_a_reviewer_is_not_offered_the_value_entry_link_that_would_refuse_them(
+    client, sample_values, departments, page
+):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from kpi.models import StaffProfile
+    from narratives import roles
+
+    reviewer = get_user_model().objects.create_user("shonin-only")
+    reviewer.groups.add(Group.objects.get_or_create(name=roles.REVIEWER)[0])
+    StaffProfile.objects.create(user=reviewer, department=departments[0])
+    client.force_login(reviewer)
+    entry = "/plans/hokkaido-smart-docho-3/entry/2025/"
+    assert client.get(entry).status_code == 403
+    response = client.get("/plans/hokkaido-smart-docho-3/" + page)
+    assert response.status_code == 200
+    assert f'href="{entry}"' not in response.content.decode()

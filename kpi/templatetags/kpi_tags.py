@@ -47,3 +47,12 @@ def num(value: float | None, decimals: int = 2) -> str:
     if value is None:
         return "—"
     return f"{value:,.{int(decimals)}f}"
+
+
+@register.filter
+def may_use_entry(user) -> bool:
+    """Whether `user` may open the value entry pages (kpi.permissions.can_use_entry): a link
+    to them is shown only to those for whom it answers 200."""
+    from kpi import permissions
+
+    return permissions.can_use_entry(user)
