@@ -127,3 +127,34 @@ def test_kpi_tables_stack_into_cards_with_their_headers_on_phones(browser, live_
         assert '"単位"' in labels and '"判定"' in labels
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_report_numbers_and_codes_keep_whole_on_phones_and_desktops(
+    browser, live_server, world, width
+):
+    """The report's KPI table scrolls in its frame on a phone instead of squeezing its columns
+    to a character or two, and no code or number breaks mid-token ("106. / 7%")."""
+    context, page = _sized(browser, width)
+    try:
+        page.goto(live_server.url + PLAN + "reports/2025/")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate(SIDEWAYS) <= 0
+        broken = page.evaluate(
+            """() => [...document.querySelectorAll(
+                    '.report-kpis td:first-child, .report-kpis td.num:nth-child(6)')]
+                .filter(td => {
+                    const range = document.createRange();
+                    range.selectNodeContents(td);
+                    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                    return tops.size > 1;  // the one token runs over two lines or more
+                })
+                .map(td => td.textContent.trim())"""
+        )
+        assert broken == []
+        frames = page.locator(".table-scroll:has(.report-kpis)")
+        assert frames.count() >= 3
+        assert frames.first.get_attribute("tabindex") == "0"
+        assert frames.first.get_attribute("aria-label")
+    finally:
+        context.close()
