@@ -76,3 +76,10 @@ def test_editor_submits_reviewer_returns_editor_fixes_reviewer_approves(
     assert "1,200" in main
     page.goto(live_server.url + PLAN + "pillars/1/")
     assert "B おおむね計画どおり" in page.locator("main").inner_text()
+    # The committee's report for the year carries the approved text and rating (issue 13).
+    page.goto(live_server.url + PLAN + "reports/2024/")
+    report = page.locator("main").inner_text()
+    assert "相談件数が前年度より2割増えた。" in report
+    assert "診断を12件、相談を280件行った。" in report
+    assert "おおむね計画どおり" in report
+    assert "成果を数値で示してください。" not in report  # the review comment is not the report's
