@@ -36,3 +36,24 @@ def test_admin_confirms_and_publishes_a_sample_report(page, live_server, world, 
     assert "公表済み" in page.content() and "【サンプル】" in page.title()
     axe(page)
     assert PublishedReport.objects.count() == 1
+
+
+def test_each_choice_on_the_publish_confirmation_sits_beside_its_words(live_server, page, world):
+    page.goto(live_server.url + "/accounts/login/")
+    page.get_by_label("ユーザー名").fill("kanri")
+    page.get_by_label("パスワード").fill("pw-kanri")
+    with page.expect_navigation():
+        page.get_by_role("button", name="ログイン").click()
+    page.goto(live_server.url + "/plans/hokkaido-smart-docho-3/reports/2025/publish/")
+    gaps = page.evaluate(
+        """() => [...document.querySelectorAll('input[type=radio], input[type=checkbox]')]
+            .map(box => {
+                const label = document.querySelector(`label[for="${box.id}"]`) || box.closest('label');
+                const b = box.getBoundingClientRect(), l = label.getBoundingClientRect();
+                const text = label.textContent.trim();
+                return [text, Math.max(0, l.left - b.right), b.width];
+            })"""
+    )
+    assert gaps
+    for text, gap, width in gaps:
+        assert width < 40 and gap < 40, (text, gap, width)
