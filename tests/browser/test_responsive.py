@@ -158,3 +158,20 @@ def test_report_numbers_and_codes_keep_whole_on_phones_and_desktops(
         assert frames.first.get_attribute("aria-label")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("width", [700, 768, 900])
+def test_no_sortable_table_widens_the_page_in_english_on_tablets(
+    browser, live_server, world, width
+):
+    """Longer English headers make the tables scroll in their frames; the visually hidden
+    "(sort)" texts must scroll with them, not widen the page."""
+    context, page = _sized(browser, width)
+    context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    try:
+        for url in (PLAN, PLAN + "pillars/1/", PLAN + "pillars/2/"):
+            page.goto(live_server.url + url)
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate(SIDEWAYS) <= 0, url
+    finally:
+        context.close()
