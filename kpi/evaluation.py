@@ -5,13 +5,14 @@ Works on KPIs fetched with `Kpi.objects.for_display()`, so it makes no queries o
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from initiatives.models import Plan
 
@@ -254,8 +255,21 @@ def _fmt(kpi: Kpi, value: float | None, extra_decimals: int = 0) -> str:
     return f"{value:,.{decimals}f}{kpi.unit.label}"
 
 
+_SENTENCE_END = re.compile(r"([.!?])(?=[A-Z“(])")
+
+
 def explain(a: Assessment) -> str:
-    """One sentence, in the reader's language, of how the status was reached."""
+    """One sentence, in the reader's language, of how the status was reached.
+
+    The parts are translated one by one and joined as Japanese joins sentences (no space); in
+    English a space is put back after each sentence's full stop."""
+    text = _explain(a)
+    if (get_language() or "").startswith("en"):
+        text = _SENTENCE_END.sub(r"\1 ", text)
+    return text
+
+
+def _explain(a: Assessment) -> str:
     p, kpi = a.progress, a.kpi
     label = quoted(a.label)
     reason = gettext(p.reason) if p.reason else ""
