@@ -181,10 +181,6 @@ def test_admin_change_forms_are_english_outside_the_policys_own_words(
 
 
 def test_the_english_how_judged_text_has_a_space_after_each_sentence(client, sample_values):
-    import re
-
-    from django.conf import settings
-
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     for code in ("1-2", "2-3", "1-1", "3-2"):
         html = client.get(PLAN + f"kpis/{code}/?as_of=R7").content.decode()
