@@ -181,7 +181,8 @@ def components_block(parent: Assessment, components: Sequence[Assessment]) -> Ch
             float(kpi.target_value),
         )
     chart = charts.ComponentsChart(
-        title=gettext("%(name)sの構成要素") % {"name": kpi.name},
+        # The code first, as on every other chart, so a small or cut title still says which.
+        title=f"{kpi.code} " + gettext("%(name)sの構成要素") % {"name": kpi.name},
         unit=kpi.unit.label,
         series=[(c.kpi.name, _points(c)) for c in components],
         target=target,

@@ -41,3 +41,8 @@ def test_a_component_in_another_unit_is_not_drawn_on_the_parents_axis(client, sa
 def test_components_in_the_parents_unit_share_one_chart_with_its_target(client, sample_values):
     html = client.get(PLAN + "kpis/1-3/?as_of=2025").content.decode()
     assert 'id="chart-1-3-components"' in html
+
+
+def test_the_components_chart_title_starts_with_the_parents_code(client, sample_values):
+    html = client.get(PLAN + "kpis/1-3/?as_of=2025").content.decode()
+    assert "1-3 基幹系システムの利用満足度の構成要素" in html
