@@ -185,3 +185,22 @@ def test_the_english_how_judged_text_has_a_space_after_each_sentence(client, sam
     for code in ("1-2", "2-3", "1-1", "3-2"):
         html = client.get(PLAN + f"kpis/{code}/?as_of=R7").content.decode()
         assert not re.search(r"[a-z%)]\.[A-Z]", html.split("<main", 1)[1]), code
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "says"),
+    [
+        (PLAN + "no-such-page/", 404, "Page not found"),
+        (PLAN + "entry/2025/", 403, "You do not have permission for this."),
+    ],
+)
+def test_error_pages_speak_english_in_the_english_interface(
+    client, sample_values, viewer, url, status, says
+):
+    client.force_login(viewer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(url)
+    assert response.status_code == status
+    html = response.content.decode()
+    assert says in html
+    assert "ページが見つかりません" not in html and "この操作はできません" not in html
