@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from initiatives.models import InitiativeItem, Plan
@@ -26,10 +27,10 @@ from . import permissions, reads, review, services
 from .forms import ActForm, CommentaryForm, ProgressForm
 from .models import InitiativeProgress, ItemDepartment, KpiCommentary, scale_for
 
-FORBIDDEN = _(
+FORBIDDEN = gettext_lazy(
     "取組の進捗と成果指標の説明を扱えるのは、所属が登録された入力担当者・承認者と管理者です。"
 )
-INVALID = _("入力に誤りがあります。各欄の説明を確かめてください。何も保存されていません。")
+INVALID = gettext_lazy("入力に誤りがあります。各欄の説明を確かめてください。何も保存されていません。")
 
 
 def _plan(slug: str) -> Plan:
@@ -156,10 +157,11 @@ def _act(request: HttpRequest, entry) -> tuple[int, str | None]:
     return 200, None
 
 
+# Lazy: built at import, translated when shown (a plain gettext here froze them in Japanese).
 ACT_DONE = {
-    review.APPROVE: _("承認しました。公開ページと報告書に表示されます。"),
-    review.RETURN: _("コメントを付けて差し戻しました。"),
-    review.WITHDRAW: _("提出を取り下げました。下書きに戻っています。"),
+    review.APPROVE: gettext_lazy("承認しました。公開ページと報告書に表示されます。"),
+    review.RETURN: gettext_lazy("コメントを付けて差し戻しました。"),
+    review.WITHDRAW: gettext_lazy("提出を取り下げました。下書きに戻っています。"),
 }
 
 
