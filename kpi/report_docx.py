@@ -82,7 +82,7 @@ def _item(doc, pillar: dict, item: dict, fiscal_year_label: str, sample: bool) -
     ]
     if p:
         rating = f"{p['rating']} {p['rating_label']}" if p["rating"] else "（評価なし）"
-        if p["sample"] or sample:
+        if p["sample"]:  # per entry, as the page marks it
             rating += "【サンプル】"
         rows += [
             ("取組実績", p["done"] or "（記入なし）"),

@@ -428,8 +428,7 @@ def report_xlsx(report: dict, publication: dict | None = None) -> bytes:
                         r["code"],
                         r["name"],
                         *commentary_texts(r),
-                        "承認済み"
-                        + ("（サンプル）" if r["commentary"]["sample"] or sample else ""),
+                        "承認済み" + ("（サンプル）" if r["commentary"]["sample"] else ""),
                     ]
                 )
     items = [_item_xlsx_row(pillar, item, sample) for pillar, item in report_items(report)]
@@ -507,7 +506,9 @@ def carried_out_text(item: dict) -> str:
 def _item_xlsx_row(pillar: dict, item: dict, sample: bool) -> list:
     p = item["progress"] or {}
     kind = "承認済み" if item["progress"] else "承認済みの進捗なし"
-    if p.get("sample") or (sample and item["progress"]):
+    # Per entry, as the page marks it: a real entry in a report that also holds sample data
+    # is not a sample (the cover and notes say the report holds samples).
+    if p.get("sample"):
         kind += "（サンプル）"
     return [
         f"{pillar['number']} {pillar['title']}",

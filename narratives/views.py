@@ -30,7 +30,9 @@ from .models import InitiativeProgress, ItemDepartment, KpiCommentary, scale_for
 FORBIDDEN = gettext_lazy(
     "取組の進捗と成果指標の説明を扱えるのは、所属が登録された入力担当者・承認者と管理者です。"
 )
-INVALID = gettext_lazy("入力に誤りがあります。各欄の説明を確かめてください。何も保存されていません。")
+INVALID = gettext_lazy(
+    "入力に誤りがあります。各欄の説明を確かめてください。何も保存されていません。"
+)
 
 
 def _plan(slug: str) -> Plan:

@@ -417,3 +417,21 @@ def test_an_item_shows_its_own_kpis_with_commentary_even_from_another_pillar(
     blocks = _docx_blocks(client.get(R6 + "report.docx").content)
     docx_block = blocks[f"取組項目 1-({item.number})　{item.title}"]
     assert "他の取組方針の指標の要因" in docx_block
+
+
+def test_a_real_entry_in_a_report_with_sample_values_is_not_marked_sample_in_any_format(
+    client, owned_items, editor, reviewer
+):
+    """The page, the XLSX and the DOCX mark samples per entry alike (fresh-eyes finding)."""
+    call_command("loaddata", "sample_values", verbosity=0)  # the report holds sample values
+    item = _items(owned_items)[0]
+    _progress(editor, reviewer, item, "本番の記入", "approved")
+    html = _html(client)
+    block = html.split("本番の記入の取組実績", 1)[1].split("</table>", 1)[0]
+    assert "おおむね計画どおり" in block and "tag-sample" not in block
+    rows = _sheet(client.get(R6 + "report.xlsx").content, "取組項目")[1:]
+    real = next(r for r in rows if r[5] == "本番の記入の取組実績")
+    assert real[14] == "承認済み"
+    text = _docx_text(client.get(R6 + "report.docx").content)
+    rating = text.split("本番の記入の今後", 1)[1].split("\n", 3)
+    assert not any("【サンプル】" in line and "おおむね" in line for line in rating[:3])
