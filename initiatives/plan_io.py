@@ -805,16 +805,22 @@ _WHERE = re.compile(r":? ?\([a-z_.]+:pk=[^)]*\) field_value was '(.*)'$", re.S)
 
 
 def _deserialization_message(err: Exception) -> str:
+    """The deserializer's complaint in our words: what was written, and why it cannot be read,
+    without its internals ("(kpi.kpi:pk=None) field_value was …")."""
     text = str(err)
     where = _WHERE.search(text)
-    if where:
-        # Say what was written and why it cannot be read, not the deserializer's internals.
-        reason = text[: where.start()].strip(" :[]'\"") or "形式が正しくありません"
-        return f"値「{where.group(1)[:80]}」を読み取れません: {reason}"
+    written = where.group(1)[:80] if where else None
+    reason = text[: where.start()].strip(" :[]'\"") if where else text
     if "has no field named" in text or isinstance(err, FieldDoesNotExist):
-        return f"知らない項目名があります: {text}"
+        return f"知らない項目名があります: {reason}"
     if "matching query does not exist" in text or isinstance(err, ObjectDoesNotExist):
-        return f"参照先が見つかりません（先に定義されていないか、キーが違います）: {text}"
+        return (
+            f"参照先が見つかりません（先に定義されていないか、キーが違います）: {written or reason}"
+        )
+    if written is not None:
+        return (
+            f"値を読み取れません（書かれた値「{written}」）: {reason or '形式が正しくありません'}"
+        )
     return f"値を読み取れません: {text}"
 
 

@@ -409,5 +409,5 @@ def test_a_value_django_cannot_read_is_named_without_the_deserializers_internals
     report = plan_io.import_plan(_edit(_set("kpi.kpi", **{field: written})), "plan.yaml")
     assert not report.applied
     messages = " ".join(p.message for p in report.problems)
-    assert f"値「{written}」を読み取れません" in messages
+    assert f"値を読み取れません（書かれた値「{written}」）" in messages
     assert "field_value was" not in messages and "pk=None" not in messages
