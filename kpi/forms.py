@@ -81,6 +81,12 @@ def number_for_unit(raw: str | None, unit):
     return value
 
 
+def no_markup(value: str | None) -> None:
+    """Text only: no HTML tags (MARKUP). Raises ValidationError."""
+    if _MARKUP.search(value or ""):
+        raise ValidationError(MARKUP)
+
+
 def normalize_text(value: str | None) -> str:
     """Text as we store it: stripped, with one kind of line break ("\n"). A browser sends a
     textarea's breaks as CRLF and an XLSX cell reads back LF, so both are stored as LF."""

@@ -29,6 +29,7 @@ from initiatives.models import Plan
 from smartdocho import etags
 
 from . import reports
+from .forms import no_markup, plain_characters
 from .models import PublishedReport
 
 # Messages (tests assert against these).
@@ -121,7 +122,13 @@ def default_office(plan: Plan) -> str:
 class PublishForm(forms.Form):
     """The confirmation's fields; the rules that depend on the data are report_publish's."""
 
-    office = forms.CharField(label=gettext_lazy("公表する部署"), max_length=200, required=False)
+    # Printed on the public cover: plain text only (no tags, control or direction characters).
+    office = forms.CharField(
+        label=gettext_lazy("公表する部署"),
+        max_length=200,
+        required=False,
+        validators=[plain_characters, no_markup],
+    )
     values = forms.ChoiceField(
         label=gettext_lazy("速報値の扱い"),
         choices=[
@@ -136,7 +143,11 @@ class PublishForm(forms.Form):
         required=False,
     )
     reason = forms.CharField(
-        label=gettext_lazy("訂正の理由"), widget=forms.Textarea, max_length=2000, required=False
+        label=gettext_lazy("訂正の理由"),
+        widget=forms.Textarea,
+        max_length=2000,
+        required=False,
+        validators=[plain_characters, no_markup],
     )
     confirm = forms.CharField(
         label=gettext_lazy("確認"),
