@@ -21,8 +21,10 @@ NO_DECIMALS = "小数は入力できません（整数で入力してくださ�
 
 # NFKC folds full-width digits, "，", "．", "－" and "％", but not these two minus signs.
 _MINUS_SIGNS = {"\u2212": "-", "\u30fc": "-", "\u2010": "-", "\u2013": "-"}
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")
+# ASCII digits only (re.ASCII): \d alone also matches "٣" (Arabic-Indic) and other scripts'
+# digits, which NFKC leaves as they are and Decimal would quietly read.
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$", re.ASCII)
 MAX_INTEGER_DIGITS = 13
 
 
@@ -35,8 +37,8 @@ class OutOfRange(NumberError):
 
 
 # What a person or a spreadsheet writes for a very large or small number: 1e308, 1.5E+20, 10^30.
-_EXPONENT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+$")
-_POWER = re.compile(r"^[+-]?(\d+)(\^|\*\*)([+-]?\d+)$")
+_EXPONENT = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+$", re.ASCII)
+_POWER = re.compile(r"^[+-]?(\d+)(\^|\*\*)([+-]?\d+)$", re.ASCII)
 
 
 def parse_number(text: str) -> Decimal:

@@ -330,3 +330,16 @@ def test_an_admin_changes_a_final_value_only_after_reopening_it_with_a_reason(
     assert (value.value, value.status) == (Decimal("132"), "final")
     reasons = [h.history_change_reason for h in value.history.all()]
     assert "確定の解除: 集計誤りの訂正" in reasons
+
+
+@pytest.mark.parametrize("typed", ["٣", "३", "٣٥٠", "१,२००", "৩.৫", "٣e٥"])
+def test_digits_of_other_scripts_are_refused_not_read_as_numbers(typed):
+    """NFKC maps full-width digits (accepted) but not Arabic-Indic or Devanagari ones, which
+    Decimal would quietly read: a number nobody in the office typed or saw."""
+    with pytest.raises(numbers.NumberError):
+        numbers.parse_number(typed)
+
+
+@pytest.mark.parametrize(("typed", "value"), [("１，４３８", 1438), ("52.5％", Decimal("52.5"))])
+def test_full_width_digits_are_still_read(typed, value):
+    assert numbers.parse_number(typed) == value

@@ -36,6 +36,8 @@ def _refused(client, user, data, url=PROGRESS, status=400):
         ("budget", "12.5", "0以上の整数"),
         ("budget", "百万", "0以上の整数"),
         ("settled", "1e30", "0以上の整数"),
+        ("settled", "٣", "0以上の整数"),
+        ("budget", "१२००", "0以上の整数"),
         ("budget", "NaN", "0以上の整数"),
         ("rating", "Z", "Z"),
         ("actions_carried_out", "99", "99"),
