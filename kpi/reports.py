@@ -431,7 +431,7 @@ def report_xlsx(report: dict, publication: dict | None = None) -> bytes:
                         "承認済み" + ("（サンプル）" if r["commentary"]["sample"] else ""),
                     ]
                 )
-    items = [_item_xlsx_row(pillar, item, sample) for pillar, item in report_items(report)]
+    items = [_item_xlsx_row(pillar, item) for pillar, item in report_items(report)]
     notes = [[n] for n in report["notes"]]
     cover = cover_rows(report, publication)
     if sample:
@@ -503,7 +503,7 @@ def carried_out_text(item: dict) -> str:
     return "\n".join(marks[a["carried_out"]] + a["text"] for a in item["actions"])
 
 
-def _item_xlsx_row(pillar: dict, item: dict, sample: bool) -> list:
+def _item_xlsx_row(pillar: dict, item: dict) -> list:
     p = item["progress"] or {}
     kind = "承認済み" if item["progress"] else "承認済みの進捗なし"
     # Per entry, as the page marks it: a real entry in a report that also holds sample data
