@@ -313,8 +313,21 @@ class InitiativeItem(models.Model):
     """取組項目: an initiative item under a pillar, with its ordered actions."""
 
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="items")
+    # The order within the pillar, and the key other rows use; the plan's own numbering
+    # ("2-8-2", "(1)", "ア") is `label`, shown wherever the item is named (issue 12).
     number = models.PositiveSmallIntegerField(gettext_lazy("番号"))
+    label = models.CharField(
+        gettext_lazy("番号（原文）"),
+        max_length=30,
+        blank=True,
+        help_text=gettext_lazy("計画に書かれたとおりの番号（例: 2-8-2、(1)）。空欄なら (番号)。"),
+    )
     title = models.CharField(gettext_lazy("取組項目"), max_length=200)
+    goal = models.TextField(
+        gettext_lazy("めざす姿"),
+        blank=True,
+        help_text=gettext_lazy("この取組項目で実現をめざす姿（計画に書かれている場合）。"),
+    )
 
     objects = PillarChildManager()
 
@@ -331,7 +344,12 @@ class InitiativeItem(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"({self.number}) {self.title}"
+        return f"{self.number_label} {self.title}"
+
+    @property
+    def number_label(self) -> str:
+        """The item's number as the plan writes it: "2-8-2", or "(3)" when none is written."""
+        return self.label or f"({self.number})"
 
     def natural_key(self) -> tuple:
         return (*self.pillar.natural_key(), self.number)

@@ -50,9 +50,11 @@ from kpi.models import (
     Kpi,
     KpiValue,
     PublishedReport,
+    ScheduleStep,
     StaffProfile,
     TargetRevision,
     Unit,
+    YearlyTarget,
 )
 
 from . import plan_reader
@@ -78,6 +80,8 @@ MODELS = [
     Milestone,
     Kpi,
     TargetRevision,
+    YearlyTarget,
+    ScheduleStep,
     KpiValue,
     PublishedReport,
 ]
@@ -609,9 +613,11 @@ def _check_years(obj: models.Model) -> dict[str, str]:
             errors["fiscal_year"] = f"年度が方針の期間（{plan.first_fy}～{plan.last_fy}）の外です。"
     if isinstance(obj, TargetRevision):
         plan = obj.kpi.plan
-        for name in ("effective_fy", "target_fy"):
-            if getattr(obj, name) not in plan.fiscal_years:
-                errors[name] = f"年度が方針の期間（{plan.first_fy}～{plan.last_fy}）の外です。"
+        if obj.effective_fy not in plan.fiscal_years:
+            errors["effective_fy"] = f"年度が方針の期間（{plan.first_fy}～{plan.last_fy}）の外です。"
+        # A target may lie past the plan's last year (issue 12), never before its first.
+        if obj.target_fy < plan.first_fy:
+            errors["target_fy"] = f"目標年度が方針の初年度（{plan.first_fy}）より前です。"
     return errors
 
 
@@ -1000,6 +1006,8 @@ def export_plan(slug: str, *, with_values: bool = False) -> str:
         Milestone.objects.filter(pillar__plan=plan).order_by("pillar__number", "number"),
         kpis,
         TargetRevision.objects.filter(kpi__plan=plan).order_by("kpi__code", "effective_fy"),
+        YearlyTarget.objects.filter(kpi__plan=plan).order_by("kpi__code", "fiscal_year"),
+        ScheduleStep.objects.filter(kpi__plan=plan).order_by("kpi__code", "order"),
     ]
     values = KpiValue.objects.filter(kpi__plan=plan)
     if with_values:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from initiatives.models import Pillar, Plan, fy_in_range
+from initiatives.models import InitiativeItem, Pillar, Plan, fy_in_range
 
 from .display import fy_text
 from .fiscal import format_fy
@@ -171,13 +171,28 @@ class TargetKind(models.TextChoices):
     MAINTAIN = "maintain", _("維持")
     INCREASE = "increase", _("上げる")
     DECREASE = "decrease", _("下げる")
+    RANGE = "range", _("範囲")
+    MILESTONE = "milestone", _("実施スケジュール")
     NONE = "none", _("未設定")
 
 
+class TargetBasis(models.TextChoices):
+    """Whether the target is a level to reach (水準) or a flow to reach every year (年度ごと)."""
+
+    LEVEL = "level", _("水準（その年度までに達する値）")
+    ANNUAL = "annual", _("年度ごと（毎年度の値、例: 1,000人/年）")
+
+
 # Kinds that need a number, and kinds that must not have one. `maintain` may carry a reference
-# value (null means: the baseline).
-VALUED_KINDS = (TargetKind.AT_LEAST, TargetKind.AT_MOST)
-UNVALUED_KINDS = (TargetKind.INCREASE, TargetKind.DECREASE, TargetKind.NONE)
+# value (null means: the baseline). A range needs its lower bound in the value and its upper
+# bound in value_high; a milestone target is its steps (ScheduleStep), with no number.
+VALUED_KINDS = (TargetKind.AT_LEAST, TargetKind.AT_MOST, TargetKind.RANGE)
+UNVALUED_KINDS = (
+    TargetKind.INCREASE,
+    TargetKind.DECREASE,
+    TargetKind.NONE,
+    TargetKind.MILESTONE,
+)
 
 
 def target_value_consistent(kind_field: str, value_field: str) -> Q:
@@ -188,14 +203,24 @@ def target_value_consistent(kind_field: str, value_field: str) -> Q:
     )
 
 
+def range_consistent(kind_field: str, value_field: str, high_field: str) -> Q:
+    """A range has an upper bound not below its lower one; no other kind has an upper bound."""
+    return Q(
+        **{kind_field: TargetKind.RANGE, f"{high_field}__isnull": False},
+        **{f"{value_field}__lte": F(high_field)},
+    ) | (~Q(**{kind_field: TargetKind.RANGE}) & Q(**{f"{high_field}__isnull": True}))
+
+
 class KpiQuerySet(models.QuerySet["Kpi"]):
     def for_display(self) -> KpiQuerySet:
         """KPIs with everything a page shows about them, in a fixed number of queries."""
         return self.select_related(
-            "plan", "pillar__plan", "unit", "department", "parent__plan"
+            "plan", "pillar__plan", "unit", "department", "parent__plan", "item"
         ).prefetch_related(
             models.Prefetch("values", queryset=KpiValue.objects.order_by("fiscal_year")),
             "target_revisions",
+            "yearly_targets",
+            "steps",
         )
 
 
@@ -230,6 +255,15 @@ class Kpi(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="kpis")
     pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="kpis")
+    # The initiative item (取組項目) the plan lists the KPI under, when it does (issue 12).
+    item = models.ForeignKey(
+        InitiativeItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="kpis",
+        verbose_name=gettext_lazy("取組項目"),
+    )
     code = models.CharField(gettext_lazy("コード"), max_length=30, validators=[validate_kpi_code])
     order = models.PositiveSmallIntegerField(gettext_lazy("表示順"), default=0)
     name = models.CharField(gettext_lazy("名称"), max_length=300)
@@ -265,8 +299,12 @@ class Kpi(models.Model):
     )
     note = models.TextField(gettext_lazy("注記"), blank=True)
 
-    baseline_fy = models.PositiveSmallIntegerField(gettext_lazy("基準年度"))
-    baseline_value = models.DecimalField(gettext_lazy("基準値"), **VALUE_DIGITS)
+    # Both empty for a new KPI (新規) with no baseline: the first value after the plan starts
+    # is its starting point (kpi/progress.py, no_baseline).
+    baseline_fy = models.PositiveSmallIntegerField(gettext_lazy("基準年度"), null=True, blank=True)
+    baseline_value = models.DecimalField(
+        gettext_lazy("基準値"), null=True, blank=True, **VALUE_DIGITS
+    )
     baseline_approximate = models.BooleanField(gettext_lazy("基準値は概数"), default=False)
     baseline_text = models.CharField(gettext_lazy("基準値（原文）"), max_length=100, blank=True)
 
@@ -278,7 +316,24 @@ class Kpi(models.Model):
         default=TargetKind.AT_LEAST,
     )
     target_value = models.DecimalField(
-        gettext_lazy("目標値（維持では基準とする値）"), null=True, blank=True, **VALUE_DIGITS
+        gettext_lazy("目標値（維持では基準とする値、範囲では下限）"),
+        null=True,
+        blank=True,
+        **VALUE_DIGITS,
+    )
+    target_value_high = models.DecimalField(
+        gettext_lazy("範囲の上限"), null=True, blank=True, **VALUE_DIGITS
+    )
+    target_basis = models.CharField(
+        gettext_lazy("目標の単位期間"),
+        max_length=10,
+        choices=TargetBasis.choices,
+        default=TargetBasis.LEVEL,
+    )
+    cumulative = models.BooleanField(
+        gettext_lazy("累計"),
+        default=False,
+        help_text=gettext_lazy("値が計画期間の初めからの累計であるもの。減少は入力時に確認します。"),
     )
     target_tolerance = models.DecimalField(
         gettext_lazy("維持の許容幅（割合）"),
@@ -327,18 +382,35 @@ class Kpi(models.Model):
             models.CheckConstraint(
                 condition=Q(target_kind__in=TargetKind.values),
                 name="kpi_target_kind_valid",
-                violation_error_message="目標の種類が正しくありません（at_least, at_most, maintain, increase, decrease, none のいずれか）。",
+                violation_error_message="目標の種類が正しくありません（at_least, at_most, maintain, increase, decrease, range, milestone, none のいずれか）。",
             ),
             models.CheckConstraint(
                 condition=Q(combine_rule__in=CombineRule.values),
                 name="kpi_combine_rule_valid",
                 violation_error_message="構成要素の合成方法が正しくありません。",
             ),
-            fy_in_range("baseline_fy"),
+            fy_in_range("baseline_fy", nullable=True),
             fy_in_range("target_fy", nullable=True),
             fy_in_range("target_condition_fy", nullable=True),
             models.CheckConstraint(
-                condition=Q(target_fy__isnull=True) | Q(baseline_fy__lte=F("target_fy")),
+                condition=Q(baseline_value__isnull=True) | Q(baseline_fy__isnull=False),
+                name="kpi_baseline_value_has_year",
+                violation_error_message="基準値には基準年度が必要です（新規の指標は両方を空欄に）。",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_basis__in=TargetBasis.values),
+                name="kpi_target_basis_valid",
+                violation_error_message="目標の単位期間が正しくありません（level か annual）。",
+            ),
+            models.CheckConstraint(
+                condition=range_consistent("target_kind", "target_value", "target_value_high"),
+                name="kpi_range_bounds",
+                violation_error_message="範囲の目標には下限と上限（下限以上）が必要です。範囲以外の目標に上限は書けません。",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_fy__isnull=True)
+                | Q(baseline_fy__isnull=True)
+                | Q(baseline_fy__lte=F("target_fy")),
                 name="kpi_baseline_not_after_target",
                 violation_error_message="目標年度が基準年度より前になっています。",
             ),
@@ -350,7 +422,7 @@ class Kpi(models.Model):
             models.CheckConstraint(
                 condition=target_value_consistent("target_kind", "target_value"),
                 name="kpi_target_value_matches_kind",
-                violation_error_message="目標の種類と目標値が合っていません（以上・以下は目標値が必要、上げる・下げる・未設定は目標値なし）。",
+                violation_error_message="目標の種類と目標値が合っていません（以上・以下・範囲は目標値が必要、上げる・下げる・実施スケジュール・未設定は目標値なし）。",
             ),
             models.CheckConstraint(
                 condition=Q(target_tolerance__gte=0, target_tolerance__lt=1),
@@ -394,17 +466,27 @@ class Kpi(models.Model):
                 errors["parent"] = "構成要素の構成要素は登録できません（親指標は1段階まで）。"
             elif self.pk and parent.pk == self.pk:
                 errors["parent"] = "自分自身を親指標にはできません。"
-        if self.plan_id and self.target_fy is not None:
-            plan = self.plan
-            if not plan.first_fy <= self.target_fy <= plan.last_fy:
-                errors["target_fy"] = (
-                    f"目標年度は方針の期間（{plan.period_label}）の中にしてください。"
-                )
+        if self.item_id and self.pillar_id and self.item.pillar_id != self.pillar_id:
+            errors["item"] = "取組項目が別の取組方針に属しています。"
+        # A target year past the plan's last year is accepted (a 2030 goal in a plan ending in
+        # 2026, issue 12): it is judged on the path toward it. One before the plan starts is not.
+        if self.plan_id and self.target_fy is not None and self.target_fy < self.plan.first_fy:
+            errors["target_fy"] = (
+                f"目標年度は方針の初年度（{fy_text(self.plan.first_fy)}）以降にしてください。"
+            )
         if errors:
             raise ValidationError(errors)
 
     @property
+    def no_baseline(self) -> bool:
+        """A new KPI (新規): no baseline; its first value in the plan is the starting point."""
+        return self.baseline_value is None
+
+    @property
     def baseline_label(self) -> str:
+        """ "52.5（R3（2021年度））", or "—（新規）" for a KPI with no baseline."""
+        if self.no_baseline:
+            return str(_("—（新規）"))
         text = self.baseline_text or self.unit.format(self.baseline_value)
         return f"{text}（{fy_text(self.baseline_fy)}）"
 
@@ -413,8 +495,16 @@ class Kpi(models.Model):
         if self.target_kind == TargetKind.NONE:
             return str(_("未設定"))
         text = self.target_text or self.get_target_kind_display()
-        if self.target_kind in VALUED_KINDS and not self.target_text:
-            text = f"{self.unit.format(self.target_value)}{self.get_target_kind_display()}"
+        if not self.target_text:
+            if self.target_kind == TargetKind.RANGE:
+                text = f"{self.unit.format(self.target_value)}～{self.unit.format(self.target_value_high)}"
+            elif self.target_kind == TargetKind.MILESTONE:
+                steps = [s.label for s in self.steps.all()]
+                text = " → ".join(steps) or text
+            elif self.target_kind in VALUED_KINDS:
+                text = f"{self.unit.format(self.target_value)}{self.get_target_kind_display()}"
+        if self.target_basis == TargetBasis.ANNUAL and not self.target_text:
+            text = f"{text}{_('（毎年度）')}"
         return f"{text}（{fy_text(self.target_fy)}）"
 
 
@@ -462,6 +552,13 @@ class TargetRevision(models.Model):
                 violation_error_message="適用開始年度が目標年度より後になっています。",
             ),
             models.CheckConstraint(
+                # A revision is one number or a direction; a range or a schedule is set again
+                # by editing the KPI itself, where its bounds and steps live.
+                condition=~Q(kind__in=[TargetKind.RANGE, TargetKind.MILESTONE]),
+                name="revision_kind_not_range_or_schedule",
+                violation_error_message="範囲・実施スケジュールの目標は再設定ではなく、成果指標そのものを修正してください。",
+            ),
+            models.CheckConstraint(
                 condition=target_value_consistent("kind", "value"),
                 name="revision_value_matches_kind",
                 violation_error_message="目標の種類と目標値が合っていません。",
@@ -480,6 +577,109 @@ class TargetRevision(models.Model):
         return (*self.kpi.natural_key(), self.effective_fy)
 
     natural_key.dependencies = ["kpi.kpi"]
+
+
+class YearlyTargetManager(models.Manager["YearlyTarget"]):
+    def get_by_natural_key(self, slug: str, code: str, fiscal_year: int) -> YearlyTarget:
+        return self.get(kpi__plan__slug=slug, kpi__code=code, fiscal_year=fiscal_year)
+
+
+class YearlyTarget(models.Model):
+    """年度別目標値: the target a plan sets for one year on the way to the final target.
+
+    With `level` targets the expected value follows the path baseline → each yearly target →
+    the final target; with `annual` targets each year's value is judged against its own year's
+    target (kpi/progress.py).
+    """
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="yearly_targets")
+    fiscal_year = models.PositiveSmallIntegerField(gettext_lazy("年度"))
+    value = models.DecimalField(gettext_lazy("目標値"), **VALUE_DIGITS)
+
+    objects = YearlyTargetManager()
+
+    class Meta:
+        verbose_name = gettext_lazy("年度別目標値")
+        verbose_name_plural = gettext_lazy("年度別目標値")
+        ordering = ["kpi", "fiscal_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "fiscal_year"],
+                name="yearly_target_one_per_year",
+                violation_error_message="この成果指標のこの年度の目標値はすでにあります。",
+            ),
+            fy_in_range("fiscal_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} {format_fy(self.fiscal_year)}: {self.value}"
+
+    def natural_key(self) -> tuple:
+        return (*self.kpi.natural_key(), self.fiscal_year)
+
+    natural_key.dependencies = ["kpi.kpi"]
+
+    def clean(self) -> None:
+        kpi = self.kpi if self.kpi_id else None
+        if kpi is None:
+            return
+        if kpi.target_kind in (TargetKind.MILESTONE, TargetKind.NONE):
+            raise ValidationError(
+                "実施スケジュールや未設定の目標には年度別目標値を設定できません。"
+            )
+        if kpi.baseline_fy is not None and self.fiscal_year <= kpi.baseline_fy:
+            raise ValidationError({"fiscal_year": "年度別目標値は基準年度より後の年度にしてください。"})
+        if kpi.target_fy is not None and self.fiscal_year > kpi.target_fy:
+            raise ValidationError({"fiscal_year": "年度別目標値は目標年度までの年度にしてください。"})
+
+
+class ScheduleStepManager(models.Manager["ScheduleStep"]):
+    def get_by_natural_key(self, slug: str, code: str, order: int) -> ScheduleStep:
+        return self.get(kpi__plan__slug=slug, kpi__code=code, order=order)
+
+
+class ScheduleStep(models.Model):
+    """One step of a milestone KPI's 実施スケジュール (検討 → 導入 → 運用), with its due year.
+
+    Staff record the step reached as the value: its `order` (0 = none reached yet).
+    """
+
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(gettext_lazy("順序"))
+    label = models.CharField(gettext_lazy("段階"), max_length=100)
+    due_fy = models.PositiveSmallIntegerField(gettext_lazy("予定年度"))
+
+    objects = ScheduleStepManager()
+
+    class Meta:
+        verbose_name = gettext_lazy("実施スケジュールの段階")
+        verbose_name_plural = gettext_lazy("実施スケジュールの段階")
+        ordering = ["kpi", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "order"],
+                name="step_unique_order",
+                violation_error_message="同じ順序の段階がすでにあります。",
+            ),
+            models.CheckConstraint(
+                condition=Q(order__gte=1),
+                name="step_order_positive",
+                violation_error_message="段階の順序は1以上にしてください。",
+            ),
+            fy_in_range("due_fy"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi.code} {self.order}. {self.label}（{format_fy(self.due_fy)}）"
+
+    def natural_key(self) -> tuple:
+        return (*self.kpi.natural_key(), self.order)
+
+    natural_key.dependencies = ["kpi.kpi"]
+
+    def clean(self) -> None:
+        if self.kpi_id and self.kpi.target_kind != TargetKind.MILESTONE:
+            raise ValidationError("段階は、目標の種類が実施スケジュールの成果指標にだけ設定できます。")
 
 
 class ValueManager(models.Manager["KpiValue"]):

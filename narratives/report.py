@@ -127,7 +127,7 @@ def add_narratives(report: dict, plan: Plan, fiscal_year: int, kpis: Sequence[Kp
     for pillar in report["pillars"]:
         blocks, linked = [], set()
         for item in (i for i in items if i.pillar.number == pillar["number"]):
-            label = f"{item.pillar.number}-({item.number})"
+            label = item.label or f"{item.pillar.number}-({item.number})"
             view = progress.get((item.id, fiscal_year))
             sample = sample or bool(view and view.is_sample)
             codes = [code_of.get(link.kpi_id) for link in item.kpi_links.all()]
