@@ -28,6 +28,27 @@ Method version 2 (issue 11, "Progress rules v2"), in addition:
    (status_if_condition_met).
 6. stale_value is flagged when t − t_A ≥ 2.
 7. METHOD_VERSION is carried in exports and published reports.
+
+Target shapes (issue 12, "Any government's plan"), each with its own rule:
+
+8. Yearly targets (年度別目標値) on a level target: the expected value follows the path
+   baseline → each yearly target → the final target (straight between neighbouring points)
+   instead of one straight line. Example: B = 0 in R3, yearly targets 40/50/60 for R4–R6 and
+   100 for R7; A = 35 in R4 → E = 40 → r = 0.875 → needs_acceleration.
+9. Annual targets (basis `annual`, per-year flows such as "1,000人/年"): each year's value is
+   judged against that year's own target (its yearly target, else the final target value):
+   met → on_track (achieved from the target year on), else by the ratio A/T_y (T_y/A where
+   lower is better) with the same thresholds; not_achieved from the target year on.
+10. Range targets ("80～90"): achieved inside [low, high]; outside, judged as at_least low
+    (below it) or at_most high (above it), by the path rule.
+11. Milestone targets (実施スケジュール): ordered steps, each due in a year; the value is the
+    number of steps reached. Achieved when the last step is reached; on_track when every step
+    due by the value's year is reached; one step behind → needs_acceleration; more →
+    limited_progress; not_achieved from the target year (the last step's) on. The schedule is
+    the path, so its starting point is "no step reached" and no baseline is needed.
+12. No baseline (新規, flag no_baseline): the first value from the plan's first year on is the
+    starting point (t_B, B); rule 1 then applies from it.
+13. A target year past the plan period is judged on the path toward it like any other.
 """
 
 from __future__ import annotations
@@ -113,6 +134,7 @@ FLAG_PROVISIONAL_TARGET = "provisional_target"
 FLAG_REVISED_TARGET = "revised_target"
 FLAG_CONDITION_PENDING = "condition_pending"
 FLAG_STALE_VALUE = "stale_value"
+FLAG_NO_BASELINE = "no_baseline"
 FLAG_LABELS = {
     FLAG_APPROXIMATE_BASELINE: gettext_noop("基準値は概数"),
     FLAG_PRELIMINARY_VALUE: gettext_noop("実績は速報値"),
@@ -121,17 +143,21 @@ FLAG_LABELS = {
     FLAG_CONDITION_PENDING: gettext_noop("目標の適用条件待ち"),
     # Formatted with the short fiscal year of the value: "R5の実績で判定".
     FLAG_STALE_VALUE: gettext_noop("%(fy)sの実績で判定"),
+    FLAG_NO_BASELINE: gettext_noop("基準値なし（新規）：最初の実績を起点に判定"),
 }
 
-AT_LEAST, AT_MOST, MAINTAIN, INCREASE, DECREASE, NONE = (
+AT_LEAST, AT_MOST, MAINTAIN, INCREASE, DECREASE, RANGE, MILESTONE, NONE = (
     "at_least",
     "at_most",
     "maintain",
     "increase",
     "decrease",
+    "range",
+    "milestone",
     "none",
 )
 HIGHER, LOWER, NEUTRAL = "higher", "lower", "neutral"
+LEVEL, ANNUAL = "level", "annual"  # the target's basis: a level to reach, or a yearly flow
 
 
 def _q(x: Number | None) -> Fraction | None:
@@ -166,15 +192,39 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Step:
+    """A step of a milestone target's schedule (実施スケジュール): its name and due year."""
+
+    label: str
+    due_fy: int
+
+
+@dataclass(frozen=True)
 class Target:
     fy: int | None
     kind: str
-    value: Number | None = None
+    value: Number | None = None  # the number to reach; a range's lower bound
     tolerance: Number = Decimal("0.05")
     condition: str = ""
     condition_fy: int | None = None
     effective_fy: int | None = None  # set on a revision: from which year it replaces the original
     text: str = ""
+    high: Number | None = None  # a range's upper bound (rule 10)
+    basis: str = LEVEL  # LEVEL or ANNUAL (rule 9)
+    yearly: tuple[tuple[int, Number], ...] = ()  # (fy, target) before the target year (rule 8)
+    steps: tuple[Step, ...] = ()  # a milestone target's schedule, in order (rule 11)
+
+    def year_target(self, fy: int) -> Fraction | None:
+        """The target set for year fy: its yearly target, the final value from the target year
+        on, else None (rule 9)."""
+        for year, value in self.yearly:
+            if year == fy:
+                return _q(value)
+        return _q(self.value) if self.fy is not None and fy >= self.fy else None
+
+    def steps_due(self, fy: int) -> int:
+        """How many steps of the schedule are due by the end of year fy (rule 11)."""
+        return sum(1 for s in self.steps if s.due_fy <= fy)
 
 
 @dataclass(frozen=True)
@@ -186,14 +236,15 @@ class Observation:
 
 @dataclass(frozen=True)
 class KpiSpec:
-    baseline_fy: int
-    baseline_value: Number
+    baseline_fy: int | None  # None with baseline_value None: a new KPI (rule 12)
+    baseline_value: Number | None
     target: Target
     direction: str = HIGHER
     baseline_approximate: bool = False
     provisional: bool = False
     revisions: tuple[Target, ...] = ()
     percent: bool = False  # the unit is a percentage, bounded by 0 and 100 (rule 4)
+    start_fy: int | None = None  # the plan's first year: where a new KPI's start is sought
 
 
 @dataclass(frozen=True)
@@ -202,8 +253,10 @@ class Progress:
     as_of_fy: int
     target: Target | None  # the target in force as of as_of_fy
     original_target: Target
-    baseline_fy: int
-    baseline_value: float
+    # The starting point: the baseline, or for a new KPI its first value (None before it has
+    # one; flag no_baseline).
+    baseline_fy: int | None
+    baseline_value: float | None
     value_fy: int | None = None
     value: float | None = None
     expected_value: float | None = None
@@ -281,19 +334,22 @@ def evaluate(
         flags.add(FLAG_PROVISIONAL_TARGET)
     if target is not spec.target:
         flags.add(FLAG_REVISED_TARGET)
+    if spec.baseline_value is None:
+        flags.add(FLAG_NO_BASELINE)
+    spec = starting_point(spec, known)
     base = Progress(
         status=NOT_ASSESSABLE,
         as_of_fy=as_of_fy,
         target=None if target.kind == NONE else target,
         original_target=spec.target,
         baseline_fy=spec.baseline_fy,
-        baseline_value=float(_q(spec.baseline_value)),
+        baseline_value=_f(_q(spec.baseline_value)),
     )
     if target.kind == NONE or target.fy is None:
         return replace(
             base, flags=frozenset(flags), reason=gettext_noop("目標がまだ設定されていません。")
         )
-    if not known:
+    if not known or spec.baseline_fy is None:
         return replace(
             base, flags=frozenset(flags), reason=gettext_noop("実績値がまだありません。")
         )
@@ -324,7 +380,8 @@ def evaluate(
             status_if_met = status
             status = PENDING
     projected_value, projected_status = None, None
-    if latest.fy < target.fy:
+    if latest.fy < target.fy and target.kind != MILESTONE and target.basis != ANNUAL:
+        # A schedule has no line to extend, and a yearly flow no level to project.
         # Rule 2: no projection once the target year's value is in.
         projected_value, projected_status = _project(spec, target, known, th)
     return replace(
@@ -343,6 +400,50 @@ def evaluate(
         flags=frozenset(flags),
         reason=judged.reason,
     )
+
+
+def starting_point(spec: KpiSpec, observations: Iterable[Observation]) -> KpiSpec:
+    """The spec with its starting point: itself when it has a baseline (rule 12).
+
+    A new KPI (baseline None) starts from its first value from `start_fy` on; while it has
+    none, baseline_fy stays None. A milestone target starts from "no step reached" the year
+    before its first step is due (or before start_fy), since the schedule is its path.
+    """
+    if spec.baseline_value is not None:
+        return spec
+    if spec.target.kind == MILESTONE:
+        firsts = [s.due_fy for s in spec.target.steps] + (
+            [spec.start_fy] if spec.start_fy is not None else []
+        )
+        if not firsts:
+            return spec
+        return replace(spec, baseline_fy=min(firsts) - 1, baseline_value=0)
+    for o in sorted(observations, key=lambda o: o.fy):
+        if spec.start_fy is None or o.fy >= spec.start_fy:
+            return replace(spec, baseline_fy=o.fy, baseline_value=_q(o.value))
+    return replace(spec, baseline_fy=None)
+
+
+def path(spec: KpiSpec, target: Target) -> list[tuple[int, Fraction]]:
+    """The expected path of a level target: (fy, value) from the starting point through each
+    yearly target to the final target (rule 8); [] where there is none (no start, no number).
+    """
+    if spec.baseline_fy is None or spec.baseline_value is None or target.fy is None:
+        return []
+    if target.kind not in (AT_LEAST, AT_MOST) or target.value is None:
+        return []
+    points = [(spec.baseline_fy, _q(spec.baseline_value))]
+    points += [(fy, _q(v)) for fy, v in sorted(target.yearly) if spec.baseline_fy < fy < target.fy]
+    points.append((target.fy, _q(target.value)))
+    return points
+
+
+def _on_path(points: Sequence[tuple[int, Fraction]], fy: int) -> Fraction:
+    """The path's value in year fy (straight between neighbouring points)."""
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        if x0 <= fy <= x1:
+            return y0 + (y1 - y0) * Fraction(fy - x0, x1 - x0)
+    return points[-1][1]
 
 
 def _condition_pending(target: Target, as_of_fy: int) -> bool:
@@ -393,6 +494,12 @@ def _by_growth(g: float, th: Thresholds) -> str:
 
 def _judge(spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds) -> _Judgement:
     """The status of value a from year t_a > t_B (rule 1 is applied by the caller)."""
+    if target.kind == MILESTONE:
+        return _judge_schedule(target, t_a, a)
+    if target.basis == ANNUAL and target.kind in (AT_LEAST, AT_MOST, RANGE):
+        return _judge_annual(spec, target, t_a, a, th)
+    if target.kind == RANGE:
+        return _judge_range(spec, target, t_a, a, th)
     b = _q(spec.baseline_value)
     t_b = spec.baseline_fy
     s = _sign(spec, target)
@@ -491,11 +598,13 @@ def _judge(spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds)
             gettext_noop("目標年度以降の実績が目標値に達していません。"),
             achievement=achievement,
         )
-    # Here t_B < t_A < t_T, so the straight path has a year to stand on.
+    # Here t_B < t_A < t_T, so the path has a year to stand on: straight from B to T, or
+    # through the yearly targets (rule 8).
     expected = ratio = None
     if t != b:
-        expected = b + (t - b) * Fraction(t_a - t_b, target.fy - t_b)
-        ratio = (a - b) / (expected - b)
+        expected = _on_path(path(spec, target), t_a)
+        if expected != b:
+            ratio = (a - b) / (expected - b)
     numbers = {"expected": expected, "ratio": ratio, "achievement": achievement}
     if met:
         return _Judgement(ACHIEVED, gettext_noop("目標値に達しています。"), **numbers)
@@ -504,11 +613,125 @@ def _judge(spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds)
         return _Judgement(
             DETERIORATION, gettext_noop("基準値で達していた目標を下回っています。"), **numbers
         )
+    if ratio is None:
+        # A yearly target equal to the baseline: the year asks for no change from B.
+        better = (a - expected) * s >= 0
+        return _Judgement(
+            ON_TRACK if better else DETERIORATION,
+            gettext_noop("年度別目標値と比べて判定しました。"),
+            **numbers,
+        )
+    if target.yearly:
+        reason = gettext_noop(
+            "基準値から年度別目標値を経て目標値に至る経路上の期待値と比べて判定しました。"
+        )
+    else:
+        reason = gettext_noop("基準値から目標値への直線上の期待値と比べて判定しました。")
+    return _Judgement(_by_ratio(ratio, th), reason, **numbers)
+
+
+def _judge_range(
+    spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds
+) -> _Judgement:
+    """Rule 10: inside [low, high] is achieved; outside, the path toward the nearer bound."""
+    low, high = _q(target.value), _q(target.high)
+    band = (float(low), float(high))
+    if low <= a <= high:
+        return _Judgement(ACHIEVED, gettext_noop("目標の範囲の中にあります。"), band=band)
+    bound = replace(
+        target,
+        kind=AT_LEAST if a < low else AT_MOST,
+        value=low if a < low else high,
+        high=None,
+        yearly=(),
+    )
+    judged = _judge(spec, bound, t_a, a, th)
+    reason = judged.reason
+    if judged.status == NOT_ACHIEVED:
+        reason = gettext_noop("目標年度以降の実績が目標の範囲の外にあります。")
+    elif judged.status == DETERIORATION and a < low:
+        reason = gettext_noop("目標の範囲を下回っています。")
+    elif judged.status == DETERIORATION:
+        reason = gettext_noop("目標の範囲を上回っています。")
+    return replace(judged, reason=reason, band=band)
+
+
+def _judge_annual(
+    spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds
+) -> _Judgement:
+    """Rule 9: a yearly flow judged against its own year's target."""
+    final = t_a >= target.fy
+    t_y = target.year_target(t_a)
+    if t_y is None:
+        # No target for this year (a yearly table with a gap): the final target applies.
+        t_y = _q(target.value)
+    if target.kind == RANGE:
+        low, high = t_y, _q(target.high)
+        # A range's yearly targets set its lower bound; the upper bound is the range's.
+        met = low <= a <= high
+        s = 1 if a < low else -1
+        ref = low if a < low else high
+    else:
+        s = 1 if target.kind == AT_LEAST else -1
+        met = (a - t_y) * s >= 0
+        ref = t_y
+    if met:
+        if final:
+            return _Judgement(ACHIEVED, gettext_noop("この年度の目標値に達しています。"), ref)
+        return _Judgement(ON_TRACK, gettext_noop("この年度の目標値に達しています。"), ref)
+    ratio = None
+    if ref > 0 and a >= 0:
+        ratio = a / ref if s > 0 else (ref / a if a > 0 else None)
+    achievement = a / ref if ref != 0 else None
+    if final:
+        return _Judgement(
+            NOT_ACHIEVED,
+            gettext_noop("目標年度以降の実績がその年度の目標値に達していません。"),
+            ref,
+            ratio,
+            achievement,
+        )
+    if ratio is None:
+        return _Judgement(
+            DETERIORATION,
+            gettext_noop("この年度の目標値に達していません。"),
+            ref,
+            None,
+            achievement,
+        )
     return _Judgement(
         _by_ratio(ratio, th),
-        gettext_noop("基準値から目標値への直線上の期待値と比べて判定しました。"),
-        **numbers,
+        gettext_noop("この年度の実績を、この年度の目標値との比で判定しました。"),
+        ref,
+        ratio,
+        achievement,
     )
+
+
+def _judge_schedule(target: Target, t_a: int, a: Fraction) -> _Judgement:
+    """Rule 11: the step reached against the steps due by the value's year."""
+    n = len(target.steps)
+    due = target.steps_due(t_a)
+    achievement = Fraction(a, n) if n else None
+    numbers = {"expected": Fraction(due), "achievement": achievement}
+    if n and a >= n:
+        return _Judgement(ACHIEVED, gettext_noop("最後の段階に達しています。"), **numbers)
+    if t_a >= target.fy:
+        return _Judgement(
+            NOT_ACHIEVED,
+            gettext_noop("目標年度以降も最後の段階に達していません。"),
+            **numbers,
+        )
+    behind = due - a
+    if behind <= 0:
+        return _Judgement(
+            ON_TRACK, gettext_noop("この年度までに予定した段階に達しています。"), **numbers
+        )
+    if behind <= 1:
+        return _Judgement(
+            NEEDS_ACCELERATION, gettext_noop("予定より1段階遅れています。"), **numbers
+        )
+    return _Judgement(LIMITED_PROGRESS, gettext_noop("予定より2段階以上遅れています。"), **numbers)
 
 
 def _project(
