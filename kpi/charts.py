@@ -54,12 +54,19 @@ class TargetMark:
 class KpiChart:
     title: str
     unit: str
-    baseline: Point
+    baseline: Point | None  # None for a new KPI (新規) with no baseline
     values: Sequence[Point] = ()
     targets: Sequence[TargetMark] = ()
-    path: Sequence[Point] = ()  # the straight path from baseline to target
+    # The expected path: straight from baseline to target, or through the yearly targets.
+    path: Sequence[Point] = ()
     projection: Sequence[Point] = ()  # from the latest value to the projected target-year value
     band: tuple[float, float] | None = None  # the tolerance band of a "maintain" target
+    # The targets set for single years (年度別目標値, an annual target's years, a schedule's
+    # steps), drawn as one series and listed in the table's 目標 column.
+    yearly: Sequence[Point] = ()
+    yearly_label: str = ""
+    band_label: str = ""  # "" for the maintain band's own label
+    path_label: str = ""  # "" for the straight path's own label
     first_fy: int | None = None
     last_fy: int | None = None
     sample: bool = False
@@ -156,8 +163,10 @@ def starts_at_zero(axis: tuple[float, float]) -> bool:
 
 
 def _kpi_numbers(chart: KpiChart) -> list[float]:
-    numbers = [chart.baseline.value, *(p.value for p in chart.values)]
-    numbers += [t.value for t in chart.targets]
+    numbers = [p.value for p in chart.values]
+    if chart.baseline is not None:
+        numbers.append(chart.baseline.value)
+    numbers += [t.value for t in chart.targets] + [p.value for p in chart.yearly]
     numbers += [p.value for p in chart.path] + [p.value for p in chart.projection]
     if chart.band:
         numbers += list(chart.band)
@@ -268,26 +277,43 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
     if chart.path:
         fig.add_trace(
             go.Scatter(
-                name=_("基準値から目標への直線"),
+                name=escaped(chart.path_label) or _("基準値から目標への直線"),
                 x=[p.fy for p in chart.path],
                 y=[p.value for p in chart.path],
                 mode="lines",
                 line={"color": GREY, "dash": "dot", "width": 2},
-                hovertemplate=_hover(d, _("直線の経路")),
+                hovertemplate=_hover(d, escaped(chart.path_label) or _("直線の経路")),
             )
         )
     # Baseline and targets under the values: a value near its target must not hide behind
     # the target's star (issue 16), least of all an open 速報値 marker.
-    fig.add_trace(
-        go.Scatter(
-            name=_("基準値"),
-            x=[chart.baseline.fy],
-            y=[chart.baseline.value],
-            mode="markers",
-            marker={"color": GREY, "symbol": "diamond", "size": 12},
-            hovertemplate=_hover(d, _("基準値")),
+    if chart.baseline is not None:
+        fig.add_trace(
+            go.Scatter(
+                name=_("基準値"),
+                x=[chart.baseline.fy],
+                y=[chart.baseline.value],
+                mode="markers",
+                marker={"color": GREY, "symbol": "diamond", "size": 12},
+                hovertemplate=_hover(d, _("基準値")),
+            )
         )
-    )
+    if chart.yearly:
+        fig.add_trace(
+            go.Scatter(
+                name=escaped(chart.yearly_label),
+                x=[p.fy for p in chart.yearly],
+                y=[p.value for p in chart.yearly],
+                mode="markers",
+                marker={
+                    "color": VERMILION,
+                    "symbol": "triangle-down-open",
+                    "size": 12,
+                    "line": {"color": VERMILION, "width": 2},
+                },
+                hovertemplate=_hover(d, escaped(chart.yearly_label)),
+            )
+        )
     for i, target in enumerate(chart.targets):
         fig.add_trace(
             go.Scatter(
@@ -366,7 +392,7 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
             )
         )
     years = _years(
-        [chart.baseline.fy, *(p.fy for p in chart.values), *(t.fy for t in chart.targets)],
+        _chart_years(chart),
         chart.first_fy,
         chart.last_fy,
     )
@@ -388,7 +414,7 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
         ]
         layout["annotations"] = [
             {
-                "text": _("維持の許容幅"),
+                "text": escaped(chart.band_label) or _("維持の許容幅"),
                 "xref": "paper",
                 "x": 0.01,
                 "y": high,
@@ -505,13 +531,19 @@ def _fmt(value: float | None, decimals: int) -> str:
 
 
 def _interpolate(points: Sequence[Point], fy: int) -> float | None:
-    """The value of a straight segment at a year inside it."""
-    if len(points) < 2:
-        return None
-    a, b = points[0], points[-1]
-    if not a.fy <= fy <= b.fy or a.fy == b.fy:
-        return None
-    return a.value + (b.value - a.value) * (fy - a.fy) / (b.fy - a.fy)
+    """The value of a path (straight between neighbouring points) at a year inside it."""
+    for a, b in zip(points, points[1:], strict=False):
+        if a.fy <= fy <= b.fy and a.fy != b.fy:
+            return a.value + (b.value - a.value) * (fy - a.fy) / (b.fy - a.fy)
+    return None
+
+
+def _chart_years(chart: KpiChart) -> list[int]:
+    years = [p.fy for p in chart.values] + [t.fy for t in chart.targets]
+    years += [p.fy for p in chart.yearly]
+    if chart.baseline is not None:
+        years.append(chart.baseline.fy)
+    return years
 
 
 def _year_cell(fy: int, _: Translate) -> str:
@@ -524,7 +556,7 @@ def kpi_table(
     """The figure's numbers as a table: one row per year, the same values as the traces."""
     _ = translate
     years = _years(
-        [chart.baseline.fy, *(p.fy for p in chart.values), *(t.fy for t in chart.targets)],
+        _chart_years(chart),
         chart.first_fy,
         chart.last_fy,
     )
@@ -534,7 +566,7 @@ def kpi_table(
         _("年度"),
         _("実績値（%(unit)s）") % {"unit": chart.unit},
         _("区分"),
-        _("直線上の値"),
+        _("経路上の値") if len(chart.path) > 2 else _("直線上の値"),
         _("目標"),
         _("見通し"),
     ]
@@ -542,13 +574,13 @@ def kpi_table(
     for fy in years:
         point = by_year.get(fy)
         kind = "—" if point is None else (_("速報値") if point.preliminary else _("確定値"))
-        if fy == chart.baseline.fy:
+        if chart.baseline is not None and fy == chart.baseline.fy:
             kind = f"{_('基準値')} {_fmt(chart.baseline.value, chart.decimals)}" + (
                 f"／{kind}" if point else ""
             )
-        targets = "／".join(
-            f"{t.label} {_fmt(t.value, chart.decimals)}" for t in chart.targets if t.fy == fy
-        )
+        marks = [(chart.yearly_label, p.value) for p in chart.yearly if p.fy == fy]
+        marks += [(t.label, t.value) for t in chart.targets if t.fy == fy]
+        targets = "／".join(f"{label} {_fmt(value, chart.decimals)}" for label, value in marks)
         rows.append(
             [
                 _year_cell(fy, _),

@@ -19,7 +19,7 @@ from initiatives.models import Plan
 from . import progress
 from .display import fy_text, quoted
 from .fiscal import FiscalYearError, era_label, fiscal_year_of, parse_fy
-from .models import CombineRule, Kpi, KpiValue, TargetRevision, UnitKind
+from .models import CombineRule, Kpi, KpiValue, TargetKind, TargetRevision, UnitKind
 
 
 def default_as_of(plan: Plan, today: date | None = None) -> int:
@@ -29,19 +29,29 @@ def default_as_of(plan: Plan, today: date | None = None) -> int:
 
 
 def _target(kpi: Kpi) -> progress.Target:
+    steps = tuple(progress.Step(s.label, s.due_fy) for s in kpi.steps.all())
+    target_fy = kpi.target_fy
+    if kpi.target_kind == TargetKind.MILESTONE and steps:
+        # A schedule ends when its last step is due, whatever year was written beside it.
+        target_fy = max(s.due_fy for s in steps)
     return progress.Target(
-        fy=kpi.target_fy,
+        fy=target_fy,
         kind=kpi.target_kind,
         value=kpi.target_value,
         tolerance=kpi.target_tolerance,
         condition=kpi.target_condition,
         condition_fy=kpi.target_condition_fy,
         text=kpi.target_text,
+        high=kpi.target_value_high,
+        basis=kpi.target_basis,
+        yearly=tuple((y.fiscal_year, y.value) for y in kpi.yearly_targets.all()),
+        steps=steps,
     )
 
 
 def _revision(kpi: Kpi, r: TargetRevision) -> progress.Target:
-    """A revision keeps the original target's tolerance and condition."""
+    """A revision keeps the original target's tolerance, condition and basis; the yearly
+    targets were set for the original target, so a revision's path is straight."""
     return replace(
         _target(kpi),
         fy=r.target_fy,
@@ -49,6 +59,9 @@ def _revision(kpi: Kpi, r: TargetRevision) -> progress.Target:
         value=r.value,
         effective_fy=r.effective_fy,
         text=r.text,
+        high=None,
+        yearly=(),
+        steps=(),
     )
 
 
@@ -62,6 +75,7 @@ def spec_for(kpi: Kpi) -> progress.KpiSpec:
         target=_target(kpi),
         revisions=tuple(_revision(kpi, r) for r in kpi.target_revisions.all()),
         percent=kpi.unit.kind == UnitKind.PERCENT,
+        start_fy=kpi.plan.first_fy,
     )
 
 
@@ -248,6 +262,32 @@ def resolve_as_of(plan: Plan, raw: str | None, today: date | None = None) -> int
     return fy
 
 
+ANNUAL_KINDS = (progress.AT_LEAST, progress.AT_MOST, progress.RANGE)
+
+
+def step_label(kpi: Kpi, reached: float | int | None) -> str:
+    """The step a milestone KPI's value names: "導入（2/3段階）"; "未着手（0/3段階）" at 0."""
+    if reached is None:
+        return "—"
+    steps = list(kpi.steps.all())
+    n = int(reached)
+    name = steps[n - 1].label if 0 < n <= len(steps) else gettext("未着手")
+    return gettext("%(name)s（%(n)s/%(total)s段階）") % {
+        "name": name,
+        "n": n,
+        "total": len(steps),
+    }
+
+
+def _explain_schedule(kpi: Kpi, p: progress.Progress) -> str:
+    t = p.target
+    return gettext("%(fy)sの実績は%(reached)sです。%(fy)sまでに予定していた段階は%(due)sです。") % {
+        "fy": fy_text(p.value_fy),
+        "reached": quoted(step_label(kpi, p.value)),
+        "due": quoted(step_label(kpi, t.steps_due(p.value_fy))),
+    }
+
+
 def _fmt(kpi: Kpi, value: float | None, extra_decimals: int = 0) -> str:
     if value is None:
         return "—"
@@ -287,12 +327,28 @@ def _explain(a: Assessment) -> str:
     }
     if a.derived:
         value += gettext("（構成要素の平均）")
-    base = gettext("基準値%(approx)s%(value)s（%(fy)s）") % {
-        "approx": gettext("約") if kpi.baseline_approximate else "",
-        "value": _fmt(kpi, p.baseline_value),
-        "fy": fy_text(p.baseline_fy),
-    }
-    if t.kind == progress.MAINTAIN:
+    if progress.FLAG_NO_BASELINE in p.flags:
+        base = gettext("起点とした最初の実績%(value)s（%(fy)s）") % {
+            "value": _fmt(kpi, p.baseline_value),
+            "fy": fy_text(p.baseline_fy),
+        }
+    else:
+        base = gettext("基準値%(approx)s%(value)s（%(fy)s）") % {
+            "approx": gettext("約") if kpi.baseline_approximate else "",
+            "value": _fmt(kpi, p.baseline_value),
+            "fy": fy_text(p.baseline_fy),
+        }
+    if t.kind == progress.MILESTONE:
+        text = _explain_schedule(kpi, p) + reason
+    elif t.basis == progress.ANNUAL and t.kind in ANNUAL_KINDS:
+        text = gettext("%(value)sを、その年度の目標%(target)sと比べました。") % {
+            "value": value,
+            "target": _fmt(kpi, p.expected_value),
+        }
+        if p.ratio is not None and judged not in (progress.ACHIEVED, progress.ON_TRACK):
+            text += gettext("目標に対する比率は%(ratio)sです。") % {"ratio": f"{p.ratio:.2f}"}
+        text += reason
+    elif t.kind == progress.MAINTAIN:
         low, high = p.band
         text = gettext("%(value)sを、%(ref)sの±%(tol)s（%(low)s～%(high)s）と比べました。") % {
             "value": value,
@@ -311,11 +367,21 @@ def _explain(a: Assessment) -> str:
         if p.growth_rate is None or judged in (progress.ACHIEVED, progress.NOT_ACHIEVED):
             text += reason
     else:
-        target = gettext("目標%(value)s（%(fy)s）") % {
-            "value": _fmt(kpi, float(t.value)),
-            "fy": fy_text(t.fy),
-        }
-        if p.ratio is not None and judged != progress.ACHIEVED:
+        shown = _fmt(kpi, float(t.value))
+        if t.kind == progress.RANGE:
+            shown = f"{shown}～{_fmt(kpi, float(t.high))}"
+        target = gettext("目標%(value)s（%(fy)s）") % {"value": shown, "fy": fy_text(t.fy)}
+        if p.ratio is not None and judged != progress.ACHIEVED and t.yearly:
+            text = gettext(
+                "%(value)sは、%(base)sから年度別目標値を経て%(target)sに至る経路上の期待値%(expected)sに対して比率%(ratio)sです。"
+            ) % {
+                "value": value,
+                "base": base,
+                "target": target,
+                "expected": _fmt(kpi, p.expected_value),
+                "ratio": f"{p.ratio:.2f}",
+            }
+        elif p.ratio is not None and judged != progress.ACHIEVED:
             text = gettext(
                 "%(value)sは、%(base)sから%(target)sへの直線上の期待値%(expected)sに対して比率%(ratio)sです。"
             ) % {

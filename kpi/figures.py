@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext
 
-from . import charts
+from . import charts, progress
 from .display import fy_text
-from .evaluation import Assessment, status_words
+from .evaluation import Assessment, spec_for, status_words
 from .fiscal import era_label
 from .models import TargetKind
 
@@ -42,9 +42,13 @@ def _has_sample(a: Assessment) -> bool:
 
 
 def kpi_chart(a: Assessment) -> charts.KpiChart:
+    """The chart of one KPI: its values against the shape of its target (issue 12)."""
     kpi, p = a.kpi, a.progress
     plan = kpi.plan
-    baseline = charts.Point(kpi.baseline_fy, float(kpi.baseline_value))
+    baseline = None
+    if not kpi.no_baseline:
+        baseline = charts.Point(kpi.baseline_fy, float(kpi.baseline_value))
+    t = p.target
     targets = []
     if kpi.target_kind in NUMBERED_KINDS:
         targets.append(charts.TargetMark(gettext("目標"), kpi.target_fy, float(kpi.target_value)))
@@ -52,16 +56,21 @@ def kpi_chart(a: Assessment) -> charts.KpiChart:
         if r.kind in NUMBERED_KINDS:
             label = gettext("再設定後の目標（%(fy)sから）") % {"fy": era_label(r.effective_fy)}
             targets.append(charts.TargetMark(label, r.target_fy, float(r.value)))
+    yearly, yearly_label = _yearly_marks(kpi, t)
     path: list[charts.Point] = []
-    t = p.target
-    if t is not None and t.kind in NUMBERED_KINDS and t.fy is not None:
-        path = [baseline, charts.Point(t.fy, float(t.value))]
+    if t is not None and t.basis == progress.LEVEL and t.fy is not None:
+        spec = progress.starting_point(spec_for(kpi), a.observations)
+        path = [charts.Point(fy, float(v)) for fy, v in progress.path(spec, t)]
     projection: list[charts.Point] = []
     if p.projected_value is not None and p.value_fy is not None and t is not None:
         projection = [
             charts.Point(p.value_fy, p.value),
             charts.Point(t.fy, p.projected_value),
         ]
+    band, band_label = p.band, ""
+    if t is not None and t.kind == TargetKind.RANGE:
+        # The range is the target: drawn as a band whether or not a value is judged yet.
+        band, band_label = (float(t.value), float(t.high)), gettext("目標の範囲")
     return charts.KpiChart(
         title=f"{kpi.code} {kpi.name}",
         unit=kpi.unit.label,
@@ -70,12 +79,32 @@ def kpi_chart(a: Assessment) -> charts.KpiChart:
         targets=targets,
         path=path,
         projection=projection,
-        band=p.band,
+        band=band,
         first_fy=plan.first_fy,
         last_fy=plan.last_fy,
         sample=_has_sample(a),
         decimals=kpi.unit.decimals,
+        yearly=yearly,
+        yearly_label=yearly_label,
+        band_label=band_label,
+        path_label=gettext("年度別目標値を経る経路") if len(path) > 2 else "",
     )
+
+
+def _yearly_marks(kpi, t: progress.Target | None) -> tuple[list[charts.Point], str]:
+    """The targets of single years: a schedule's steps (the step due each year), or the
+    yearly targets (年度別目標値), with their legend label."""
+    if t is None:
+        return [], ""
+    if t.kind == TargetKind.MILESTONE:
+        return [charts.Point(s.due_fy, float(i)) for i, s in enumerate(t.steps, 1)], gettext(
+            "予定の段階"
+        )
+    yearly = [charts.Point(fy, float(v)) for fy, v in sorted(t.yearly)]
+    if t.basis == progress.ANNUAL:
+        # Every year's flow has a target: its own, else the final one.
+        return yearly, gettext("その年度の目標値")
+    return yearly, gettext("年度別目標値")
 
 
 def summary(a: Assessment) -> str:
@@ -97,9 +126,12 @@ def summary(a: Assessment) -> str:
         return f"{unit.format(value)}{unit.label}"
 
     target = ""
-    if p.target is not None and p.target.kind in NUMBERED_KINDS:
+    if p.target is not None and p.target.kind in (*NUMBERED_KINDS, TargetKind.RANGE):
+        shown = amount(p.target.value)
+        if p.target.kind == TargetKind.RANGE:
+            shown = f"{shown}～{amount(p.target.high)}"
         target = gettext("目標%(value)s（%(fy)s）に対して、") % {
-            "value": amount(p.target.value),
+            "value": shown,
             "fy": fy_text(p.target.fy),
         }
     if first.fy != last.fy:

@@ -78,3 +78,106 @@ def make_plan(
         for i, fy in enumerate(years, start=1)
     )
     return plan
+
+
+def make_shapes_plan(slug: str = "shapes") -> Plan:
+    """A plan (R4–R7, 2022–2025) with one KPI of every target shape of issue 12, with values.
+
+    Codes as plans write them: "1.1" yearly path, "①" annual flow, "2-8-2" range, "3.1"
+    schedule, "新1" no baseline, "1.2" cumulative with a 2030 target past the plan.
+    """
+    from kpi.models import ScheduleStep, YearlyTarget
+
+    plan = Plan.objects.create(
+        slug=slug,
+        government="例示県",
+        title="例示県デジタル計画（架空）",
+        first_fy=2022,
+        last_fy=2025,
+        report_to="例示県DX推進会議（架空）",
+    )
+    count = Unit.objects.create(plan=plan, code="count", label="件", base_label="件", kind="count")
+    percent = Unit.objects.create(
+        plan=plan, code="percent", label="%", base_label="%", kind="percent", decimals=1
+    )
+    step = Unit.objects.create(
+        plan=plan, code="step", label="段階", base_label="段階", kind="count"
+    )
+    pillar = Pillar.objects.create(plan=plan, number=1, title="柱")
+    item = InitiativeItem.objects.create(
+        pillar=pillar, number=1, label="2-8-2", title="項目", goal="めざす姿の文"
+    )
+    common = {"plan": plan, "pillar": pillar, "target_fy": 2025}
+
+    def kpi(code, order, **fields):
+        return Kpi.objects.create(
+            code=code, order=order, name=f"指標{code}", **{**common, **fields}
+        )
+
+    yearly = kpi(
+        "1.1",
+        1,
+        item=item,
+        unit=count,
+        baseline_fy=2021,
+        baseline_value=0,
+        target_kind="at_least",
+        target_value=100,
+    )
+    YearlyTarget.objects.bulk_create(
+        YearlyTarget(kpi=yearly, fiscal_year=fy, value=v)
+        for fy, v in ((2022, 40), (2023, 50), (2024, 60))
+    )
+    annual = kpi(
+        "①",
+        2,
+        unit=count,
+        baseline_fy=2021,
+        baseline_value=800,
+        target_kind="at_least",
+        target_value=1000,
+        target_basis="annual",
+        target_text="1,000件/年",
+    )
+    ranged = kpi(
+        "2-8-2",
+        3,
+        unit=percent,
+        baseline_fy=2021,
+        baseline_value=60,
+        target_kind="range",
+        target_value=80,
+        target_value_high=90,
+        target_text="80～90",
+    )
+    schedule = kpi("3.1", 4, unit=step, target_kind="milestone", target_text="検討→導入→運用")
+    ScheduleStep.objects.bulk_create(
+        ScheduleStep(kpi=schedule, order=i, label=label, due_fy=fy)
+        for i, (label, fy) in enumerate((("検討", 2023), ("導入", 2024), ("運用", 2025)), 1)
+    )
+    new = kpi("新1", 5, unit=count, target_kind="at_least", target_value=100)
+    cumulative = kpi(
+        "1.2",
+        6,
+        unit=count,
+        baseline_fy=2021,
+        baseline_value=0,
+        target_kind="at_least",
+        target_value=90,
+        target_fy=2030,
+        cumulative=True,
+    )
+    values = {
+        yearly: [(2022, 35)],
+        annual: [(2022, 1000), (2023, 700)],
+        ranged: [(2022, 65)],
+        schedule: [(2022, 0), (2023, 1), (2024, 1)],
+        new: [(2022, 20), (2023, 30)],
+        cumulative: [(2022, 10), (2023, 20)],
+    }
+    KpiValue.objects.bulk_create(
+        KpiValue(kpi=k, fiscal_year=fy, value=Decimal(v), status="final")
+        for k, pairs in values.items()
+        for fy, v in pairs
+    )
+    return plan

@@ -1,0 +1,75 @@
+"""Pages, tables and downloads for KPIs of every target shape (issue 12): each shape is judged by
+its own rule, explained in words, and shown without an error."""
+
+import pytest
+from django.urls import reverse
+
+from kpi import progress
+from kpi.evaluation import assess, explain
+from kpi.models import Kpi
+from tests.factories import make_shapes_plan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shapes():
+    return make_shapes_plan()
+
+
+def assessed(plan, as_of):
+    kpis = list(Kpi.objects.filter(plan=plan).for_display())
+    by_id = assess(kpis, plan, as_of)
+    return {k.code: by_id[k.id] for k in kpis}
+
+
+def test_each_shape_is_judged_by_its_own_rule_from_the_database(shapes):
+    r4 = assessed(shapes, 2022)
+    assert r4["1.1"].status == progress.NEEDS_ACCELERATION  # 35 against the R4 target 40
+    assert r4["①"].status == progress.ON_TRACK  # 1,000 against 1,000 a year
+    assert r4["2-8-2"].status == progress.ON_TRACK  # 65 on the way from 60 to 80
+    assert r4["3.1"].status == progress.ON_TRACK  # nothing due in R4
+    assert r4["新1"].status == progress.NOT_ASSESSABLE  # its first value is its start
+    r5 = assessed(shapes, 2023)
+    assert r5["①"].status == progress.NEEDS_ACCELERATION  # 700/1,000
+    assert r5["3.1"].status == progress.ON_TRACK  # 検討 due and reached
+    assert r5["新1"].status == progress.LIMITED_PROGRESS  # 20 → 30 where 40 was expected
+    r6 = assessed(shapes, 2024)
+    assert r6["3.1"].status == progress.NEEDS_ACCELERATION  # 導入 due, still at 検討
+    # The 2030 target past the plan: 20 in R5 on the path 0 (R3) → 90 (2030) = 20.
+    assert r5["1.2"].status == progress.ON_TRACK
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("1.1", "年度別目標値"),
+        ("①", "その年度の目標"),
+        ("2-8-2", "80.0%～90.0%"),
+        ("3.1", "検討（1/3段階）"),
+        ("新1", "起点とした最初の実績"),
+    ],
+)
+def test_each_shape_is_explained_in_words(shapes, code, words):
+    assert words in explain(assessed(shapes, 2024)[code])
+
+
+def test_every_page_of_a_plan_with_every_shape_answers(client, shapes):
+    urls = [reverse("initiatives:plan", args=[shapes.slug])]
+    urls.append(reverse("initiatives:pillar", args=[shapes.slug, 1]))
+    for kpi in Kpi.objects.filter(plan=shapes):
+        urls.append(kpi.get_absolute_url())
+        urls.append(kpi.get_absolute_url() + "?as_of=R5")
+    for name in ("kpi:report", "kpi:report_xlsx", "kpi:report_docx"):
+        urls.append(reverse(name, args=[shapes.slug, "R6"]))
+    for fmt in ("json", "csv", "xlsx"):
+        urls.append(reverse("kpi:export", args=[shapes.slug, fmt]))
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+
+
+def test_new_kpi_shows_no_baseline_as_new(client, shapes):
+    kpi = Kpi.objects.get(plan=shapes, code="新1")
+    page = client.get(kpi.get_absolute_url()).content.decode()
+    assert "—（新規）" in page
