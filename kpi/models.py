@@ -211,6 +211,10 @@ def range_consistent(kind_field: str, value_field: str, high_field: str) -> Q:
     ) | (~Q(**{kind_field: TargetKind.RANGE}) & Q(**{f"{high_field}__isnull": True}))
 
 
+# What a KPI's target is made of besides its own row: revisions, yearly targets, steps.
+TARGET_PREFETCH = ("target_revisions", "yearly_targets", "steps")
+
+
 class KpiQuerySet(models.QuerySet["Kpi"]):
     def for_display(self) -> KpiQuerySet:
         """KPIs with everything a page shows about them, in a fixed number of queries."""
@@ -218,9 +222,7 @@ class KpiQuerySet(models.QuerySet["Kpi"]):
             "plan", "pillar__plan", "unit", "department", "parent__plan", "item"
         ).prefetch_related(
             models.Prefetch("values", queryset=KpiValue.objects.order_by("fiscal_year")),
-            "target_revisions",
-            "yearly_targets",
-            "steps",
+            *TARGET_PREFETCH,
         )
 
 

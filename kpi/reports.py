@@ -29,7 +29,7 @@ from . import exports, progress
 from .evaluation import Assessment, assess, explain, status_counts
 from .figures import kpi_block
 from .fiscal import format_fy
-from .models import Kpi, KpiValue
+from .models import TARGET_PREFETCH, Kpi, KpiValue
 
 XLSX_HEADER = [
     "取組方針",
@@ -153,7 +153,7 @@ def _kpis(plan: Plan, final_only: bool, published: list[PublishedValue]) -> list
                 "values",
                 queryset=KpiValue.objects.filter(reduce(or_, visible)).order_by("fiscal_year"),
             ),
-            "target_revisions",
+            *TARGET_PREFETCH,
         )
     return list(kpis)
 

@@ -58,7 +58,13 @@ def _append(record):
 
 
 BROKEN = [
-    ("missing field", _edit(_set("kpi.kpi", baseline_value=None)), "kpi.kpi", "baseline_value"),
+    ("missing field", _edit(_set("kpi.kpi", name=None)), "kpi.kpi", "name"),
+    (
+        "baseline value without its year",
+        _edit(_set("kpi.kpi", baseline_fy=None)),
+        "kpi.kpi",
+        "基準年度",
+    ),
     (
         "unknown unit",
         _edit(_set("kpi.kpi", unit=["yen-per-goat"])),
@@ -73,10 +79,10 @@ BROKEN = [
         "目標年度が基準年度より前",
     ),
     (
-        "target year outside the plan",
-        _edit(_set("kpi.kpi", target_fy=2030)),
+        "target year before the plan",
+        _edit(_set("kpi.kpi", baseline_fy=2020, target_fy=2021)),
         "kpi.kpi",
-        "方針の期間",
+        "方針の初年度",
     ),
     (
         "unknown pillar",
@@ -216,7 +222,7 @@ def test_unreadable_file_is_reported_and_the_database_is_unchanged(
 
 def test_every_fault_in_a_file_is_reported_at_once(populated):
     def change(records):
-        _set("kpi.kpi", direction="up", target_fy=2030)(records)
+        _set("kpi.kpi", direction="up", baseline_fy=2020, target_fy=2021)(records)
         # A unit the KPI does not use: a KPI whose own unit failed cannot be checked further.
         unit = next(
             r for r in records if r["model"] == "kpi.unit" and r["fields"]["code"] == "percent"
@@ -226,6 +232,13 @@ def test_every_fault_in_a_file_is_reported_at_once(populated):
     report = plan_io.import_plan(_edit(change), "plan.yaml")
     fields = {(p.model, p.field) for p in report.problems}
     assert {("kpi.kpi", "direction"), ("kpi.kpi", "target_fy"), ("kpi.unit", "kind")} <= fields
+
+
+def test_a_target_year_past_the_plan_period_is_accepted(populated):
+    # A 2030 goal in a plan that ends earlier is judged on the path toward it (issue 12).
+    report = plan_io.import_plan(_edit(_set("kpi.kpi", target_fy=2030)), "plan.yaml")
+    assert report.applied, report.problems
+    assert Kpi.objects.filter(target_fy=2030).count() == 1
 
 
 def test_dry_run_counts_what_would_change_and_writes_nothing(populated):
