@@ -23,7 +23,7 @@ from . import permissions, services, value_upload
 from .display import fy_text
 from .fiscal import FiscalYearError, parse_fy
 from .forms import ReopenForm, TargetRevisionForm, ValueEntryFormSet
-from .models import Department, Kpi, KpiValue, ValueStatus
+from .models import Department, Kpi, KpiValue, TargetKind, ValueStatus
 
 ENTRY_FORBIDDEN = "実績値を入力できるのは、所属が登録された入力担当者と管理者です。"
 # ?show= on the entry form: only the rows without a value, or with a preliminary one.
@@ -45,7 +45,11 @@ def _plan_and_year(slug: str, fy: str) -> tuple[Plan, int]:
 
 
 def _entry_kpis(user, plan: Plan) -> list[Kpi]:
-    kpis = Kpi.objects.filter(plan=plan).select_related("unit", "plan", "pillar", "department")
+    kpis = (
+        Kpi.objects.filter(plan=plan)
+        .select_related("unit", "plan", "pillar", "department")
+        .prefetch_related("steps")
+    )
     if not permissions.is_admin(user):
         kpis = kpis.filter(department_id=permissions.department_id(user))
     return [
@@ -79,6 +83,13 @@ def _shown(kpis: list[Kpi], by_key: dict, fiscal_year: int, show: str) -> list[K
     return kpis
 
 
+def _initial_value(kpi: Kpi, value) -> str:
+    """The value as the form shows it: a step's number for a schedule, else the number."""
+    if kpi.target_kind == TargetKind.MILESTONE:
+        return str(int(value))
+    return kpi.unit.format(value).replace(",", "")
+
+
 def _rows(user, plan: Plan, fiscal_year: int, kpis: list[Kpi], data=None, show: str = ""):
     values = KpiValue.objects.filter(kpi__in=kpis, fiscal_year__in=(fiscal_year, fiscal_year - 1))
     by_key = {(v.kpi_id, v.fiscal_year): v for v in values.select_related("entered_by")}
@@ -96,13 +107,18 @@ def _rows(user, plan: Plan, fiscal_year: int, kpis: list[Kpi], data=None, show: 
             {
                 "kpi_id": k.id,
                 "version": v.version if v else 0,
-                "value": k.unit.format(v.value).replace(",", "") if v else "",
+                "value": _initial_value(k, v.value) if v else "",
                 "status": v.status if v else ValueStatus.PRELIMINARY,
                 "note": v.note if v else "",
                 "source": v.source if v else "",
             }
         )
-    formset = ValueEntryFormSet(data, initial=initial, kpis=kpis, locked=locked, prefix="v")
+    previous = {
+        k.id: v.value for k in kpis if (v := by_key.get((k.id, fiscal_year - 1))) is not None
+    }
+    formset = ValueEntryFormSet(
+        data, initial=initial, kpis=kpis, locked=locked, previous=previous, prefix="v"
+    )
     rows = [
         EntryRow(
             kpi=k,

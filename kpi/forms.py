@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -18,6 +19,7 @@ from django.forms.formsets import (
 from django.utils.translation import gettext_lazy
 
 from . import numbers
+from .display import fy_text
 from .models import Kpi, TargetKind, TargetRevision, ValueStatus
 
 FORGED_KPI = "画面の内容が正しくありません。ページを開き直してください。"
@@ -30,6 +32,13 @@ OUT_OF_RANGE = (
     "単位を確かめてください。"
 )
 PERCENT_NOT_ALLOWED = "この成果指標の単位は「{unit}」です。％の値は入力できません。"
+NO_SUCH_STEP = (
+    "実施スケジュールの段階から選んでください（0＝未着手、1～{n}、または段階の名前: {names}）。"
+)
+CUMULATIVE_DECREASE = (
+    "累計の値が前年度（{previous}）より小さくなっています。累計は通常減りません。"
+    "誤りでなければ「累計の減少を確認した」にチェックして保存してください。"
+)
 _MARKUP = re.compile(r"<\s*[a-zA-Z!/?]")
 # C0 controls other than tab and newline, DEL, and the XML non-characters: a spreadsheet
 # cannot hold them (openpyxl refuses them), so they would break our own exports.
@@ -120,11 +129,21 @@ class ValueEntryForm(forms.Form):
         label="備考", required=False, max_length=NOTE_MAX, widget=forms.Textarea(attrs={"rows": 2})
     )
     source = forms.CharField(label="出典", required=False, max_length=SOURCE_MAX)
+    # Shown for cumulative (累計) KPIs: a value below last year's is questioned (issue 12).
+    confirm_decrease = forms.BooleanField(label="累計の減少を確認した", required=False)
 
-    def __init__(self, *args, kpi: Kpi, locked: bool = False, **kwargs):
+    def __init__(
+        self, *args, kpi: Kpi, locked: bool = False, previous: Decimal | None = None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.kpi = kpi
         self.locked = locked
+        self.previous = previous
+        if not kpi.cumulative:
+            del self.fields["confirm_decrease"]
+        if kpi.target_kind == TargetKind.MILESTONE:
+            # A schedule's value is the step reached: a choice, not a number.
+            self.fields["value"].widget = forms.Select(choices=step_choices(kpi))
         for name in ("value", "note", "source"):
             for validator in self.fields[name].validators:
                 if isinstance(validator, ProhibitNullCharactersValidator):
@@ -140,13 +159,60 @@ class ValueEntryForm(forms.Form):
         return kpi_id
 
     def clean_value(self):
+        if self.kpi.target_kind == TargetKind.MILESTONE:
+            return step_reached(self.cleaned_data.get("value"), self.kpi)
         return number_for_unit(self.cleaned_data.get("value"), self.kpi.unit)
+
+    def clean(self):
+        cleaned = super().clean()
+        value = cleaned.get("value")
+        if (
+            self.kpi.cumulative
+            and not self.locked
+            and value is not None
+            and self.previous is not None
+            and value < self.previous
+            and not cleaned.get("confirm_decrease")
+        ):
+            self.add_error(
+                "value",
+                CUMULATIVE_DECREASE.format(
+                    previous=f"{self.kpi.unit.format(self.previous)}{self.kpi.unit.label}"
+                ),
+            )
+        return cleaned
 
     def clean_note(self) -> str:
         return _plain_text(self.cleaned_data.get("note"))
 
     def clean_source(self) -> str:
         return _plain_text(self.cleaned_data.get("source"))
+
+
+def step_choices(kpi: Kpi) -> list[tuple[str, str]]:
+    """A milestone KPI's value choices: ("", 未入力), ("0", "0. 未着手"), ("1", "1. 検討（…予定）")…"""
+    choices = [("", "未入力"), ("0", "0. 未着手")]
+    choices += [
+        (str(s.order), f"{s.order}. {s.label}（{fy_text(s.due_fy)}予定）") for s in kpi.steps.all()
+    ]
+    return choices
+
+
+def step_reached(raw: str | None, kpi: Kpi) -> Decimal | None:
+    """The step a milestone KPI has reached, from its number (0 = none) or its name; None
+    when left empty. Raises ValidationError(NO_SUCH_STEP)."""
+    raw = unicodedata.normalize("NFKC", raw or "").strip()
+    if raw == "":
+        return None
+    steps = list(kpi.steps.all())
+    by_name = {s.label: s.order for s in steps}
+    if raw in by_name:
+        return Decimal(by_name[raw])
+    if raw.isascii() and raw.isdigit() and int(raw) <= len(steps):
+        return Decimal(int(raw))
+    raise ValidationError(
+        NO_SUCH_STEP.format(n=len(steps), names="、".join(s.label for s in steps) or "—")
+    )
 
 
 class BaseValueEntryFormSet(BaseFormSet):
@@ -163,16 +229,24 @@ class BaseValueEntryFormSet(BaseFormSet):
         "too_few_forms": FORGED_KPI,
     }
 
-    def __init__(self, *args, kpis: list[Kpi], locked: set[int], **kwargs):
+    def __init__(
+        self,
+        *args,
+        kpis: list[Kpi],
+        locked: set[int],
+        previous: dict[int, Decimal] | None = None,
+        **kwargs,
+    ):
         self.kpis = kpis
         self.locked = locked
+        self.previous = previous or {}
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):
         kwargs = super().get_form_kwargs(index)
         if index is not None and index < len(self.kpis):
             kpi = self.kpis[index]
-            kwargs.update(kpi=kpi, locked=kpi.id in self.locked)
+            kwargs.update(kpi=kpi, locked=kpi.id in self.locked, previous=self.previous.get(kpi.id))
         return kwargs
 
     def total_form_count(self) -> int:
@@ -200,7 +274,14 @@ class BaseValueEntryFormSet(BaseFormSet):
 
 
 def validate_value_row(
-    kpi: Kpi, *, value: str, status: str, note: str, source: str, version: int
+    kpi: Kpi,
+    *,
+    value: str,
+    status: str,
+    note: str,
+    source: str,
+    version: int,
+    previous: Decimal | None = None,
 ) -> tuple[dict | None, str]:
     """Check one row of a spreadsheet upload with the entry form itself, so that every check
     the form makes (lengths, characters, markup, the unit's number rules) applies to uploads.
@@ -218,6 +299,7 @@ def validate_value_row(
             "source": source,
         },
         kpi=kpi,
+        previous=previous,
     )
     if form.is_valid():
         return form.cleaned_data, ""

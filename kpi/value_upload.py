@@ -409,7 +409,18 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
     Values are checked by the entry form itself (forms.validate_value_row), so an upload is
     held to every rule the form applies. Fixed number of queries.
     """
-    kpis = {k.code: k for k in Kpi.objects.filter(plan=plan).select_related("unit", "plan")}
+    kpis = {
+        k.code: k
+        for k in Kpi.objects.filter(plan=plan)
+        .select_related("unit", "plan")
+        .prefetch_related("steps")
+    }
+    # Last year's values: a cumulative KPI's decrease is questioned (forms.CUMULATIVE_DECREASE).
+    previous = dict(
+        KpiValue.objects.filter(kpi__plan=plan, fiscal_year=fiscal_year - 1).values_list(
+            "kpi__code", "value"
+        )
+    )
     current = {
         v.kpi.code: v
         for v in KpiValue.objects.filter(kpi__plan=plan, fiscal_year=fiscal_year).select_related(
@@ -484,6 +495,7 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
             note=cells.get("note", ""),
             source=cells.get("source", ""),
             version=existing.version if existing else 0,
+            previous=previous.get(code),
         )
         if cleaned is None:
             out.reason = error
