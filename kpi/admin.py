@@ -5,7 +5,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Department, Kpi, KpiValue, PublishedReport, StaffProfile, TargetRevision, Unit
+from .models import (
+    Department,
+    Kpi,
+    KpiValue,
+    PublishedReport,
+    ScheduleStep,
+    StaffProfile,
+    TargetRevision,
+    Unit,
+    YearlyTarget,
+)
 
 VALUES_READ_ONLY = _("実績値は管理サイトでは変更できません。実績値の入力画面で変更してください。")
 
@@ -76,6 +86,20 @@ class RevisionInline(admin.StackedInline):
         return False
 
 
+class YearlyTargetInline(admin.TabularInline):
+    """年度別目標値: the path toward the final target (kpi/progress.py rules 8 and 9)."""
+
+    model = YearlyTarget
+    extra = 0
+
+
+class ScheduleStepInline(admin.TabularInline):
+    """実施スケジュール: the steps of a milestone KPI, in order (kpi/progress.py rule 11)."""
+
+    model = ScheduleStep
+    extra = 0
+
+
 @admin.register(Kpi)
 class KpiAdmin(SimpleHistoryAdmin):
     list_display = ["code", "name", "pillar", "unit", "target_kind", "department", "plan"]
@@ -83,7 +107,7 @@ class KpiAdmin(SimpleHistoryAdmin):
     list_filter = ["plan", "pillar", "target_kind", "department", "is_provisional"]
     search_fields = ["code", "name"]
     list_select_related = ["plan", "pillar", "unit", "department"]
-    inlines = [ComponentInline, RevisionInline]
+    inlines = [ComponentInline, RevisionInline, YearlyTargetInline, ScheduleStepInline]
 
     class Media:
         # The KPI names are the point of the list: give them room (static/css/admin_kpi.css).

@@ -219,7 +219,7 @@ class KpiQuerySet(models.QuerySet["Kpi"]):
     def for_display(self) -> KpiQuerySet:
         """KPIs with everything a page shows about them, in a fixed number of queries."""
         return self.select_related(
-            "plan", "pillar__plan", "unit", "department", "parent__plan", "item"
+            "plan", "pillar__plan", "unit", "department", "parent__plan", "item__pillar"
         ).prefetch_related(
             models.Prefetch("values", queryset=KpiValue.objects.order_by("fiscal_year")),
             *TARGET_PREFETCH,
@@ -480,6 +480,13 @@ class Kpi(models.Model):
             )
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def unit_text(self) -> str:
+        """The unit as tables show it, marked when the value is a running total: "件（累計）"."""
+        if self.cumulative:
+            return f"{self.unit.label}{_('（累計）')}"
+        return self.unit.label
 
     @property
     def no_baseline(self) -> bool:

@@ -86,7 +86,7 @@ class UnknownsLastData(TableListData):
 class KpiProgressTable(tables.Table):
     code = tables.Column(_("コード"), accessor="kpi__code", order_by=("sort_code",))
     name = tables.Column(_("成果指標"), accessor="kpi__name", attrs={"td": {"class": "kpi-name"}})
-    unit = tables.Column(_("単位"), accessor="kpi__unit__label", orderable=False)
+    unit = tables.Column(_("単位"), accessor="kpi__unit_text", orderable=False)
     baseline = tables.Column(_("基準値（年度）"), accessor="kpi", orderable=False)
     target = tables.Column(_("目標（年度）"), accessor="kpi", orderable=False)
     latest = tables.Column(

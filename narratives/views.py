@@ -67,13 +67,18 @@ def _item(plan: Plan, number: int, item_number: int) -> InitiativeItem:
 def _item_kpis(item: InitiativeItem) -> tuple[list[Kpi], list[Kpi], bool]:
     """(KPIs to assess, KPIs to show, whether they are the item's own): three queries.
 
-    The source plan ties KPIs to pillars; an item without KPIs of its own shows its pillar's.
+    An item's own KPIs are those linked to it and those the plan lists under it; an item
+    without any shows its pillar's (the Hokkaido plan ties KPIs to pillars).
     """
     ids = [link.kpi_id for link in item.kpi_links.all()]
     kpis = Kpi.objects.for_display()
-    if ids:
-        kpis = list(kpis.filter(Q(id__in=ids) | Q(parent_id__in=ids)))
-        return kpis, [k for k in kpis if k.id in ids], True
+    # KPIs the plan lists under the item (Kpi.item, issue 12) are its own as well.
+    own = list(
+        kpis.filter(Q(id__in=ids) | Q(item=item) | Q(parent_id__in=ids) | Q(parent__item=item))
+    )
+    if own:
+        ids = {k.id for k in own if k.id in ids or k.item_id == item.id}
+        return own, [k for k in own if k.id in ids], True
     kpis = list(kpis.filter(pillar=item.pillar))
     return kpis, [k for k in kpis if not k.parent_id], False
 
