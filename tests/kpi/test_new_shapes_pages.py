@@ -33,7 +33,9 @@ def shapes(db):
     [pytest.param("new-1", marks=PENDING), "range-1", pytest.param("milestone-1", marks=PENDING)],
 )
 def test_the_kpi_page_answers_with_the_real_progress_rules(client, shapes, code):
-    assert client.get(f"{PLAN}kpis/{code}/?as_of=R6").status_code == 200
+    response = client.get(f"{PLAN}kpis/{code}/?as_of=R6")
+    assert response.status_code == 200
+    assert ("—（新規）" in response.content.decode()) == (code != "range-1")
 
 
 @PENDING
