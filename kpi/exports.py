@@ -19,7 +19,7 @@ from initiatives.models import Plan
 
 from .evaluation import Assessment
 from .fiscal import format_fy
-from .models import Kpi
+from .models import Kpi, TargetKind
 from .progress import METHOD_VERSION
 
 
@@ -35,6 +35,58 @@ def _round(value: float | None, places: int = 4) -> float | None:
     return None if value is None else round(value, places)
 
 
+def item_record(kpi: Kpi) -> dict | None:
+    """The initiative item (取組項目) a KPI is listed under, or None.
+
+    {"pillar": 2, "number": 8, "label": "2-8-2"}: pillar and number are the keys of
+    `initiative_items[]`; label is the number as the plan writes it, "(8)" when it writes none.
+    """
+    item = kpi.item
+    if item is None:
+        return None
+    # An item belongs to the KPI's pillar (Kpi.clean), which for_display() has already fetched.
+    pillar = kpi.pillar if item.pillar_id == kpi.pillar_id else item.pillar
+    return {"pillar": pillar.number, "number": item.number, "label": item.number_label}
+
+
+def baseline_record(kpi: Kpi) -> dict | None:
+    """The baseline, or None for a new KPI (新規) that has none."""
+    if kpi.no_baseline:
+        return None
+    return {
+        "fy": kpi.baseline_fy,
+        "value": _num(kpi.baseline_value),
+        "approximate": kpi.baseline_approximate,
+        "as_written": kpi.baseline_text,
+    }
+
+
+def _steps(kpi: Kpi) -> list:
+    """A milestone KPI's schedule steps in order; none for any other kind of target."""
+    if kpi.target_kind != TargetKind.MILESTONE:
+        return []
+    return sorted(kpi.steps.all(), key=lambda s: s.order)
+
+
+def target_record(kpi: Kpi) -> dict:
+    """The target as the plan sets it; `value` is a range's lower bound and `high` its upper."""
+    return {
+        "fy": kpi.target_fy,
+        "kind": kpi.target_kind,
+        "value": _num(kpi.target_value),
+        "high": _num(kpi.target_value_high),
+        "basis": kpi.target_basis,
+        "as_written": kpi.target_text,
+        "condition": kpi.target_condition or None,
+        "condition_fy": kpi.target_condition_fy,
+        "yearly": [
+            {"fy": t.fiscal_year, "value": _num(t.value)}
+            for t in sorted(kpi.yearly_targets.all(), key=lambda t: t.fiscal_year)
+        ],
+        "steps": [{"order": s.order, "label": s.label, "fy": s.due_fy} for s in _steps(kpi)],
+    }
+
+
 def kpi_record(a: Assessment, *, final_only: bool = False) -> dict:
     kpi, p = a.kpi, a.progress
     values = [v for v in kpi.values.all() if not final_only or v.status == v.Status.FINAL]
@@ -42,23 +94,13 @@ def kpi_record(a: Assessment, *, final_only: bool = False) -> dict:
         "code": kpi.code,
         "name": kpi.name,
         "pillar": kpi.pillar.number,
+        "item": item_record(kpi),
         "parent": kpi.parent.code if kpi.parent_id else None,
         "unit": kpi.unit.label,
         "direction": kpi.direction,
-        "baseline": {
-            "fy": kpi.baseline_fy,
-            "value": _num(kpi.baseline_value),
-            "approximate": kpi.baseline_approximate,
-            "as_written": kpi.baseline_text,
-        },
-        "target": {
-            "fy": kpi.target_fy,
-            "kind": kpi.target_kind,
-            "value": _num(kpi.target_value),
-            "as_written": kpi.target_text,
-            "condition": kpi.target_condition or None,
-            "condition_fy": kpi.target_condition_fy,
-        },
+        "cumulative": kpi.cumulative,
+        "baseline": baseline_record(kpi),
+        "target": target_record(kpi),
         "target_revisions": [
             {
                 "effective_fy": r.effective_fy,
@@ -159,6 +201,13 @@ CSV_COLUMNS = [
     ("status_if_condition_met", "条件を満たした場合の判定"),
     ("stale_value", "2年以上前の実績で判定"),
     ("method_version", "判定方法の版"),
+    # Added with issue 12; appended so that files made with the columns above still read.
+    ("item", "取組項目"),
+    ("cumulative", "累計"),
+    ("target_basis", "目標の単位期間"),
+    ("target_value_high", "目標値（範囲の上限）"),
+    ("yearly_targets", "年度別目標値"),
+    ("steps", "実施スケジュール"),
 ]
 
 
@@ -176,6 +225,11 @@ def table_rows(plan: Plan, assessments: Sequence[Assessment], *, final_only: boo
             f"{format_fy(r.effective_fy)}から{r.text or r.value}（{r.reason}）"
             for r in kpi.target_revisions.all()
         )
+        yearly = "；".join(
+            f"{format_fy(t.fiscal_year)}: {_num(t.value)}"
+            for t in sorted(kpi.yearly_targets.all(), key=lambda t: t.fiscal_year)
+        )
+        steps = "；".join(f"{s.order}. {s.label}（{format_fy(s.due_fy)}）" for s in _steps(kpi))
         common = {
             "plan": plan.slug,
             "code": kpi.code,
@@ -199,6 +253,12 @@ def table_rows(plan: Plan, assessments: Sequence[Assessment], *, final_only: boo
             "status_if_condition_met": a.if_met_label or None,
             "stale_value": a.progress.stale_value,
             "method_version": a.progress.method_version,
+            "item": kpi.item.number_label if kpi.item_id else "",
+            "cumulative": kpi.cumulative,
+            "target_basis": kpi.target_basis,
+            "target_value_high": _num(kpi.target_value_high),
+            "yearly_targets": yearly,
+            "steps": steps,
         }
         values = [v for v in kpi.values.all() if not final_only or v.status == v.Status.FINAL]
         for v in values or [None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from initiatives.models import InitiativeItem, Pillar, Plan
-from kpi.models import Kpi, KpiValue, Unit
+from kpi.models import Kpi, KpiValue, ScheduleStep, TargetBasis, TargetKind, Unit, YearlyTarget
 
 
 def make_plan(
@@ -181,3 +181,76 @@ def make_shapes_plan(slug: str = "shapes") -> Plan:
         for fy, v in pairs
     )
     return plan
+
+
+def add_new_shapes(plan: Plan) -> dict[str, Kpi]:
+    """Three KPIs of the shapes issue 12 added, in pillar 1 of a plan made by `make_plan`.
+
+    new: no baseline (新規), cumulative, yearly targets, under an item labelled "2-8-2";
+    range: 70～80.5 each year (annual basis), under an unlabelled item (shown "(2)");
+    milestone: three schedule steps, its values the order of the step reached.
+    """
+    pillar = plan.pillars.get(number=1)
+    unit = plan.units.get(code="cases")
+    labelled = pillar.items.get(number=1)
+    labelled.label = "2-8-2"
+    labelled.goal = "手続がオンラインで完結している"
+    labelled.save()
+    unlabelled = InitiativeItem.objects.create(pillar=pillar, number=2, title="項目1-2")
+    common = {"plan": plan, "pillar": pillar, "unit": unit, "target_fy": 2025}
+    new = Kpi.objects.create(
+        **common,
+        item=labelled,
+        code="new-1",
+        order=90,
+        name="新規の指標",
+        cumulative=True,
+        target_kind=TargetKind.AT_LEAST,
+        target_value=Decimal(50),
+        target_text="50件",
+    )
+    YearlyTarget.objects.bulk_create(
+        [
+            YearlyTarget(kpi=new, fiscal_year=2024, value=Decimal("35.5")),
+            YearlyTarget(kpi=new, fiscal_year=2023, value=Decimal(20)),
+        ]
+    )
+    range_kpi = Kpi.objects.create(
+        **common,
+        item=unlabelled,
+        code="range-1",
+        order=91,
+        name="範囲の指標",
+        baseline_fy=2021,
+        baseline_value=Decimal(60),
+        baseline_text="60",
+        target_kind=TargetKind.RANGE,
+        target_value=Decimal(70),
+        target_value_high=Decimal("80.5"),
+        target_basis=TargetBasis.ANNUAL,
+    )
+    milestone = Kpi.objects.create(
+        **common,
+        code="milestone-1",
+        order=92,
+        name="実施スケジュールの指標",
+        target_kind=TargetKind.MILESTONE,
+    )
+    ScheduleStep.objects.bulk_create(
+        [
+            ScheduleStep(kpi=milestone, order=2, label="導入", due_fy=2024),
+            ScheduleStep(kpi=milestone, order=1, label="検討", due_fy=2023),
+            ScheduleStep(kpi=milestone, order=3, label="運用", due_fy=2025),
+        ]
+    )
+    KpiValue.objects.bulk_create(
+        [
+            KpiValue(kpi=new, fiscal_year=2022, value=Decimal(10), status="final"),
+            KpiValue(kpi=new, fiscal_year=2023, value=Decimal("22.25"), status="final"),
+            KpiValue(kpi=range_kpi, fiscal_year=2023, value=Decimal(72), status="final"),
+            KpiValue(kpi=range_kpi, fiscal_year=2024, value=Decimal(85), status="final"),
+            KpiValue(kpi=milestone, fiscal_year=2023, value=Decimal(1), status="final"),
+            KpiValue(kpi=milestone, fiscal_year=2024, value=Decimal(2), status="final"),
+        ]
+    )
+    return {"new": new, "range": range_kpi, "milestone": milestone}

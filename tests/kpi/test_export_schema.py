@@ -13,7 +13,8 @@ import pytest
 from django.core.management import call_command
 
 from kpi import progress
-from kpi.models import Kpi, KpiValue, TargetKind
+from kpi.models import Kpi, KpiValue, TargetBasis, TargetKind
+from tests.factories import add_new_shapes, make_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -94,10 +95,140 @@ def test_the_schemas_lists_are_the_codes(validator):
     defs = validator.schema["$defs"]
     assert set(defs["status"]["enum"]) == set(progress.ALL_STATUSES)
     assert set(defs["target_kind"]["enum"]) == set(TargetKind.values)
+    assert set(defs["revision_kind"]["enum"]) == set(TargetKind.values) - {
+        TargetKind.RANGE,
+        TargetKind.MILESTONE,
+    }
     kpi = defs["kpi"]["properties"]
+    assert set(kpi["target"]["properties"]["basis"]["enum"]) == set(TargetBasis.values)
     assert set(kpi["direction"]["enum"]) == {c for c, _ in Kpi._meta.get_field("direction").choices}
     assert set(kpi["values"]["items"]["properties"]["status"]["enum"]) == set(
         KpiValue.Status.values
     )
     flags = {v for k, v in vars(progress).items() if k.startswith("FLAG_") and isinstance(v, str)}
     assert set(kpi["progress"]["properties"]["flags"]["items"]["enum"]) == flags
+
+
+# Issue 12's shapes: a new KPI (no baseline) with yearly targets, a range, a milestone schedule.
+SHAPES = "/plans/shapes/export.json?as_of=R6"
+
+
+@pytest.fixture
+def shapes(db):
+    plan = make_plan("shapes", pillars=2, kpis_per_pillar=1, years=(2022, 2023, 2024))
+    add_new_shapes(plan)
+    return plan
+
+
+@pytest.fixture
+def shapes_document(client, shapes):
+    response = client.get(SHAPES)
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def _kpi(document, code: str) -> dict:
+    return next(k for k in document["kpis"] if k["code"] == code)
+
+
+def test_an_export_with_every_new_shape_validates(shapes_document, validator):
+    assert _errors(validator, shapes_document) == []
+
+
+def test_the_export_says_it_all_for_the_new_shapes(shapes_document):
+    new, range_, milestone, plain = (
+        _kpi(shapes_document, code) for code in ("new-1", "range-1", "milestone-1", "g2-1")
+    )
+    assert new["item"] == {"pillar": 1, "number": 1, "label": "2-8-2"}
+    assert new["cumulative"] is True
+    assert new["baseline"] is None
+    assert new["target"] == {
+        "fy": 2025,
+        "kind": "at_least",
+        "value": 50,
+        "high": None,
+        "basis": "level",
+        "as_written": "50件",
+        "condition": None,
+        "condition_fy": None,
+        "yearly": [{"fy": 2023, "value": 20}, {"fy": 2024, "value": 35.5}],
+        "steps": [],
+    }
+    assert new["values"][1] == {"fy": 2023, "value": 22.25, "status": "final"}
+
+    assert range_["item"] == {"pillar": 1, "number": 2, "label": "(2)"}
+    assert range_["cumulative"] is False
+    assert range_["baseline"] == {"fy": 2021, "value": 60, "approximate": False, "as_written": "60"}
+    target = range_["target"]
+    assert (target["kind"], target["value"], target["high"]) == ("range", 70, 80.5)
+    assert (target["basis"], target["yearly"], target["steps"]) == ("annual", [], [])
+
+    assert milestone["item"] is None
+    assert milestone["baseline"] is None
+    assert milestone["target"]["kind"] == "milestone"
+    assert milestone["target"]["value"] is None and milestone["target"]["high"] is None
+    assert milestone["target"]["steps"] == [
+        {"order": 1, "label": "検討", "fy": 2023},
+        {"order": 2, "label": "導入", "fy": 2024},
+        {"order": 3, "label": "運用", "fy": 2025},
+    ]
+
+    # A KPI of the old shape: its item (the pillar's first, unlabelled) is not set.
+    assert plain["item"] is None and plain["cumulative"] is False
+    assert plain["baseline"] == {"fy": 2021, "value": 100, "approximate": False, "as_written": ""}
+    assert plain["target"]["yearly"] == [] and plain["target"]["steps"] == []
+
+
+@pytest.mark.parametrize(
+    "code, break_it",
+    [
+        ("new-1", lambda k: k.pop("item")),
+        ("new-1", lambda k: k.update(item="2-8-2")),
+        ("new-1", lambda k: k["item"].pop("label")),
+        ("new-1", lambda k: k.pop("cumulative")),
+        ("new-1", lambda k: k.update(cumulative="はい")),
+        ("new-1", lambda k: k.update(baseline={"fy": None, "value": None})),
+        ("range-1", lambda k: k["baseline"].update(value=None)),
+        ("new-1", lambda k: k["target"].pop("yearly")),
+        ("new-1", lambda k: k["target"]["yearly"].append({"fy": "R7", "value": 50})),
+        ("new-1", lambda k: k["target"]["yearly"][0].update(value="20")),
+        ("new-1", lambda k: k["target"].update(basis="yearly")),
+        ("new-1", lambda k: k["target"].pop("basis")),
+        ("new-1", lambda k: k["target"].update(high=60)),
+        ("range-1", lambda k: k["target"].pop("high")),
+        ("range-1", lambda k: k["target"].update(high=None)),
+        ("range-1", lambda k: k["target"].update(high="80.5")),
+        ("range-1", lambda k: k["target"]["steps"].append({"order": 1, "label": "x", "fy": 2024})),
+        ("milestone-1", lambda k: k["target"].pop("steps")),
+        ("milestone-1", lambda k: k["target"]["steps"][0].pop("fy")),
+        ("milestone-1", lambda k: k["target"]["steps"][0].update(order="1")),
+        ("milestone-1", lambda k: k["target"].update(kind="schedule")),
+    ],
+    ids=[
+        "no-item",
+        "item-as-text",
+        "item-without-label",
+        "no-cumulative",
+        "cumulative-as-text",
+        "baseline-of-nulls",
+        "baseline-without-value",
+        "no-yearly",
+        "yearly-year-as-text",
+        "yearly-value-as-text",
+        "unknown-basis",
+        "no-basis",
+        "high-outside-a-range",
+        "range-without-high-key",
+        "range-without-upper-bound",
+        "high-as-text",
+        "steps-outside-a-milestone",
+        "no-steps",
+        "step-without-year",
+        "step-order-as-text",
+        "unknown-kind",
+    ],
+)
+def test_the_schema_refuses_a_wrong_new_shape(shapes_document, validator, code, break_it):
+    wrong = copy.deepcopy(shapes_document)
+    break_it(_kpi(wrong, code))
+    assert _errors(validator, wrong) != []
