@@ -1,7 +1,5 @@
 from django.contrib import admin
 
-from kpi.models import Kpi
-
 from .models import Action, InitiativeItem, Milestone, Pillar, Plan, PlanSection, PolicyDirection
 
 
@@ -37,32 +35,6 @@ class ItemInline(admin.TabularInline):
 class MilestoneInline(admin.TabularInline):
     model = Milestone
     extra = 0
-
-
-class KpiInline(admin.TabularInline):
-    model = Kpi
-    fk_name = "pillar"
-    extra = 0
-    fields = [
-        "code",
-        "name",
-        "unit",
-        "parent",
-        "baseline_fy",
-        "baseline_value",
-        "target_kind",
-        "target_value",
-        "department",
-    ]
-    show_change_link = True
-
-
-@admin.register(Pillar)
-class PillarAdmin(admin.ModelAdmin):
-    list_display = ["plan", "number", "title"]
-    list_filter = ["plan"]
-    search_fields = ["title"]
-    inlines = [DirectionInline, ItemInline, KpiInline, MilestoneInline]
 
 
 class ActionInline(admin.TabularInline):

@@ -6,17 +6,17 @@ twice finds the rows it made the first time instead of adding new ones.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext_lazy
 
-from kpi import progress
-from kpi.display import fy_text
-from kpi.fiscal import MAX_FY, MIN_FY
+from smartdocho.display import fy_text
+from smartdocho.fiscal import MAX_FY, MIN_FY
 
 
 def fy_in_range(field: str, *, nullable: bool = False) -> models.CheckConstraint:
@@ -27,6 +27,11 @@ def fy_in_range(field: str, *, nullable: bool = False) -> models.CheckConstraint
     return models.CheckConstraint(
         condition=condition, name=f"%(app_label)s_%(class)s_{field}_range"
     )
+
+
+# Checks the apps above add to Plan.clean, e.g. kpi's check that `status_labels` names known
+# statuses (kpi/apps.py): the plan's structure knows nothing of how progress is judged.
+PLAN_CHECKS: list[Callable[[Plan], None]] = []
 
 
 class PlanManager(models.Manager["Plan"]):
@@ -145,23 +150,8 @@ class Plan(models.Model):
             raise ValidationError(
                 {"status_labels": "判定の表示名は {判定: 名称} の形で書いてください。"}
             )
-        unknown = sorted(set(labels) - set(progress.ALL_STATUSES))
-        if unknown:
-            raise ValidationError(
-                {"status_labels": f"判定の名前が正しくありません: {', '.join(unknown)}"}
-            )
-
-    @property
-    def thresholds(self) -> progress.Thresholds:
-        return progress.Thresholds(
-            on_track=self.threshold_on_track,
-            needs_acceleration=self.threshold_needs_acceleration,
-            growth_on_track=self.growth_on_track,
-            growth_needs_acceleration=self.growth_needs_acceleration,
-        )
-
-    def status_label(self, status: str) -> str:
-        return (self.status_labels or {}).get(status) or gettext(progress.DEFAULT_LABELS[status])
+        for check in PLAN_CHECKS:
+            check(self)
 
     @property
     def fiscal_years(self) -> range:

@@ -6,7 +6,7 @@ Free of Django: it knows nothing of models. What it guarantees:
   1.1, `12:30` as 750, `no` as False, `2024-01-02` as a date). Each one comes back as
   `Plain`, a `str` holding the text exactly as written; JSON numbers come back as `Number`
   (a `Plain`) with their text. The caller decides what the text means from the field it is
-  in (plan_io.py does: codes stay text, integers must be written as decimal integers).
+  in (kpi/plan_io.py does: codes stay text, integers must be written as decimal integers).
 - Cost is bounded before anything is built: the file's size (MAX_BYTES), the nesting depth
   (MAX_DEPTH) and the number of nodes once every alias is expanded (MAX_NODES, which stops
   "billion laughs" alias bombs); recursive aliases are refused.

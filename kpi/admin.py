@@ -5,6 +5,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from initiatives.admin import DirectionInline, ItemInline, MilestoneInline
+from initiatives.models import Pillar
+
 from .models import (
     Department,
     Kpi,
@@ -112,6 +115,34 @@ class KpiAdmin(SimpleHistoryAdmin):
     class Media:
         # The KPI names are the point of the list: give them room (static/css/admin_kpi.css).
         css = {"all": ["css/admin_kpi.css"]}
+
+
+class KpiInline(admin.TabularInline):
+    model = Kpi
+    fk_name = "pillar"
+    extra = 0
+    fields = [
+        "code",
+        "name",
+        "unit",
+        "parent",
+        "baseline_fy",
+        "baseline_value",
+        "target_kind",
+        "target_value",
+        "department",
+    ]
+    show_change_link = True
+
+
+# The pillar's page edits its KPIs inline, so it is registered here: initiatives knows
+# nothing of kpi.
+@admin.register(Pillar)
+class PillarAdmin(admin.ModelAdmin):
+    list_display = ["plan", "number", "title"]
+    list_filter = ["plan"]
+    search_fields = ["title"]
+    inlines = [DirectionInline, ItemInline, KpiInline, MilestoneInline]
 
 
 @admin.register(KpiValue)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from .fiscal import era_label
+from smartdocho.fiscal import era_label
 
 Translate = Callable[[str], str]
 

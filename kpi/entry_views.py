@@ -18,10 +18,10 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from initiatives.models import Plan
+from smartdocho.display import fy_text
+from smartdocho.fiscal import FiscalYearError, parse_fy
 
 from . import permissions, services, value_upload
-from .display import fy_text
-from .fiscal import FiscalYearError, parse_fy
 from .forms import ReopenForm, TargetRevisionForm, ValueEntryFormSet
 from .models import Department, Kpi, KpiValue, TargetKind, ValueStatus
 

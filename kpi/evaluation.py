@@ -11,14 +11,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
 from initiatives.models import Plan
+from smartdocho.display import fy_text, quoted
+from smartdocho.fiscal import FiscalYearError, era_label, fiscal_year_of, parse_fy
 
 from . import progress
-from .display import fy_text, quoted
-from .fiscal import FiscalYearError, era_label, fiscal_year_of, parse_fy
 from .models import CombineRule, Kpi, KpiValue, TargetKind, TargetRevision, UnitKind
 
 
@@ -26,6 +27,30 @@ def default_as_of(plan: Plan, today: date | None = None) -> int:
     """The year a committee reports on: the last completed fiscal year, within the plan."""
     today = today or timezone.localdate()
     return min(max(fiscal_year_of(today) - 1, plan.first_fy), plan.last_fy)
+
+
+def thresholds_for(plan: Plan) -> progress.Thresholds:
+    """Where the plan's status bands begin (its threshold and growth fields)."""
+    return progress.Thresholds(
+        on_track=plan.threshold_on_track,
+        needs_acceleration=plan.threshold_needs_acceleration,
+        growth_on_track=plan.growth_on_track,
+        growth_needs_acceleration=plan.growth_needs_acceleration,
+    )
+
+
+def status_label(plan: Plan, status: str) -> str:
+    """The plan's name for a status (its `status_labels`), else the default name."""
+    return (plan.status_labels or {}).get(status) or gettext(progress.DEFAULT_LABELS[status])
+
+
+def check_status_labels(plan: Plan) -> None:
+    """Part of Plan.clean (registered in kpi/apps.py): `status_labels` names known statuses only."""
+    unknown = sorted(set(plan.status_labels or {}) - set(progress.ALL_STATUSES))
+    if unknown:
+        raise ValidationError(
+            {"status_labels": f"判定の名前が正しくありません: {', '.join(unknown)}"}
+        )
 
 
 def _target(kpi: Kpi) -> progress.Target:
@@ -182,7 +207,7 @@ def assess(
     A parent that combines its components and has no value of its own is judged on the mean of
     its components, which must be among `kpis`.
     """
-    thresholds = plan.thresholds
+    thresholds = thresholds_for(plan)
     children: dict[int, list[Kpi]] = defaultdict(list)
     for kpi in kpis:
         if kpi.parent_id:
@@ -231,7 +256,7 @@ def _status_label(plan: Plan, kpi: Kpi, p: progress.Progress, status: str) -> st
         and p.target.kind == progress.MAINTAIN
     ):
         return gettext(progress.OUTSIDE_BAND_LABEL)
-    return plan.status_label(status)
+    return status_label(plan, status)
 
 
 def status_counts(assessments: Iterable[Assessment], plan: Plan) -> list[tuple[str, str, str, int]]:
@@ -239,7 +264,7 @@ def status_counts(assessments: Iterable[Assessment], plan: Plan) -> list[tuple[s
     counts = dict.fromkeys(progress.ALL_STATUSES, 0)
     for a in assessments:
         counts[a.status] += 1
-    return [(s, plan.status_label(s), progress.ICONS[s], n) for s, n in counts.items()]
+    return [(s, status_label(plan, s), progress.ICONS[s], n) for s, n in counts.items()]
 
 
 class AsOfError(ValueError):
@@ -409,6 +434,6 @@ def _explain(a: Assessment) -> str:
         ) % {
             "condition": quoted(t.condition),
             "label": label,
-            "met": quoted(kpi.plan.status_label(p.status_if_condition_met)),
+            "met": quoted(status_label(kpi.plan, p.status_if_condition_met)),
         }
     return text + gettext("判定は%(label)sです。") % {"label": label}

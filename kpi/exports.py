@@ -16,9 +16,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from initiatives.models import Plan
+from smartdocho.fiscal import format_fy
 
 from .evaluation import Assessment
-from .fiscal import format_fy
 from .models import Kpi, TargetKind
 from .progress import METHOD_VERSION
 

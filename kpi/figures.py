@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext
 
+from smartdocho.display import fy_text
+from smartdocho.fiscal import era_label
+
 from . import charts, progress
-from .display import fy_text
 from .evaluation import Assessment, spec_for, status_words
-from .fiscal import era_label
 from .models import TargetKind
 
 NUMBERED_KINDS = (TargetKind.AT_LEAST, TargetKind.AT_MOST)

@@ -18,8 +18,9 @@ from django.forms.formsets import (
 )
 from django.utils.translation import gettext_lazy
 
+from smartdocho.display import fy_text
+
 from . import numbers
-from .display import fy_text
 from .models import Kpi, TargetKind, TargetRevision, ValueStatus
 
 FORGED_KPI = "画面の内容が正しくありません。ページを開き直してください。"

@@ -9,7 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from .display import fy_text
+from smartdocho.display import fy_text
+
 from .models import Kpi, KpiValue, TargetRevision
 
 VALUE_FIELDS = {"value": "実績値", "status": "区分", "note": "備考", "source": "出典"}

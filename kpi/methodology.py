@@ -12,10 +12,11 @@ from decimal import Decimal
 
 from django.utils.translation import gettext, gettext_noop
 
+from smartdocho.display import fy_text
+from smartdocho.fiscal import era_label
+
 from . import progress
-from .display import fy_text
 from .evaluation import stale_text
-from .fiscal import era_label
 
 D = Decimal
 

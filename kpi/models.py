@@ -22,9 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from initiatives.models import InitiativeItem, Pillar, Plan, fy_in_range
-
-from .display import fy_text
-from .fiscal import format_fy
+from smartdocho.display import fy_text
+from smartdocho.fiscal import format_fy
 
 VALUE_DIGITS = {"max_digits": 18, "decimal_places": 4}
 

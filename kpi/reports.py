@@ -2,7 +2,8 @@
 
 A report is a plain, JSON-ready dict, so that the page, the XLSX download and the frozen copy
 kept at publication all read the same thing; a published report is shown from its copy, and
-compared with today's data to say what has changed since it was presented.
+compared with today's data to say what has changed since it was presented. The KPI part is
+built here; pages/reports.py adds the narratives' part (検証票), which kpi does not import.
 
 What the public may see of a published report, and of the changes since: final values
 (確定値), and the preliminary values (速報値) an admin published knowingly (listed on the
@@ -24,11 +25,11 @@ from django.db.models import Prefetch, Q
 from django.utils import translation
 
 from initiatives.models import Pillar, Plan
+from smartdocho.fiscal import format_fy
 
 from . import exports, progress
 from .evaluation import Assessment, assess, explain, status_counts
 from .figures import kpi_block
-from .fiscal import format_fy
 from .models import TARGET_PREFETCH, Kpi, KpiValue
 
 XLSX_HEADER = [
@@ -116,27 +117,24 @@ def _row(a: Assessment, chart: bool) -> dict:
     return row
 
 
-def build_report(
+def build_kpi_report(
     plan: Plan,
     fiscal_year: int,
     today: date,
     *,
     final_only: bool = False,
     published_preliminary: Iterable[PublishedValue] = (),
-) -> dict:
-    """The report for a fiscal year from today's data: the content a committee is shown.
+) -> tuple[dict, list[Kpi]]:
+    """The KPI part of the report for a fiscal year from today's data, and the KPIs it shows.
 
+    The report as presented adds the 検証票 part to it (pages/reports.py's build_report).
     With `final_only` (the public's view), preliminary values are left out except those in
     `published_preliminary` that still stand with the number they were published with.
     Values of later years than `fiscal_year` are not part of the report (nor of its charts).
 
     Always in Japanese, whatever the reader's interface language: it is the document presented
     to the committee, and the frozen copy of a published report must read the same for all.
-
-    Besides the KPIs, each pillar carries the 検証票 part (narratives/report.py, approved text
-    only, for every reader): `item_blocks`, `ratings`, `other_kpis`, and each KPI row its
-    `commentary`; the report has `sample_values` and `sample_narratives`, and `sample_data` is
-    true when either is. A fixed number of queries, whatever the number of items and KPIs.
+    The report has `sample_values`, and `sample_data` when it has sample values.
     """
     with translation.override("ja"):
         return _build_report(plan, fiscal_year, today, final_only, list(published_preliminary))
@@ -182,7 +180,7 @@ def _preliminary_values(assessments: Iterable[Assessment]) -> list[dict]:
 
 def _build_report(
     plan: Plan, fiscal_year: int, today: date, final_only: bool, published: list[PublishedValue]
-) -> dict:
+) -> tuple[dict, list[Kpi]]:
     pillars: Sequence[Pillar] = list(plan.pillars.all())
     kpis = _kpis(plan, final_only, published)
     by_id = {
@@ -231,27 +229,15 @@ def _build_report(
         "preliminary_values": _preliminary_values(by_id[k.id] for k in kpis),
         "notes": notes,
     }
-    # The 検証票 part: items, their approved progress and the KPIs' approved commentary.
-    # narratives sits above kpi; the report is the one page that combines them.
-    from narratives.report import add_narratives
-
-    add_narratives(report, plan, fiscal_year, kpis)
-    if report["sample_narratives"]:
-        notes.insert(
-            0,
-            "この報告書の取組の進捗と成果指標の説明にはサンプルの記入例（説明用の架空の文章）が"
-            f"含まれます。{plan.government}の実際の取組ではありません。",
-        )
     if sample:
         notes.insert(
             0,
             "この報告書の実績値はサンプル値（説明用の架空の値）です。"
             f"{plan.government}の実際の実績ではありません。",
         )
-    # Sample values or sample narratives: either makes the whole report a sample.
     report["sample_values"] = sample
-    report["sample_data"] = sample or report["sample_narratives"]
-    return report
+    report["sample_data"] = sample
+    return report, kpis
 
 
 def method_version(report: dict) -> int:
@@ -309,7 +295,8 @@ def differences(presented: dict, today: dict, *, pending: Iterable[str] = ()) ->
 
     Compares the value (as displayed, with its year) and the status; a preliminary value made
     final with the same number is not a change. `today` must be built for the same reader
-    (build_report's `final_only` and `published_preliminary`); KPIs in `pending` are skipped.
+    (pages/reports.py's build_report: `final_only`, `published_preliminary`); KPIs in `pending`
+    are skipped.
 
     Returns dicts with code, name, what (the kind of change), then and now (text).
     """

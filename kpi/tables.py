@@ -14,10 +14,10 @@ from django.utils.translation import gettext_lazy as _
 from django_tables2.data import TableListData
 from django_tables2.utils import Accessor, OrderBy
 
-from kpi.display import fy_text
 from kpi.evaluation import Assessment
 from kpi.progress import FLAG_PRELIMINARY_VALUE
 from kpi.templatetags.kpi_tags import percent
+from smartdocho.display import fy_text
 
 
 def _row_attrs(record) -> str:

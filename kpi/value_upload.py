@@ -18,11 +18,11 @@ from decimal import Decimal
 from openpyxl.utils import get_column_letter
 
 from initiatives.models import Plan
+from smartdocho.display import fy_text
+from smartdocho.fiscal import FiscalYearError, parse_fy
 
 from . import mangled_codes, number_formats, permissions, services, spreadsheets
-from .display import fy_text
 from .exports import CSV_COLUMNS, TEXT_FORMAT, to_csv, to_xlsx, unguard
-from .fiscal import FiscalYearError, parse_fy
 from .forms import normalize_text, validate_value_row
 from .models import Kpi, KpiValue, ValueStatus
 

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from initiatives.models import InitiativeItem
 from kpi import roles as kpi_roles
-from kpi.fiscal import format_fy
 from kpi.models import Department, Kpi, StaffProfile
+from smartdocho.fiscal import format_fy
 
 from . import review, roles
 from .models import InitiativeProgress, ItemDepartment, KpiCommentary, scale_for

@@ -24,9 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from initiatives.models import InitiativeItem, Plan, fy_in_range
-from kpi.display import fy_text
 from kpi.forms import _MARKUP, MARKUP, NULL_CHARACTER, plain_characters
 from kpi.models import Department, Kpi
+from smartdocho.display import fy_text
 
 from . import ratings, review
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from initiatives.models import Plan
-from kpi.fiscal import format_fy
 from kpi.models import Kpi
+from smartdocho.fiscal import format_fy
 
 from . import reads
 from .models import scale_for

@@ -31,8 +31,8 @@ from collections.abc import Sequence
 from django.db.models import Prefetch
 
 from initiatives.models import InitiativeItem, Plan
-from kpi.fiscal import format_fy
 from kpi.models import Kpi
+from smartdocho.fiscal import format_fy
 
 from . import reads
 from .models import ItemDepartment, scale_for

@@ -14,13 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from initiatives.models import InitiativeItem, Plan
-from kpi.display import fy_text
 from kpi.evaluation import AsOfError, assess, resolve_as_of
 from kpi.figures import kpi_block
-from kpi.fiscal import FiscalYearError, parse_fy
 from kpi.models import Kpi, KpiValue
 from kpi.permissions import sees_preliminary
+from smartdocho.display import fy_text
 from smartdocho.etags import public_page
+from smartdocho.fiscal import FiscalYearError, parse_fy
 from smartdocho.views import bad_request
 
 from . import permissions, reads, review, services

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "initiatives",
     "kpi",
     "narratives",
+    "pages",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,8 @@ from django.urls import include, path
 
 from initiatives import views as initiative_views
 from kpi import views as kpi_views
+from pages import urls as page_urls
+from pages import views as page_views
 
 from . import password_reset, views
 
@@ -36,8 +38,8 @@ urlpatterns = [
     path("accounts/", include(account_urls)),
     path("language/<str:code>/", views.switch_language, name="switch_language"),
     path("plans/", initiative_views.plan_list, name="plan_list"),
-    path("manage/import-plan/", initiative_views.plan_import, name="plan_import"),
-    path("plans/<slug:slug>/", include("initiatives.urls")),
-    path("plans/<slug:slug>/", include("kpi.urls")),
+    path("manage/import-plan/", page_views.plan_import, name="plan_import"),
+    path("plans/<slug:slug>/", include(page_urls.initiatives_patterns)),
+    path("plans/<slug:slug>/", include(page_urls.kpi_patterns)),
     path("plans/<slug:slug>/", include("narratives.urls")),
 ]

@@ -20,8 +20,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from initiatives import plan_io
-from kpi import services
+from kpi import plan_io, services
 from kpi.models import KpiValue
 from tests.kpi.spreadsheet_files import confirm_data
 

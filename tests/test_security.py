@@ -133,7 +133,7 @@ def test_not_found_page_is_japanese_and_shows_no_internals(client, policy):
 
 
 def test_server_error_page_shows_no_detail(policy, monkeypatch):
-    from kpi import reports
+    from pages import reports
 
     def explode(*args, **kwargs):
         raise RuntimeError("secret database detail")

@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from initiatives import plan_io
 from initiatives.models import Plan
+from kpi import plan_io
 from kpi.models import Department, Kpi, KpiValue
 from tests.conftest import ROOT
 

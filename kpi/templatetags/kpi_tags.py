@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django import template
 
-from kpi import display, fiscal
+from smartdocho import display, fiscal
 
 register = template.Library()
 

@@ -10,8 +10,8 @@ import json
 import pytest
 from django.core.management import call_command
 
-from initiatives import plan_io
 from initiatives.models import Pillar, Plan
+from kpi import plan_io
 from kpi.models import Department, Kpi, Unit
 
 pytestmark = pytest.mark.django_db

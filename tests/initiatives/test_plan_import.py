@@ -8,10 +8,9 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from initiatives import plan_io
-from initiatives.management.commands.import_plan import progress_bar
 from initiatives.models import Plan
-from kpi import services
+from kpi import plan_io, services
+from kpi.management.commands.import_plan import progress_bar
 from kpi.models import Kpi, KpiValue
 from tests.conftest import ROOT
 

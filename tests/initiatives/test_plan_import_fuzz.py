@@ -21,8 +21,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from initiatives import plan_reader
-from initiatives.views import IMPORT_SESSION_KEY
 from kpi import roles
+from pages.views import IMPORT_SESSION_KEY
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.django_db

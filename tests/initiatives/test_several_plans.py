@@ -5,8 +5,8 @@ import json
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from initiatives import plan_io
 from initiatives.models import Plan
+from kpi import plan_io
 from kpi.models import Kpi
 from tests.conftest import ROOT
 

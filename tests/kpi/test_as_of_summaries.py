@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from kpi.fiscal import format_fy
 from kpi.models import Kpi
+from smartdocho.fiscal import format_fy
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from kpi.fiscal import (
+from smartdocho.fiscal import (
     FiscalYearError,
     era_label,
     fiscal_year_of,

@@ -8,7 +8,7 @@ import yaml
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from initiatives import plan_io
+from kpi import plan_io
 from kpi.models import KPI_CODE_REFUSED, Kpi
 from tests.conftest import ROOT
 

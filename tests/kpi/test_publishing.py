@@ -16,8 +16,8 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from openpyxl import load_workbook
 
-from kpi import publishing
 from kpi.models import KpiValue, PublishedReport
+from pages import publishing
 from smartdocho.etags import data_version
 
 pytestmark = pytest.mark.django_db

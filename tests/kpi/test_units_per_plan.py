@@ -6,8 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from initiatives import plan_io
 from initiatives.models import Plan
+from kpi import plan_io
 from kpi.models import Kpi, Unit
 from tests.conftest import ROOT
 

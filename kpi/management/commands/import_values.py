@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from initiatives.models import Plan
 from kpi import services, value_upload
-from kpi.fiscal import FiscalYearError, parse_fy
+from smartdocho.fiscal import FiscalYearError, parse_fy
 
 
 class Command(BaseCommand):

@@ -44,8 +44,20 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import DatabaseError, connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 
-from kpi.forms import validate_value_row
-from kpi.models import (
+from initiatives import plan_reader
+from initiatives.models import (
+    Action,
+    InitiativeItem,
+    Milestone,
+    Pillar,
+    Plan,
+    PlanSection,
+    PolicyDirection,
+)
+from initiatives.plan_reader import Number, Plain
+
+from .forms import validate_value_row
+from .models import (
     Department,
     Kpi,
     KpiValue,
@@ -56,10 +68,6 @@ from kpi.models import (
     Unit,
     YearlyTarget,
 )
-
-from . import plan_reader
-from .models import Action, InitiativeItem, Milestone, Pillar, Plan, PlanSection, PolicyDirection
-from .plan_reader import Number, Plain
 
 User = get_user_model()
 

@@ -11,7 +11,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from initiatives.models import Plan
-from initiatives.plan_io import export_plan
+from kpi.plan_io import export_plan
 
 
 class Command(BaseCommand):

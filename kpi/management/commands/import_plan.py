@@ -11,8 +11,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from initiatives.plan_io import PlanFileError, Report, import_plan
 from initiatives.plan_reader import MAX_BYTES
+from kpi.plan_io import PlanFileError, Report, import_plan
 
 
 def progress_bar(stream, *, minimum: int = 200):

@@ -26,11 +26,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from initiatives.models import Plan
+from kpi.forms import no_markup, plain_characters
+from kpi.models import PublishedReport
 from smartdocho import etags
 
 from . import reports
-from .forms import no_markup, plain_characters
-from .models import PublishedReport
 
 # Messages (tests assert against these).
 STALE = gettext_lazy(

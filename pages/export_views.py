@@ -1,0 +1,112 @@
+"""Open data of a plan: KPIs and values with the approved narratives, as JSON, CSV and XLSX."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from initiatives.models import Plan
+from kpi import exports, permissions
+from kpi.evaluation import AsOfError, assess, resolve_as_of
+from kpi.models import Kpi
+from narratives import open_data
+from smartdocho.etags import public_page
+from smartdocho.views import bad_request
+
+EXPORT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+NARRATIVE_TABLES = ("items", "commentary")
+
+
+def _export_data(request: HttpRequest, slug: str):
+    """(plan, as-of year, KPIs, assessments, final_only) for an export, or a 400 response."""
+    plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
+    try:
+        as_of = resolve_as_of(plan, request.GET.get("as_of"))
+    except AsOfError as err:
+        return bad_request(request, str(err))
+    final_only = not permissions.sees_preliminary(request.user)
+    kpis = list(Kpi.objects.for_display().filter(plan=plan))
+    by_id = assess(kpis, plan, as_of, final_only=final_only)
+    return plan, as_of, kpis, [by_id[k.id] for k in kpis], final_only
+
+
+def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+@public_page
+def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """export.json|csv|xlsx: KPIs and values; JSON and XLSX also the approved narratives."""
+    if fmt not in EXPORT_TYPES:
+        raise Http404(_("この形式では出力できません。"))
+    data = _export_data(request, slug)
+    if isinstance(data, HttpResponse):
+        return data
+    plan, as_of, kpis, assessments, final_only = data
+    if fmt == "json":
+        document = exports.export_document(
+            plan,
+            assessments,
+            timezone.now(),
+            final_only=final_only,
+            initiative_items=open_data.initiative_items(plan),
+            commentary=open_data.commentary_by_kpi(plan, kpis),
+        )
+        body = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+    elif fmt == "csv":
+        body = exports.to_csv(exports.table_rows(plan, assessments, final_only=final_only))
+    else:
+        items = open_data.initiative_items(plan)
+        commentary = open_data.commentary_by_kpi(plan, kpis)
+        body = exports.plan_xlsx(
+            plan,
+            assessments,
+            final_only=final_only,
+            extra_sheets=[
+                (
+                    "取組項目",
+                    [label for _, label in open_data.ITEM_COLUMNS],
+                    list(open_data.item_rows(plan, items)),
+                ),
+                (
+                    "成果指標の説明",
+                    [label for _, label in open_data.COMMENTARY_COLUMNS],
+                    list(open_data.commentary_rows(plan, kpis, commentary)),
+                ),
+            ],
+        )
+    return _attachment(body, EXPORT_TYPES[fmt], f"{plan.slug}-{as_of}.{fmt}")
+
+
+@require_safe
+@public_page
+def plan_export_narratives(request: HttpRequest, slug: str, table: str) -> HttpResponse:
+    """export-items.csv (one row per item and year) and export-commentary.csv (one row per KPI
+    and year): the approved narratives, in the CSV conventions of export.csv."""
+    if table not in NARRATIVE_TABLES:
+        raise Http404(_("この形式では出力できません。"))
+    data = _export_data(request, slug)
+    if isinstance(data, HttpResponse):
+        return data
+    plan, as_of, kpis, _assessments, _final_only = data
+    if table == "items":
+        rows = open_data.item_rows(plan, open_data.initiative_items(plan))
+        body = exports.to_csv(rows, open_data.ITEM_COLUMNS)
+    else:
+        rows = open_data.commentary_rows(plan, kpis, open_data.commentary_by_kpi(plan, kpis))
+        body = exports.to_csv(rows, open_data.COMMENTARY_COLUMNS)
+    return _attachment(body, EXPORT_TYPES["csv"], f"{plan.slug}-{table}-{as_of}.csv")
