@@ -44,6 +44,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import DatabaseError, connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
 
+from kpi import plan_xlsx
 from kpi.forms import validate_value_row
 from kpi.models import (
     Department,
@@ -418,12 +419,17 @@ def read_records(
         kind = "json"
     elif name.endswith((".yaml", ".yml")):
         kind = "yaml"
+    elif name.endswith(".xlsx"):
+        kind = "xlsx"
     else:
-        raise _file_problem("ファイルの種類は .yaml、.yml、.json のいずれかにしてください。")
-    try:
-        data = plan_reader.parse(content, kind)
-    except plan_reader.ReadError as err:
-        raise _file_problem(err.message) from None
+        raise _file_problem("ファイルの種類は .yaml、.yml、.json、.xlsx のいずれかにしてください。")
+    if kind == "xlsx":
+        data = _workbook_records(content)
+    else:
+        try:
+            data = plan_reader.parse(content, kind)
+        except plan_reader.ReadError as err:
+            raise _file_problem(err.message) from None
     if not isinstance(data, list) or not data:
         raise _file_problem("ファイルの中身は、オブジェクトの一覧（リスト）にしてください。")
     if max_records is not None and len(data) > max_records:
@@ -471,6 +477,20 @@ def read_records(
     if problems:
         raise PlanFileError(problems)
     return records
+
+
+def _workbook_records(content: bytes) -> list:
+    """An Excel KPI table (kpi/plan_xlsx.py) as the records a fixture holds; each problem with
+    the workbook, its sheets or rows (a target not settled) as a Problem of the whole file."""
+    try:
+        return plan_xlsx.read_workbook(content)
+    except plan_xlsx.WorkbookError as err:
+        raise PlanFileError(
+            [
+                Problem(None, p.sheet, f"{p.row}行目" if p.row else "", p.column, p.message)
+                for p in err.problems
+            ]
+        ) from None
 
 
 def _units_in_their_plan(data: list) -> list:
