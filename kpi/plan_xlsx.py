@@ -844,7 +844,9 @@ def _cell_value(d: Decimal | None):
     return int(d) if d == d.to_integral_value() else float(_dec_text(d))
 
 
-def _write(plan_rows: list[tuple[str, object]], kpi_rows: list[list], years: list[int]) -> bytes:
+def write_layout(
+    plan_rows: list[tuple[str, object]], kpi_rows: list[list], years: list[int]
+) -> bytes:
     import openpyxl
     from openpyxl.styles import Alignment, Font
 
@@ -1010,7 +1012,7 @@ def write_workbook(slug: str) -> bytes:
                 *[_cell_value(yearly.get(fy)) for fy in years],
             ]
         )
-    return _write(_plan_rows(plan), rows, years)
+    return write_layout(_plan_rows(plan), rows, years)
 
 
 TEMPLATE_PLAN = [
@@ -1092,4 +1094,4 @@ TEMPLATE_ROWS = [
 def template_workbook() -> bytes:
     """A workbook to fill in: instructions (説明), and a small example plan that loads as is."""
     rows = [r + [None] * len(OVERRIDES) for r in TEMPLATE_ROWS]
-    return _write(TEMPLATE_PLAN, rows, [])
+    return write_layout(TEMPLATE_PLAN, rows, [])

@@ -37,6 +37,11 @@ urlpatterns = [
     path("language/<str:code>/", views.switch_language, name="switch_language"),
     path("plans/", initiative_views.plan_list, name="plan_list"),
     path("manage/import-plan/", initiative_views.plan_import, name="plan_import"),
+    path(
+        "manage/import-plan/plan_template.xlsx",
+        initiative_views.plan_import_template,
+        name="plan_import_template",
+    ),
     path("plans/<slug:slug>/", include("initiatives.urls")),
     path("plans/<slug:slug>/", include("kpi.urls")),
     path("plans/<slug:slug>/", include("narratives.urls")),
