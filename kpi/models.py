@@ -333,9 +333,7 @@ class Kpi(models.Model):
     cumulative = models.BooleanField(
         gettext_lazy("累計"),
         default=False,
-        help_text=gettext_lazy(
-            "値が計画期間の初めからの累計であるもの。減少は入力時に確認します。"
-        ),
+        help_text=gettext_lazy("値が計画期間の初めからの累計であるもの。減少は入力時に確認します。"),
     )
     target_tolerance = models.DecimalField(
         gettext_lazy("維持の許容幅（割合）"),
@@ -630,13 +628,9 @@ class YearlyTarget(models.Model):
                 "実施スケジュールや未設定の目標には年度別目標値を設定できません。"
             )
         if kpi.baseline_fy is not None and self.fiscal_year <= kpi.baseline_fy:
-            raise ValidationError(
-                {"fiscal_year": "年度別目標値は基準年度より後の年度にしてください。"}
-            )
+            raise ValidationError({"fiscal_year": "年度別目標値は基準年度より後の年度にしてください。"})
         if kpi.target_fy is not None and self.fiscal_year > kpi.target_fy:
-            raise ValidationError(
-                {"fiscal_year": "年度別目標値は目標年度までの年度にしてください。"}
-            )
+            raise ValidationError({"fiscal_year": "年度別目標値は目標年度までの年度にしてください。"})
 
 
 class ScheduleStepManager(models.Manager["ScheduleStep"]):
@@ -685,9 +679,7 @@ class ScheduleStep(models.Model):
 
     def clean(self) -> None:
         if self.kpi_id and self.kpi.target_kind != TargetKind.MILESTONE:
-            raise ValidationError(
-                "段階は、目標の種類が実施スケジュールの成果指標にだけ設定できます。"
-            )
+            raise ValidationError("段階は、目標の種類が実施スケジュールの成果指標にだけ設定できます。")
 
 
 class ValueManager(models.Manager["KpiValue"]):
