@@ -634,9 +634,7 @@ def _check_years(obj: models.Model) -> dict[str, str]:
     if isinstance(obj, TargetRevision):
         plan = obj.kpi.plan
         if obj.effective_fy not in plan.fiscal_years:
-            errors["effective_fy"] = (
-                f"年度が方針の期間（{plan.first_fy}～{plan.last_fy}）の外です。"
-            )
+            errors["effective_fy"] = f"年度が方針の期間（{plan.first_fy}～{plan.last_fy}）の外です。"
         # A target may lie past the plan's last year (issue 12), never before its first.
         if obj.target_fy < plan.first_fy:
             errors["target_fy"] = f"目標年度が方針の初年度（{plan.first_fy}）より前です。"
