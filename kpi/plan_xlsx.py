@@ -929,9 +929,13 @@ def _reads_back(text: str, kpi: Kpi, yearly: dict, steps: list) -> bool:
 
 def _target_cells(kpi: Kpi, yearly: dict, steps: list) -> tuple[str, list]:
     """目標 and the four override cells: the text as written when it reads back to the KPI's
-    target, else a text we write that does, else the text with the override columns filled."""
+    target, else the text as written with the override columns filled (a KPI with no text, or
+    a schedule whose text does not say its steps, gets a text we write that does)."""
     condition = kpi.target_condition
-    for text in (kpi.target_text, _generated_target(kpi, steps)):
+    candidates = [kpi.target_text]
+    if not kpi.target_text or kpi.target_kind == TargetKind.MILESTONE:
+        candidates.append(_generated_target(kpi, steps))  # steps need a text that says them
+    for text in candidates:
         if (text or kpi.target_kind == TargetKind.NONE) and _reads_back(text, kpi, yearly, steps):
             r = target_text.read_target(text, kpi.unit.label)
             return text, [None, None, None, condition if condition != r.condition else None]
