@@ -21,6 +21,7 @@ import datetime as dt
 import difflib
 import hashlib
 import io
+import logging
 import re
 import unicodedata
 import zipfile
@@ -35,6 +36,8 @@ from . import mangled_codes, target_text
 from .fiscal import FiscalYearError, era_label, parse_fy
 from .models import Department, Direction, Kpi, TargetBasis, TargetKind, Unit
 from .numbers import NumberError, parse_number
+
+logger = logging.getLogger(__name__)
 
 SHEET_HELP, SHEET_PLAN, SHEET_KPIS = "説明", "計画", "成果指標"
 PLAN_ITEMS = {  # 項目 on the 計画 sheet → Plan field; all but 報告先 are required
@@ -403,7 +406,8 @@ def read_workbook(content: bytes) -> list[dict]:
         return _Builder(plan).build(rows)
     except WorkbookError:
         raise
-    except (KeyError, ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile) as err:
+    except Exception as err:  # a broken sheet's XML, a bad cell: a message, never a 500
+        logger.warning("plan workbook not readable: %r", err)
         raise _whole_file(
             _("ブックを読み取れません: %(err)s") % {"err": type(err).__name__}
         ) from None
@@ -565,6 +569,8 @@ class _Builder:
         if not code:
             self.problem(row, "指標コード", _("指標コードを書いてください。"))
             return None
+        if not row.text("成果指標"):
+            self.problem(row, "成果指標", _("成果指標の名前を書いてください。"))
         unit = self._unit(row)
         unit_text = row.text("単位")
         fields: dict = {

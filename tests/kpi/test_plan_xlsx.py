@@ -192,6 +192,18 @@ def test_a_zip_bomb_is_refused_before_it_is_unpacked():
     assert any("大きすぎます" in p for p in _problems(bomb.getvalue()))
 
 
+def test_a_workbook_with_a_broken_sheet_is_refused_with_a_message():
+    good = zipfile.ZipFile(io.BytesIO(book([kpi_row()])))
+    broken = io.BytesIO()
+    with zipfile.ZipFile(broken, "w") as z:
+        for member in good.infolist():
+            data = good.read(member)
+            if member.filename.startswith("xl/worksheets/"):
+                data = b"<worksheet><sheetData><row><c r="
+            z.writestr(member, data)
+    assert any("読み取れません" in p or ".xlsx" in p for p in _problems(broken.getvalue()))
+
+
 def test_wrong_sheet_names_are_named():
     problems = _problems(book([kpi_row()], sheets=("Sheet1", "KPI")))
     assert any("計画" in p and "成果指標" in p and "Sheet1" in p for p in problems), problems
