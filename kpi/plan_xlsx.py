@@ -664,7 +664,10 @@ class _Builder:
         if reading is None:
             return None
         if reading.target_fy is not None:
-            if target_fy is not None and target_fy != reading.target_fy:
+            later = reading.kind == TargetKind.MILESTONE and (target_fy or 0) > reading.target_fy
+            if later:
+                pass  # a schedule may reach its target year after its last step
+            elif target_fy is not None and target_fy != reading.target_fy:
                 self.problem(
                     row,
                     "目標年度",
@@ -672,7 +675,8 @@ class _Builder:
                     % {"text": era_label(reading.target_fy)},
                 )
                 return None
-            target_fy = reading.target_fy
+            else:
+                target_fy = reading.target_fy
         if reading.kind != TargetKind.NONE and target_fy is None and ok:
             self.problem(row, "目標年度", _("目標があるときは目標年度を書いてください。"))
             return None

@@ -137,6 +137,18 @@ def test_a_target_year_past_the_plan_and_no_baseline_load():
     assert kpi.target_fy == 2030 and kpi.baseline_fy is None and kpi.baseline_value is None
 
 
+def test_a_schedule_takes_its_target_year_from_its_last_step_or_a_later_target_year():
+    rows = [
+        kpi_row("1-1", "検討(R6)→導入(R7)", baseline="—", 目標年度=None),
+        kpi_row("1-2", "検討(R6)→導入(R7)", baseline="—", 目標年度="R8"),
+        kpi_row("1-3", "検討(R6)→導入(R8)", baseline="—", 目標年度="R7"),
+    ]
+    problems = _problems(book(rows))
+    assert len(problems) == 1 and "4行目" in problems[0] and "目標年度" in problems[0]
+    _load(book(rows[:2]))
+    assert dict(Kpi.objects.values_list("code", "target_fy")) == {"1-1": 2025, "1-2": 2026}
+
+
 def test_override_columns_settle_a_target_the_text_cannot():
     row = kpi_row(target="20%削減", baseline=50, 目標の種類="以下", 目標値=40, 条件="再構築後")
     _load(book([row]))
