@@ -29,7 +29,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import yaml
@@ -474,6 +474,8 @@ def read_records(
         fields, found = _as_written(i, label, record["fields"])
         problems += found
         records.append({"model": label, "fields": fields})
+        if record.get("row"):
+            records[-1]["row"] = record["row"]  # a workbook's: the sheet row it comes from
     if problems:
         raise PlanFileError(problems)
     return records
@@ -823,7 +825,20 @@ def import_plan(
             transaction.set_rollback(True)
         else:
             report.applied = True
+    report.problems = _with_sheet_rows(records, report.problems)
     return report
+
+
+def _with_sheet_rows(records: list[dict], problems: list[Problem]) -> list[Problem]:
+    """A workbook's problems with the sheet row each object comes from, next to its key."""
+    out = []
+    for p in problems:
+        row = records[p.index - 1].get("row") if p.index and p.index <= len(records) else None
+        if row:
+            where = f"{plan_xlsx.SHEET_KPIS} {row}行目"
+            p = replace(p, key=f"{p.key} （{where}）" if p.key else where)
+        out.append(p)
+    return out
 
 
 # Django's deserializer appends where it was: "…: (kpi.kpi:pk=None) field_value was 'NaN'".

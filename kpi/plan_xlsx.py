@@ -431,6 +431,7 @@ class _Builder:
         self.kpis: list[dict] = []
         self.yearly: list[dict] = []
         self.steps: list[dict] = []
+        self.rows: dict[int, int] = {}  # id(fields) → its row
 
     def problem(self, row: _Row, column: str, message: str) -> None:
         self.problems.append(SheetProblem(SHEET_KPIS, row.number, column, message))
@@ -452,17 +453,23 @@ class _Builder:
         if self.problems:
             raise WorkbookError(self.problems)
         plan = {"model": "initiatives.plan", "fields": self.plan}
-        records = [{"model": "kpi.department", "fields": d} for d in self.departments.values()]
+        records = [self._record("kpi.department", d) for d in self.departments.values()]
         records.append(plan)
-        records += [{"model": "kpi.unit", "fields": u} for u in self.units.values()]
-        records += [{"model": "initiatives.pillar", "fields": p} for p in self.pillars.values()]
-        records += [
-            {"model": "initiatives.initiativeitem", "fields": i} for i in self.items.values()
-        ]
-        records += [{"model": "kpi.kpi", "fields": k} for k in self.kpis]
-        records += [{"model": "kpi.yearlytarget", "fields": y} for y in self.yearly]
-        records += [{"model": "kpi.schedulestep", "fields": s} for s in self.steps]
+        records += [self._record("kpi.unit", u) for u in self.units.values()]
+        records += [self._record("initiatives.pillar", p) for p in self.pillars.values()]
+        records += [self._record("initiatives.initiativeitem", i) for i in self.items.values()]
+        records += [self._record("kpi.kpi", k) for k in self.kpis]
+        records += [self._record("kpi.yearlytarget", y) for y in self.yearly]
+        records += [self._record("kpi.schedulestep", s) for s in self.steps]
         return records
+
+    def _record(self, model: str, fields: dict) -> dict:
+        """A record, with `row`: the sheet row it comes from (first row, for shared ones)."""
+        return {"model": model, "fields": fields, "row": self.rows.get(id(fields))}
+
+    def _at(self, row: _Row, fields: dict) -> dict:
+        self.rows.setdefault(id(fields), row.number)
+        return fields
 
     @staticmethod
     def _usual_parts(rows: list[_Row], column: str) -> int:
@@ -486,7 +493,9 @@ class _Builder:
             if not title:
                 self.problem(row, "取組方針", _("取組方針を書いてください。"))
                 return None
-            self.pillars[number] = {"plan": [self.slug], "number": number, "title": title}
+            self.pillars[number] = self._at(
+                row, {"plan": [self.slug], "number": number, "title": title}
+            )
         elif title and title != pillar["title"]:
             self.problem(
                 row,
@@ -513,7 +522,7 @@ class _Builder:
         if item is None:
             number = 1 + sum(1 for p, _k in self.items if p == pillar)
             item = {"pillar": [self.slug, pillar], "number": number, "label": label, "title": title}
-            self.items[key] = item
+            self.items[key] = self._at(row, item)
         elif item["title"] != title:
             self.problem(
                 row,
@@ -531,20 +540,25 @@ class _Builder:
         if text not in self.units:
             existing = Unit.objects.filter(plan__slug=self.slug, label=text).first()
             if existing is not None:
-                self.units[text] = {"plan": [self.slug], "code": existing.code, "label": text}
+                self.units[text] = self._at(
+                    row, {"plan": [self.slug], "code": existing.code, "label": text}
+                )
             else:
                 code, kind, decimals, base, scale = UNIT_RULES.get(
                     target_text.normalize(text), (_stable_code("u", text), "count", 0, text, 1)
                 )
-                self.units[text] = {
-                    "plan": [self.slug],
-                    "code": code,
-                    "label": text,
-                    "base_label": base,
-                    "scale": str(scale),
-                    "decimals": decimals,
-                    "kind": kind,
-                }
+                self.units[text] = self._at(
+                    row,
+                    {
+                        "plan": [self.slug],
+                        "code": code,
+                        "label": text,
+                        "base_label": base,
+                        "scale": str(scale),
+                        "decimals": decimals,
+                        "kind": kind,
+                    },
+                )
         return [self.slug, self.units[text]["code"]]
 
     def _department(self, row: _Row) -> list | None:
@@ -554,7 +568,7 @@ class _Builder:
         if name not in self.departments:
             existing = Department.objects.filter(name=name).order_by("code").first()
             code = existing.code if existing else _stable_code("dept", name)
-            self.departments[name] = {"code": code, "name": name}
+            self.departments[name] = self._at(row, {"code": code, "name": name})
         return [self.departments[name]["code"]]
 
     def _row(self, row: _Row, parts: tuple[int, int], order: dict[int, int]) -> dict | None:
@@ -590,13 +604,15 @@ class _Builder:
         target = self._target(row, unit_text, fields)
         if unit is None or target is None:
             return None
-        self.kpis.append(fields)
+        self.kpis.append(self._at(row, fields))
         yearly, steps = target
         key = [self.slug, code]
         for fy, value in sorted(yearly.items()):
-            self.yearly.append({"kpi": key, "fiscal_year": fy, "value": _dec_text(value)})
+            yearly_fields = {"kpi": key, "fiscal_year": fy, "value": _dec_text(value)}
+            self.yearly.append(self._at(row, yearly_fields))
         for n, step in enumerate(steps, start=1):
-            self.steps.append({"kpi": key, "order": n, "label": step.label, "due_fy": step.due_fy})
+            step_fields = {"kpi": key, "order": n, "label": step.label, "due_fy": step.due_fy}
+            self.steps.append(self._at(row, step_fields))
         return fields
 
     def _cumulative(self, row: _Row) -> bool:

@@ -262,6 +262,13 @@ def test_the_page_bound_on_records_holds_for_workbooks():
     assert any("多すぎます" in p for p in problems), problems
 
 
+def test_a_problem_found_by_model_validation_names_the_sheet_row():
+    rows = [kpi_row("1-1"), kpi_row("1-2", 目標年度="R4", 基準年度="R3")]  # before the plan
+    report = plan_io.import_plan(book(rows), "plan.xlsx")
+    assert not report.applied and not Kpi.objects.exists()
+    assert [(p.field, p.key) for p in report.problems] == [("target_fy", "成果指標 3行目")]
+
+
 def test_a_duplicate_code_is_named_with_both_rows():
     problems = _problems(book([kpi_row("1-1"), kpi_row("1-1")]))
     assert any("3行目" in p and "2行目と同じ" in p for p in problems), problems
