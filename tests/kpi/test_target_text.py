@@ -83,7 +83,11 @@ def test_targets_by_year_give_yearly_targets_and_the_final_target_with_its_year(
 def test_a_schedule_gives_steps_with_their_years():
     r = read_target("検討(R6)→導入(R7)→運用(R8)")
     assert r.settled and r.kind == tt.MILESTONE and r.value is None
-    assert [(s.label, s.due_fy) for s in r.steps] == [("検討", 2024), ("導入", 2025), ("運用", 2026)]
+    assert [(s.label, s.due_fy) for s in r.steps] == [
+        ("検討", 2024),
+        ("導入", 2025),
+        ("運用", 2026),
+    ]
     assert r.target_fy == 2026
 
 
