@@ -29,7 +29,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import yaml
@@ -56,6 +56,7 @@ from initiatives.models import (
 )
 from initiatives.plan_reader import Number, Plain
 
+from . import plan_xlsx
 from .forms import validate_value_row
 from .models import (
     Department,
@@ -426,12 +427,17 @@ def read_records(
         kind = "json"
     elif name.endswith((".yaml", ".yml")):
         kind = "yaml"
+    elif name.endswith(".xlsx"):
+        kind = "xlsx"
     else:
-        raise _file_problem("ファイルの種類は .yaml、.yml、.json のいずれかにしてください。")
-    try:
-        data = plan_reader.parse(content, kind)
-    except plan_reader.ReadError as err:
-        raise _file_problem(err.message) from None
+        raise _file_problem("ファイルの種類は .yaml、.yml、.json、.xlsx のいずれかにしてください。")
+    if kind == "xlsx":
+        data = _workbook_records(content)
+    else:
+        try:
+            data = plan_reader.parse(content, kind)
+        except plan_reader.ReadError as err:
+            raise _file_problem(err.message) from None
     if not isinstance(data, list) or not data:
         raise _file_problem("ファイルの中身は、オブジェクトの一覧（リスト）にしてください。")
     if max_records is not None and len(data) > max_records:
@@ -476,9 +482,25 @@ def read_records(
         fields, found = _as_written(i, label, record["fields"])
         problems += found
         records.append({"model": label, "fields": fields})
+        if record.get("row"):
+            records[-1]["row"] = record["row"]  # a workbook's: the sheet row it comes from
     if problems:
         raise PlanFileError(problems)
     return records
+
+
+def _workbook_records(content: bytes) -> list:
+    """An Excel KPI table (kpi/plan_xlsx.py) as the records a fixture holds; each problem with
+    the workbook, its sheets or rows (a target not settled) as a Problem of the whole file."""
+    try:
+        return plan_xlsx.read_workbook(content)
+    except plan_xlsx.WorkbookError as err:
+        raise PlanFileError(
+            [
+                Problem(None, p.sheet, f"{p.row}行目" if p.row else "", p.column, p.message)
+                for p in err.problems
+            ]
+        ) from None
 
 
 def _units_in_their_plan(data: list) -> list:
@@ -813,7 +835,20 @@ def import_plan(
             transaction.set_rollback(True)
         else:
             report.applied = True
+    report.problems = _with_sheet_rows(records, report.problems)
     return report
+
+
+def _with_sheet_rows(records: list[dict], problems: list[Problem]) -> list[Problem]:
+    """A workbook's problems with the sheet row each object comes from, next to its key."""
+    out = []
+    for p in problems:
+        row = records[p.index - 1].get("row") if p.index and p.index <= len(records) else None
+        if row:
+            where = f"{plan_xlsx.SHEET_KPIS} {row}行目"
+            p = replace(p, key=f"{p.key} （{where}）" if p.key else where)
+        out.append(p)
+    return out
 
 
 # Django's deserializer appends where it was: "…: (kpi.kpi:pk=None) field_value was 'NaN'".

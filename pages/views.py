@@ -18,7 +18,7 @@ from django_tables2 import RequestConfig
 
 from initiatives import plan_reader
 from initiatives.models import InitiativeItem, Pillar, Plan
-from kpi import plan_io
+from kpi import plan_io, plan_xlsx
 from kpi.evaluation import AsOfError, assess, resolve_as_of, status_counts
 from kpi.figures import kpi_block
 from kpi.models import Kpi
@@ -196,3 +196,17 @@ def plan_import(request: HttpRequest) -> HttpResponse:
                 else:
                     status = 400
     return render(request, "initiatives/plan_import.html", context, status=status)
+
+
+@login_required
+@require_safe
+def plan_import_template(request: HttpRequest) -> HttpResponse:
+    """The Excel template for a plan's KPI table (kpi/plan_xlsx.py), with its instructions."""
+    if not is_admin(request.user):
+        raise PermissionDenied(_("この操作は管理者だけができます。"))
+    response = HttpResponse(
+        plan_xlsx.template_workbook(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = 'attachment; filename="plan_template.xlsx"'
+    return response

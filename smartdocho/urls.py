@@ -39,6 +39,11 @@ urlpatterns = [
     path("language/<str:code>/", views.switch_language, name="switch_language"),
     path("plans/", initiative_views.plan_list, name="plan_list"),
     path("manage/import-plan/", page_views.plan_import, name="plan_import"),
+    path(
+        "manage/import-plan/plan_template.xlsx",
+        page_views.plan_import_template,
+        name="plan_import_template",
+    ),
     path("plans/<slug:slug>/", include(page_urls.initiatives_patterns)),
     path("plans/<slug:slug>/", include(page_urls.kpi_patterns)),
     path("plans/<slug:slug>/", include("narratives.urls")),

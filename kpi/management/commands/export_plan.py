@@ -11,6 +11,7 @@ import os
 from django.core.management.base import BaseCommand, CommandError
 
 from initiatives.models import Plan
+from kpi import plan_xlsx
 from kpi.plan_io import export_plan
 
 
@@ -21,10 +22,19 @@ class Command(BaseCommand):
         parser.add_argument("slug")
         parser.add_argument("--with-values", action="store_true", help="実績値とその履歴も含める")
         parser.add_argument("-o", "--output", help="書き出すファイル（省略時は標準出力）")
+        parser.add_argument(
+            "--format",
+            choices=["yaml", "xlsx"],
+            default="yaml",
+            help="yaml（既定）か xlsx（成果指標の表。-o が必要）",
+        )
 
     def handle(self, *args, slug: str, with_values: bool = False, output=None, **options):
         if not Plan.objects.filter(slug=slug).exists():
             raise CommandError(f"方針が見つかりません: {slug}")
+        if options.get("format") == "xlsx":
+            self._write_xlsx(slug, output, with_values=with_values)
+            return
         text = export_plan(slug, with_values=with_values)
         if output:
             try:
@@ -36,3 +46,14 @@ class Command(BaseCommand):
                 raise CommandError(f"書き出せません: {output}: {err.strerror}") from None
         else:
             self.stdout.write(text, ending="")
+
+    def _write_xlsx(self, slug: str, output, *, with_values: bool) -> None:
+        if with_values:
+            raise CommandError("--with-values は yaml でだけ使えます（xlsx は方針の表だけです）。")
+        if not output:
+            raise CommandError("xlsx は -o ファイル名 を指定してください。")
+        try:
+            with open(output, "wb") as out:
+                out.write(plan_xlsx.write_workbook(slug))
+        except OSError as err:
+            raise CommandError(f"書き出せません: {output}: {err.strerror}") from None

@@ -1,5 +1,7 @@
 """manage.py import_plan FILE [--dry-run]: check a plan fixture, then load it or nothing.
 
+An Excel KPI table (.xlsx, kpi/plan_xlsx.py) is read into the same records first.
+
 Also the restore of a backup written by `export_plan --with-values`: users, groups and staff
 profiles load here (never through the upload page).
 """
@@ -68,7 +70,7 @@ class Command(BaseCommand):
     help = "方針のフィクスチャ（YAML/JSON）をすべて検証してから読み込みます。誤りがあれば何も書き込みません。"
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="読み込むファイル（.yaml, .yml, .json）")
+        parser.add_argument("file", help="読み込むファイル（.yaml, .yml, .json, .xlsx）")
         parser.add_argument("--dry-run", action="store_true", help="確認だけして、書き込まない")
 
     def handle(self, *args, file: str, dry_run: bool = False, **options):

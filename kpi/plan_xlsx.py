@@ -1,0 +1,1076 @@
+"""Plans as an Excel KPI table: read a workbook into plan records, and write a plan back.
+
+The workbook has a sheet 計画 (rows 項目 | 値) and a sheet 成果指標 (one row per KPI, columns
+in HEADERS, optional override columns in OVERRIDES, optional columns named by fiscal year for
+年度別目標値). Reading gives the same records a YAML plan fixture holds (natural keys), so that
+kpi/plan_io.py checks and loads them all or nothing, with the same report.
+
+A row whose 目標 or 基準値 cannot be read in one way only is never guessed: the whole workbook is
+refused with each such row, its text and what it could mean, and the person corrects the cell
+or fills the override columns (目標の種類, 目標値, 目標値（上限）, 条件).
+
+Units are made per plan from the distinct 単位 texts (UNIT_RULES): "%" is a percentage with one
+decimal; 人, 件, 団体, 回 are counts; 円, 千円, 百万円, 億円 amounts in yen with their scale; any
+other text a count with no decimals. A unit the plan already has with that label keeps its code
+and settings. 所管課 are found by name, or created with a code made from the name (stable).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import io
+import logging
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from initiatives.models import Plan
+from smartdocho.fiscal import FiscalYearError, era_label, parse_fy
+
+from . import mangled_codes, target_text
+from .models import Department, Direction, Kpi, TargetBasis, TargetKind, Unit
+from .numbers import NumberError, parse_number
+
+logger = logging.getLogger(__name__)
+
+SHEET_HELP, SHEET_PLAN, SHEET_KPIS = "説明", "計画", "成果指標"
+PLAN_ITEMS = {  # 項目 on the 計画 sheet → Plan field; all but 報告先 are required
+    "識別子": "slug",
+    "団体名": "government",
+    "計画名": "title",
+    "開始年度": "first_fy",
+    "終了年度": "last_fy",
+    "報告先": "report_to",
+}
+PLAN_OPTIONAL = {"報告先"}
+HEADERS = [
+    "取組方針番号",
+    "取組方針",
+    "取組項目番号",
+    "取組項目",
+    "指標コード",
+    "成果指標",
+    "単位",
+    "基準年度",
+    "基準値",
+    "目標年度",
+    "目標",
+    "累計",
+    "所管課",
+    "備考",
+]
+OVERRIDES = ["目標の種類", "目標値", "目標値（上限）", "条件"]
+# Words for 目標の種類 (and what export writes there); "/年" after one means a yearly flow.
+KIND_WORDS = {
+    "以上": TargetKind.AT_LEAST,
+    "以下": TargetKind.AT_MOST,
+    "維持": TargetKind.MAINTAIN,
+    "上げる": TargetKind.INCREASE,
+    "下げる": TargetKind.DECREASE,
+    "範囲": TargetKind.RANGE,
+    "実施スケジュール": TargetKind.MILESTONE,
+    "未設定": TargetKind.NONE,
+}
+KIND_WORDS_IN = {
+    **KIND_WORDS,
+    **{k.value: k for k in TargetKind},
+    "増加": "increase",
+    "減少": "decrease",
+}
+YES = {"○", "〇", "◯", "●", "✓", "✔", "1", "true", "はい", "累計", "yes"}
+NO = {"", "×", "-", "—", "0", "false", "いいえ", "no"}
+# text → (code, kind, decimals, base label, scale)
+UNIT_RULES = {
+    "%": ("percent", "percent", 1, "%", 1),
+    "人": ("persons", "count", 0, "人", 1),
+    "件": ("cases", "count", 0, "件", 1),
+    "団体": ("organizations", "count", 0, "団体", 1),
+    "回": ("times", "count", 0, "回", 1),
+    "円": ("yen", "amount", 0, "円", 1),
+    "千円": ("thousand-yen", "amount", 0, "円", 1_000),
+    "百万円": ("million-yen", "amount", 0, "円", 1_000_000),
+    "億円": ("hundred-million-yen", "amount", 0, "円", 100_000_000),
+}
+
+MAX_ROWS = 2000  # KPI rows read; the page bounds records further (MAX_PLAN_RECORDS)
+MAX_COLUMNS = 80
+MAX_EMPTY_ROWS = 10_000  # rows of nothing (formatting) read before giving up
+MAX_UNZIPPED = 50 * 1024 * 1024  # the sum of the members' declared sizes
+MAX_RATIO = 200  # a member's declared size over its compressed size
+MAX_MEMBERS = 500
+
+
+@dataclass(frozen=True)
+class SheetProblem:
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.sheet} {self.row}行目" if self.row else self.sheet
+        return (
+            f"{where} {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        )
+
+
+class WorkbookError(Exception):
+    def __init__(self, problems: list[SheetProblem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def _whole_file(message: str) -> WorkbookError:
+    return WorkbookError([SheetProblem("", None, "", message)])
+
+
+# --- opening ---------------------------------------------------------------------------------
+
+
+def _open(content: bytes):
+    """The workbook, read-only, after checking the zip it is: members, sizes, ratios."""
+    import openpyxl  # imported here: pages that never read a workbook need not load it
+
+    not_xlsx = _(
+        "Excel のブック（.xlsx）として読めません。Excel で「.xlsx」形式で保存してください。"
+    )
+    if not content:
+        raise _whole_file(_("ファイルが空です。"))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise _whole_file(not_xlsx) from None
+    too_big = _("ファイルを展開すると大きすぎます（圧縮を解いて%(mb)sMBまで）。") % {
+        "mb": MAX_UNZIPPED // (1024 * 1024)
+    }
+    if len(members) > MAX_MEMBERS:
+        raise _whole_file(not_xlsx)
+    if sum(m.file_size for m in members) > MAX_UNZIPPED:
+        raise _whole_file(too_big)
+    for m in members:
+        if m.file_size > 1024 * 1024 and m.file_size > MAX_RATIO * max(m.compress_size, 1):
+            raise _whole_file(too_big)
+    if "xl/workbook.xml" not in {m.filename for m in members}:
+        raise _whole_file(not_xlsx)
+    try:
+        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a broken file; none may become a 500
+        raise _whole_file(not_xlsx) from None
+
+
+def _rows(ws, sheet: str):
+    """(row number, cells) of the rows that hold something, bounded in rows and columns."""
+    empty = kept = 0
+    for number, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), start=1):
+        cells = list(row)
+        if all(
+            c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in cells
+        ):
+            empty += 1
+            if empty > MAX_EMPTY_ROWS:
+                break
+            continue
+        kept += 1
+        if kept > MAX_ROWS + 1:
+            raise WorkbookError(
+                [
+                    SheetProblem(
+                        sheet,
+                        None,
+                        "",
+                        _("行が多すぎます（%(n)s行まで）。") % {"n": f"{MAX_ROWS:,}"},
+                    )
+                ]
+            )
+        yield number, cells
+
+
+# --- reading cells ---------------------------------------------------------------------------
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return _dec_text(Decimal(repr(value)))
+    if isinstance(value, int | Decimal):
+        return _dec_text(Decimal(value))
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _dec_text(d: Decimal) -> str:
+    """1000, 52.5: no exponent, no trailing zeros."""
+    text = f"{d:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _is_percent_cell(cell) -> bool:
+    return isinstance(cell.value, int | float) and "%" in (getattr(cell, "number_format", "") or "")
+
+
+def _written(cell) -> str:
+    """The cell as a person sees it: a percent-formatted 0.8 is "80%"."""
+    if _is_percent_cell(cell):
+        return _dec_text(Decimal(repr(cell.value)) * 100) + "%"
+    return _plain(cell.value)
+
+
+def _cell_number(cell) -> Decimal:
+    """A number cell or a number written as text ("1,000", "52.5%"). Raises NumberError."""
+    value = cell.value
+    if isinstance(value, bool):
+        raise NumberError(_("数値を書いてください。"))
+    if isinstance(value, int | float):
+        d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        return d * 100 if _is_percent_cell(cell) else d
+    return parse_number(_plain(value))
+
+
+def _fy(cell) -> int | None:
+    value = cell.value
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, dt.datetime | dt.date):
+        raise FiscalYearError(_("年度が日付になっています。R6 や 2024 のように書いてください。"))
+    return parse_fy(value if isinstance(value, int) else str(value))
+
+
+def _code(cell, pillar: int | None, parts: int) -> tuple[str, list[str]]:
+    """A code as written; for a cell Excel turned into a date, the code when only one fits
+    (first part the pillar's number, as many parts as the sheet's other codes), else the
+    candidates."""
+    value = cell.value
+    found = mangled_codes.date_of_value(value) if isinstance(value, dt.datetime | dt.date) else None
+    if found is None:
+        return _plain(value), []
+    candidates = mangled_codes.codes_from_date(*found)
+    fitting = [
+        c
+        for c in candidates
+        if len(c.split("-")) == parts and (pillar is None or c.split("-")[0] == str(pillar))
+    ]
+    if len(fitting) == 1:
+        return fitting[0], []
+    return "", candidates
+
+
+# --- reading the sheets ----------------------------------------------------------------------
+
+
+def _header_key(value: object) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _plain(value)))
+
+
+_HEADER_KEYS = {_header_key(h): h for h in HEADERS + OVERRIDES}
+
+
+def _read_plan(ws) -> tuple[dict, list[SheetProblem]]:
+    problems, found = [], {}
+    for number, cells in _rows(ws, SHEET_PLAN):
+        label = _header_key(cells[0].value) if cells else ""
+        value = cells[1] if len(cells) > 1 else None
+        if label in ("項目", ""):
+            continue
+        if label not in PLAN_ITEMS:
+            problems.append(SheetProblem(SHEET_PLAN, number, label, _unknown(label, PLAN_ITEMS)))
+            continue
+        found[label] = value
+    fields: dict = {}
+    for label, name in PLAN_ITEMS.items():
+        cell = found.get(label)
+        text = _plain(cell.value) if cell is not None else ""
+        if not text:
+            if label not in PLAN_OPTIONAL:
+                problems.append(SheetProblem(SHEET_PLAN, None, label, _("値を書いてください。")))
+            continue
+        if name in ("first_fy", "last_fy"):
+            try:
+                fields[name] = _fy(cell)
+            except FiscalYearError as err:
+                problems.append(SheetProblem(SHEET_PLAN, None, label, str(err)))
+        else:
+            fields[name] = text
+    return fields, problems
+
+
+def _unknown(text: str, known) -> str:
+    close = difflib.get_close_matches(text, list(known), n=1, cutoff=0.5)
+    if close:
+        return _("知らない名前です: 「%(text)s」（「%(close)s」の誤りではありませんか）") % {
+            "text": text,
+            "close": close[0],
+        }
+    return _("知らない名前です: 「%(text)s」") % {"text": text}
+
+
+@dataclass
+class _Row:
+    number: int
+    cells: dict  # header → cell
+    years: dict  # fiscal year → cell
+
+    def text(self, header: str) -> str:
+        cell = self.cells.get(header)
+        return _plain(cell.value) if cell is not None else ""
+
+
+class _Empty:
+    value = None
+    number_format = "General"
+
+
+def _read_kpi_rows(ws) -> tuple[list[_Row], list[SheetProblem]]:
+    problems: list[SheetProblem] = []
+    rows: list[_Row] = []
+    columns: dict[int, str] = {}
+    year_columns: dict[int, int] = {}
+    header_seen = False
+    for number, cells in _rows(ws, SHEET_KPIS):
+        if not header_seen:
+            header_seen = True
+            for i, cell in enumerate(cells):
+                key = _header_key(cell.value)
+                if not key:
+                    continue
+                if key in _HEADER_KEYS:
+                    name = _HEADER_KEYS[key]
+                    if name in columns.values():
+                        problems.append(
+                            SheetProblem(SHEET_KPIS, number, name, _("同じ名前の列が2つあります。"))
+                        )
+                    columns[i] = name
+                    continue
+                try:
+                    fy = _fy(cell)
+                except FiscalYearError:
+                    fy = None
+                if fy is not None and not isinstance(cell.value, dt.date):
+                    if fy in year_columns.values():
+                        problems.append(
+                            SheetProblem(SHEET_KPIS, number, key, _("同じ年度の列が2つあります。"))
+                        )
+                    year_columns[i] = fy
+                    continue
+                message = _unknown(key, HEADERS + OVERRIDES)
+                if re.search(r"[0-9０-９]", key):
+                    message += _("（年度の列は R6、令和6年度、2024 のように書いてください）")
+                problems.append(SheetProblem(SHEET_KPIS, number, key, message))
+            missing = [h for h in HEADERS if h not in columns.values()]
+            for h in missing:
+                problems.append(SheetProblem(SHEET_KPIS, number, h, _("この列がありません。")))
+            if problems:
+                return [], problems
+            continue
+        by_name = {name: cells[i] for i, name in columns.items() if i < len(cells)}
+        years = {fy: cells[i] for i, fy in year_columns.items() if i < len(cells)}
+        rows.append(_Row(number, by_name, years))
+    if not header_seen:
+        problems.append(SheetProblem(SHEET_KPIS, None, "", _("見出しの行がありません。")))
+    elif not rows:
+        problems.append(SheetProblem(SHEET_KPIS, None, "", _("成果指標の行がありません。")))
+    return rows, problems
+
+
+def read_workbook(content: bytes) -> list[dict]:
+    """The plan records a workbook holds, in loading order, or WorkbookError with every problem
+    (bad file, sheets, headers, and each row whose 目標 or 基準値 is not settled)."""
+    wb = _open(content)
+    try:
+        names = wb.sheetnames
+        missing = [s for s in (SHEET_PLAN, SHEET_KPIS) if s not in names]
+        if missing:
+            raise _whole_file(
+                _("シート「%(missing)s」がありません（あるシート: %(names)s）。")
+                % {"missing": "」「".join(missing), "names": "、".join(names) or "なし"}
+            )
+        plan, problems = _read_plan(wb[SHEET_PLAN])
+        rows, found = _read_kpi_rows(wb[SHEET_KPIS])
+        problems += found
+        if problems:
+            raise WorkbookError(problems)
+        return _Builder(plan).build(rows)
+    except WorkbookError:
+        raise
+    except Exception as err:  # a broken sheet's XML, a bad cell: a message, never a 500
+        logger.warning("plan workbook not readable: %r", err)
+        raise _whole_file(
+            _("ブックを読み取れません: %(err)s") % {"err": type(err).__name__}
+        ) from None
+    finally:
+        wb.close()
+
+
+def _stable_code(prefix: str, text: str) -> str:
+    return f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}"
+
+
+class _Builder:
+    def __init__(self, plan: dict):
+        self.plan = plan
+        self.slug = plan.get("slug", "")
+        self.problems: list[SheetProblem] = []
+        self.departments: dict[str, dict] = {}
+        self.units: dict[str, dict] = {}
+        self.pillars: dict[int, dict] = {}
+        self.items: dict[tuple[int, str], dict] = {}
+        self.kpis: list[dict] = []
+        self.yearly: list[dict] = []
+        self.steps: list[dict] = []
+        self.rows: dict[int, int] = {}  # id(fields) → its row
+
+    def problem(self, row: _Row, column: str, message: str) -> None:
+        self.problems.append(SheetProblem(SHEET_KPIS, row.number, column, message))
+
+    def build(self, rows: list[_Row]) -> list[dict]:
+        parts = (self._usual_parts(rows, "指標コード"), self._usual_parts(rows, "取組項目番号"))
+        codes: dict[str, int] = {}
+        order: dict[int, int] = {}
+        for row in rows:
+            kpi = self._row(row, parts, order)
+            if kpi is None:
+                continue
+            code = kpi["code"]
+            if code in codes:
+                self.problem(
+                    row, "指標コード", _("%(n)s行目と同じコードです。") % {"n": codes[code]}
+                )
+            codes[code] = row.number
+        if self.problems:
+            raise WorkbookError(self.problems)
+        plan = {"model": "initiatives.plan", "fields": self.plan}
+        records = [self._record("kpi.department", d) for d in self.departments.values()]
+        records.append(plan)
+        records += [self._record("kpi.unit", u) for u in self.units.values()]
+        records += [self._record("initiatives.pillar", p) for p in self.pillars.values()]
+        records += [self._record("initiatives.initiativeitem", i) for i in self.items.values()]
+        records += [self._record("kpi.kpi", k) for k in self.kpis]
+        records += [self._record("kpi.yearlytarget", y) for y in self.yearly]
+        records += [self._record("kpi.schedulestep", s) for s in self.steps]
+        return records
+
+    def _record(self, model: str, fields: dict) -> dict:
+        """A record, with `row`: the sheet row it comes from (first row, for shared ones)."""
+        return {"model": model, "fields": fields, "row": self.rows.get(id(fields))}
+
+    def _at(self, row: _Row, fields: dict) -> dict:
+        self.rows.setdefault(id(fields), row.number)
+        return fields
+
+    @staticmethod
+    def _usual_parts(rows: list[_Row], column: str) -> int:
+        counts: dict[int, int] = {}
+        for row in rows:
+            cell = row.cells.get(column)
+            if cell is not None and isinstance(cell.value, str) and "-" in cell.value:
+                n = len(cell.value.split("-"))
+                counts[n] = counts.get(n, 0) + 1
+        return max(counts, key=lambda n: counts[n]) if counts else 2
+
+    def _pillar(self, row: _Row) -> int | None:
+        text = target_text.normalize(row.text("取組方針番号"))
+        if not re.fullmatch(r"[0-9]{1,4}", text):
+            self.problem(row, "取組方針番号", _("取組方針番号は整数で書いてください（例: 1）。"))
+            return None
+        number = int(text)
+        title = row.text("取組方針")
+        pillar = self.pillars.get(number)
+        if pillar is None:
+            if not title:
+                self.problem(row, "取組方針", _("取組方針を書いてください。"))
+                return None
+            self.pillars[number] = self._at(
+                row, {"plan": [self.slug], "number": number, "title": title}
+            )
+        elif title and title != pillar["title"]:
+            self.problem(
+                row,
+                "取組方針",
+                _("同じ取組方針番号に別の名前が書かれています（「%(title)s」）。")
+                % {"title": pillar["title"]},
+            )
+        return number
+
+    def _item(self, row: _Row, pillar: int, parts: int) -> list | None:
+        cell = row.cells.get("取組項目番号", _Empty())
+        label, candidates = _code(cell, pillar, parts)
+        if candidates:
+            self.problem(row, "取組項目番号", _mangled(candidates))
+            return None
+        title = row.text("取組項目")
+        if not label and not title:
+            return None
+        if not title:
+            self.problem(row, "取組項目", _("取組項目を書いてください。"))
+            return None
+        key = (pillar, label or title)
+        item = self.items.get(key)
+        if item is None:
+            number = 1 + sum(1 for p, _k in self.items if p == pillar)
+            item = {"pillar": [self.slug, pillar], "number": number, "label": label, "title": title}
+            self.items[key] = self._at(row, item)
+        elif item["title"] != title:
+            self.problem(
+                row,
+                "取組項目",
+                _("同じ取組項目番号に別の名前が書かれています（「%(title)s」）。")
+                % {"title": item["title"]},
+            )
+        return [self.slug, pillar, item["number"]]
+
+    def _unit(self, row: _Row) -> list | None:
+        text = row.text("単位")
+        if not text:
+            self.problem(row, "単位", _("単位を書いてください（例: %、件、人）。"))
+            return None
+        if text not in self.units:
+            existing = Unit.objects.filter(plan__slug=self.slug, label=text).first()
+            if existing is not None:
+                self.units[text] = self._at(
+                    row, {"plan": [self.slug], "code": existing.code, "label": text}
+                )
+            else:
+                code, kind, decimals, base, scale = UNIT_RULES.get(
+                    target_text.normalize(text), (_stable_code("u", text), "count", 0, text, 1)
+                )
+                self.units[text] = self._at(
+                    row,
+                    {
+                        "plan": [self.slug],
+                        "code": code,
+                        "label": text,
+                        "base_label": base,
+                        "scale": str(scale),
+                        "decimals": decimals,
+                        "kind": kind,
+                    },
+                )
+        return [self.slug, self.units[text]["code"]]
+
+    def _department(self, row: _Row) -> list | None:
+        name = row.text("所管課")
+        if not name:
+            return None
+        if name not in self.departments:
+            existing = Department.objects.filter(name=name).order_by("code").first()
+            code = existing.code if existing else _stable_code("dept", name)
+            self.departments[name] = self._at(row, {"code": code, "name": name})
+        return [self.departments[name]["code"]]
+
+    def _row(self, row: _Row, parts: tuple[int, int], order: dict[int, int]) -> dict | None:
+        pillar = self._pillar(row)
+        if pillar is None:
+            return None
+        item = self._item(row, pillar, parts[1])
+        code, candidates = _code(row.cells.get("指標コード", _Empty()), pillar, parts[0])
+        if candidates:
+            self.problem(row, "指標コード", _mangled(candidates))
+            return None
+        if not code:
+            self.problem(row, "指標コード", _("指標コードを書いてください。"))
+            return None
+        if not row.text("成果指標"):
+            self.problem(row, "成果指標", _("成果指標の名前を書いてください。"))
+        unit = self._unit(row)
+        unit_text = row.text("単位")
+        fields: dict = {
+            "plan": [self.slug],
+            "pillar": [self.slug, pillar],
+            "item": item,
+            "code": code,
+            "name": row.text("成果指標"),
+            "unit": unit,
+            "department": self._department(row),
+            "note": row.text("備考"),
+            "cumulative": self._cumulative(row),
+        }
+        order[pillar] = order.get(pillar, 0) + 1
+        fields["order"] = order[pillar]
+        self._baseline(row, unit_text, fields)
+        target = self._target(row, unit_text, fields)
+        if unit is None or target is None:
+            return None
+        self.kpis.append(self._at(row, fields))
+        yearly, steps = target
+        key = [self.slug, code]
+        for fy, value in sorted(yearly.items()):
+            yearly_fields = {"kpi": key, "fiscal_year": fy, "value": _dec_text(value)}
+            self.yearly.append(self._at(row, yearly_fields))
+        for n, step in enumerate(steps, start=1):
+            step_fields = {"kpi": key, "order": n, "label": step.label, "due_fy": step.due_fy}
+            self.steps.append(self._at(row, step_fields))
+        return fields
+
+    def _cumulative(self, row: _Row) -> bool:
+        text = target_text.normalize(row.text("累計")).lower()
+        if text in YES:
+            return True
+        if text not in NO:
+            self.problem(row, "累計", _("累計は ○ か空欄で書いてください。"))
+        return False
+
+    def _baseline(self, row: _Row, unit_text: str, fields: dict) -> None:
+        cell = row.cells.get("基準値", _Empty())
+        try:
+            fy = _fy(row.cells.get("基準年度", _Empty()))
+        except FiscalYearError as err:
+            self.problem(row, "基準年度", str(err))
+            fy = None
+        fields.update(baseline_fy=None, baseline_value=None, baseline_approximate=False)
+        fields["baseline_text"] = ""
+        if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
+            value = _cell_number(cell)
+            reading = target_text.BaselineReading(value=value)
+        else:
+            reading = target_text.read_baseline(_written(cell), unit_text)
+        if not reading.settled:
+            self.problem(
+                row,
+                "基準値",
+                _(
+                    "基準値「%(text)s」を数値として読めません（例: 30、約30、平均52.5、新規は「—」）。"
+                    "セルを書き直してください。"
+                )
+                % {"text": _written(cell)},
+            )
+            return
+        if reading.value is None:
+            return  # 新規: no baseline, its year left empty too
+        if fy is None:
+            self.problem(row, "基準年度", _("基準値があるときは基準年度を書いてください。"))
+            return
+        fields.update(
+            baseline_fy=fy,
+            baseline_value=_dec_text(reading.value),
+            baseline_approximate=reading.approximate,
+            baseline_text=_written(cell) if reading.keep_text else "",
+        )
+
+    def _target(self, row: _Row, unit_text: str, fields: dict):
+        """Sets the target fields; returns (yearly targets, steps), or None on a problem."""
+        written = _written(row.cells.get("目標", _Empty()))
+        ok = True
+        try:
+            target_fy = _fy(row.cells.get("目標年度", _Empty()))
+        except FiscalYearError as err:
+            self.problem(row, "目標年度", str(err))
+            target_fy, ok = None, False
+        kind_text = target_text.normalize(row.text("目標の種類"))
+        if kind_text:
+            reading = self._override(row, kind_text, written, unit_text)
+        else:
+            reading = target_text.read_target(written, unit_text)
+            if not reading.settled:
+                self.problem(row, "目標", _unsettled(written, reading))
+                return None
+        if reading is None:
+            return None
+        if reading.target_fy is not None:
+            later = reading.kind == TargetKind.MILESTONE and (target_fy or 0) > reading.target_fy
+            if later:
+                pass  # a schedule may reach its target year after its last step
+            elif target_fy is not None and target_fy != reading.target_fy:
+                self.problem(
+                    row,
+                    "目標年度",
+                    _("目標に書かれた年度（%(text)s）と目標年度が違います。")
+                    % {"text": era_label(reading.target_fy)},
+                )
+                return None
+            else:
+                target_fy = reading.target_fy
+        if reading.kind != TargetKind.NONE and target_fy is None and ok:
+            self.problem(row, "目標年度", _("目標があるときは目標年度を書いてください。"))
+            return None
+        yearly = dict(reading.yearly)
+        for fy, cell in row.years.items():
+            if cell.value is None or _plain(cell.value) == "":
+                continue
+            if reading.kind == TargetKind.MILESTONE:
+                self.problem(
+                    row,
+                    era_label(fy),
+                    _(
+                        "実施スケジュールの段階は目標の欄に書いてください（年度の列は数値の目標だけ）。"
+                    ),
+                )
+                return None
+            try:
+                value = _cell_number(cell)
+            except NumberError:
+                self.problem(row, era_label(fy), _("年度別目標値は数値で書いてください。"))
+                return None
+            if fy in yearly and yearly[fy] != value:
+                self.problem(row, era_label(fy), _("目標に書かれた同じ年度の値と違います。"))
+                return None
+            yearly[fy] = value
+        condition = row.text("条件") or reading.condition
+        direction = {
+            TargetKind.AT_MOST: Direction.LOWER,
+            TargetKind.DECREASE: Direction.LOWER,
+            TargetKind.MAINTAIN: Direction.NEUTRAL,
+        }.get(reading.kind, Direction.HIGHER).value
+        fields.update(
+            direction=direction,
+            target_fy=target_fy,
+            target_kind=reading.kind,
+            target_value=None if reading.value is None else _dec_text(reading.value),
+            target_value_high=None if reading.high is None else _dec_text(reading.high),
+            target_basis=(TargetBasis.ANNUAL if reading.annual else TargetBasis.LEVEL).value,
+            target_text=written,
+            target_condition=condition,
+        )
+        return yearly, reading.steps
+
+    def _override(self, row: _Row, kind_text: str, written: str, unit_text: str):
+        annual = kind_text.endswith("/年")
+        kind = KIND_WORDS_IN.get(kind_text.removesuffix("/年"))
+        if kind is None:
+            self.problem(row, "目標の種類", _unknown(kind_text, KIND_WORDS))
+            return None
+        values = {}
+        for column in ("目標値", "目標値（上限）"):
+            cell = row.cells.get(column, _Empty())
+            if _plain(cell.value) == "":
+                values[column] = None
+                continue
+            try:
+                values[column] = _cell_number(cell)
+            except NumberError:
+                self.problem(row, column, _("数値で書いてください。"))
+                return None
+        steps: tuple = ()
+        if kind == TargetKind.MILESTONE:
+            reading = target_text.read_target(written, unit_text)
+            if reading.kind != TargetKind.MILESTONE:
+                self.problem(row, "目標", _unsettled(written, reading))
+                return None
+            steps = reading.steps
+        return target_text.TargetReading(
+            kind=kind,
+            value=values["目標値"],
+            high=values["目標値（上限）"],
+            annual=annual,
+            steps=steps,
+            target_fy=steps[-1].due_fy if steps else None,
+        )
+
+
+def _mangled(candidates: list[str]) -> str:
+    return _(
+        "Excel が番号を日付に変えています（元は %(codes)s のどれか）。"
+        "セルの書式を「文字列」にして番号を書き直してください。"
+    ) % {"codes": "、".join(candidates)}
+
+
+def _reason(reason: str) -> str:
+    return {
+        target_text.NUMBER_WITH_DIRECTION: _("数値と増減の向きが両方書かれています"),
+        target_text.BAD_STEP: _("実施スケジュールの段階に年度がないか、読めません"),
+        target_text.BAD_YEAR: _("「…まで」の年度が読めません"),
+        target_text.RANGE_ORDER: _("範囲の下限が上限以上です"),
+        target_text.UNKNOWN_UNIT: _("数値の後ろが単位の列と違います"),
+    }.get(reason, _("決まった書き方のどれにも当たりません"))
+
+
+def _meaning(kind: str, value: Decimal | None) -> str:
+    label = str(TargetKind(kind).label)
+    return f"{_dec_text(value)}{label}" if value is not None else label
+
+
+def _unsettled(written: str, reading: target_text.TargetReading) -> str:
+    text = _("目標「%(text)s」を一通りに読めません（%(reason)s）。") % {
+        "text": written,
+        "reason": _reason(reading.ambiguous),
+    }
+    if reading.meanings:
+        text += _("考えられる意味: %(meanings)s。") % {
+            "meanings": " / ".join(_meaning(k, v) for k, v in reading.meanings)
+        }
+    return text + _(
+        "目標のセルを書き直すか、目標の種類・目標値の列で指定してから、もう一度読み込んでください。"
+    )
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+HELP_LINES = [
+    "成果指標の表（Excel）から方針を読み込むためのブックです。",
+    "シート「計画」と「成果指標」を書き、管理画面の「方針の読み込み」で選ぶか、"
+    "manage.py import_plan ファイル.xlsx で読み込みます。誤りや読み方が決まらない行があれば"
+    "一覧にして、何も書き込みません。",
+    "",
+    "■ シート「計画」（A列が項目、B列が値）",
+    "識別子: 方針のアドレスに使う英数字（例: example-city-dx-1）。同じ識別子で読み込むと更新します。",
+    "団体名 / 計画名: 計画に書かれたとおり。",
+    "開始年度 / 終了年度: R6、令和6年度、2024、2024年度 などの書き方で。",
+    "報告先: 毎年度の進捗を報告する会議体（省略可）。",
+    "",
+    "■ シート「成果指標」（1行目が見出し、2行目から1行に1つの成果指標）",
+    "取組方針番号: 整数（1、2…）。取組方針: その名前（同じ番号の2行目以降は空欄でも可）。",
+    "取組項目番号: 計画に書かれたとおりの番号（例: 2-8-2、(1)）。取組項目: その名前。"
+    "両方空欄なら取組項目なし。取組項目の順序は、取組方針ごとに現れた順です。",
+    "指標コード: 計画に書かれたとおり（例: 1-2、3.1、①）。方針の中で重ならないように。"
+    "Excel が 1-2 を日付に変えないよう、列の書式は「文字列」にしてあります。",
+    "成果指標: 指標の名前。",
+    "単位: %、件、人、団体、回、円、千円、百万円、億円 など。% は割合（小数1桁）、"
+    "人・件・団体・回は件数（整数）、円・千円・百万円・億円は金額（円に換算する倍率つき）、"
+    "それ以外は件数（整数）として登録します。",
+    "基準年度 / 基準値: 基準値は 30、約30（概数）、平均52.5（書かれたとおりに表示）。"
+    "基準値がない新規の指標は「—」「-」「新規」か空欄（基準年度も空欄に）。",
+    "目標年度: 目標の年度。計画期間の後の年度（例: 2030）も書けます。",
+    "目標: 計画に書かれたとおり。読める書き方は次のとおりです（書かれた文はそのまま表示します）。",
+    "　288、288件、80%以上 → 以上（その値以上をめざす）／ 10%以下 → 以下",
+    "　維持、予算規模維持 → 維持（80%を維持 なら 80 を維持）",
+    "　上げる、向上、増加 → 上げる ／ 下げる、減少、削減 → 下げる（数値を書かない場合）",
+    "　80～90、80~90、80-90 → 範囲（下限～上限）",
+    "　1,000人/年、年間1,000人 → 毎年度 1,000 以上（年度ごとの目標）",
+    "　再構築後に80%以上 → 条件「再構築後」つきの 80% 以上",
+    "　1,000団体（2024年度まで）、1,500団体（2027年度まで）"
+    " → 2024年度の年度別目標値 1,000、最終目標 1,500（2027年度）",
+    "　検討(R6)→導入(R7)→運用(R8) → 実施スケジュール（段階と予定年度。目標年度は最後の段階の年度）",
+    "　空欄、— → 目標なし（未設定）",
+    "累計: 計画期間の初めからの累計の指標なら ○、そうでなければ空欄。",
+    "所管課: 課の名前。同じ名前の課がなければ作成します。",
+    "備考: 注記。",
+    "年度の列（任意）: 見出しを R6、R7…（または 2024、2025…）にすると、その年度の年度別目標値を書けます。",
+    "この説明にない名前の列は読み込めません（見出しの誤字に気づけるように）。",
+    "望ましい方向は目標の種類から決めます（以下・下げる: 低いほど良い、維持: 中立、それ以外: 高いほど良い）。",
+    "",
+    "■ 読み方が決まらない目標",
+    "上のどれにも当たらない目標（例: 20%削減 は水準か減らす割合か決まりません）は、"
+    "読み込みの確認画面にその行と考えられる意味を示し、何も書き込みません。"
+    "目標のセルを書き直すか、次の列（任意）に書いてから、もう一度読み込んでください。",
+    "目標の種類: 以上、以下、維持、上げる、下げる、範囲、実施スケジュール、未設定"
+    "（年度ごとの目標は 以上/年 のように /年 をつける）。"
+    "書くと、目標のセルは表示用の文としてそのまま残り、種類と値はこれらの列から取ります。",
+    "目標値: 以上・以下・維持の値、範囲の下限。目標値（上限）: 範囲の上限。",
+    "条件: 目標の条件（例: 再構築後）。",
+]
+_KIND_WORD_OF = {v: k for k, v in KIND_WORDS.items()}
+_FIXED_TIME = dt.datetime(2026, 1, 1)
+
+
+def _cell_value(d: Decimal | None):
+    if d is None:
+        return None
+    d = Decimal(d)
+    return int(d) if d == d.to_integral_value() else float(_dec_text(d))
+
+
+def write_layout(
+    plan_rows: list[tuple[str, object]], kpi_rows: list[list], years: list[int]
+) -> bytes:
+    import openpyxl
+    from openpyxl.styles import Alignment, Font
+
+    wb = openpyxl.Workbook()
+    help_ws = wb.active
+    help_ws.title = SHEET_HELP
+    for line in HELP_LINES:
+        help_ws.append([line])
+    help_ws.column_dimensions["A"].width = 120
+    plan_ws = wb.create_sheet(SHEET_PLAN)
+    plan_ws.append(["項目", "値"])
+    for label, value in plan_rows:
+        plan_ws.append([label, value])
+    plan_ws.column_dimensions["A"].width = 14
+    plan_ws.column_dimensions["B"].width = 50
+    ws = wb.create_sheet(SHEET_KPIS)
+    headers = HEADERS + OVERRIDES + [era_label(fy) for fy in years]
+    ws.append(headers)
+    for row in kpi_rows:
+        ws.append(row)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    text_columns = {"取組項目番号", "指標コード", "基準年度", "目標年度"}
+    for i, header in enumerate(headers, start=1):
+        letter = openpyxl.utils.get_column_letter(i)
+        ws.column_dimensions[letter].width = (
+            30 if header in ("成果指標", "目標", "取組項目") else 12
+        )
+        if header in text_columns:
+            for (cell,) in ws.iter_rows(
+                min_row=2, min_col=i, max_col=i, max_row=max(ws.max_row, 200)
+            ):
+                cell.number_format = "@"
+                cell.alignment = Alignment(horizontal="left")
+    ws.freeze_panes = "A2"
+    wb.properties.creator = "smartdocho"
+    wb.properties.created = _FIXED_TIME
+    wb.properties.modified = _FIXED_TIME
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def _generated_target(kpi: Kpi, steps: list) -> str:
+    v = None if kpi.target_value is None else _dec_text(Decimal(kpi.target_value))
+    annual = kpi.target_basis == TargetBasis.ANNUAL
+    kind = kpi.target_kind
+    if kind in (TargetKind.AT_LEAST, TargetKind.AT_MOST):
+        word = "以上" if kind == TargetKind.AT_LEAST else "以下"
+        return f"年間{v}{word}" if annual else f"{v}{word}"
+    if kind == TargetKind.RANGE:
+        return f"{v}～{_dec_text(Decimal(kpi.target_value_high))}"
+    if kind == TargetKind.MAINTAIN:
+        return f"{v}を維持" if v is not None else "維持"
+    if kind == TargetKind.MILESTONE:
+        return "→".join(f"{s.label}({era_label(s.due_fy)})" for s in steps)
+    return {TargetKind.INCREASE: "上げる", TargetKind.DECREASE: "下げる"}.get(kind, "")
+
+
+def _same_decimal(a: Decimal | None, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return Decimal(a) == Decimal(b)
+
+
+def _reads_back(text: str, kpi: Kpi, yearly: dict, steps: list) -> bool:
+    r = target_text.read_target(text, kpi.unit.label)
+    return (
+        r.settled
+        and r.kind == kpi.target_kind
+        and _same_decimal(r.value, kpi.target_value)
+        and _same_decimal(r.high, kpi.target_value_high)
+        and r.annual == (kpi.target_basis == TargetBasis.ANNUAL)
+        and (r.condition == kpi.target_condition or kpi.target_condition != "")
+        and r.target_fy in (None, kpi.target_fy)
+        and all(fy in yearly and _same_decimal(v, yearly[fy]) for fy, v in r.yearly.items())
+        and [(s.label, s.due_fy) for s in r.steps] == [(s.label, s.due_fy) for s in steps]
+    )
+
+
+def _target_cells(kpi: Kpi, yearly: dict, steps: list) -> tuple[str, list]:
+    """目標 and the four override cells: the text as written when it reads back to the KPI's
+    target, else the text as written with the override columns filled (a KPI with no text, or
+    a schedule whose text does not say its steps, gets a text we write that does)."""
+    condition = kpi.target_condition
+    candidates = [kpi.target_text]
+    if not kpi.target_text or kpi.target_kind == TargetKind.MILESTONE:
+        candidates.append(_generated_target(kpi, steps))  # steps need a text that says them
+    for text in candidates:
+        if (text or kpi.target_kind == TargetKind.NONE) and _reads_back(text, kpi, yearly, steps):
+            r = target_text.read_target(text, kpi.unit.label)
+            return text, [None, None, None, condition if condition != r.condition else None]
+    word = _KIND_WORD_OF[TargetKind(kpi.target_kind)]
+    if kpi.target_basis == TargetBasis.ANNUAL:
+        word += "/年"
+    text = kpi.target_text or _generated_target(kpi, steps)
+    return text, [
+        word,
+        _cell_value(kpi.target_value),
+        _cell_value(kpi.target_value_high),
+        condition or None,
+    ]
+
+
+def _baseline_cell(kpi: Kpi):
+    if kpi.baseline_value is None:
+        return "—"
+    value = Decimal(kpi.baseline_value)
+    if kpi.baseline_text:
+        r = target_text.read_baseline(kpi.baseline_text, kpi.unit.label)
+        if (
+            r.settled
+            and r.keep_text
+            and _same_decimal(r.value, value)
+            and r.approximate == kpi.baseline_approximate
+        ):
+            return kpi.baseline_text
+    if kpi.baseline_approximate:
+        return f"約{_dec_text(value)}"
+    return _cell_value(value)
+
+
+def _plan_rows(plan: Plan) -> list[tuple[str, object]]:
+    return [
+        ("識別子", plan.slug),
+        ("団体名", plan.government),
+        ("計画名", plan.title),
+        ("開始年度", era_label(plan.first_fy)),
+        ("終了年度", era_label(plan.last_fy)),
+        ("報告先", plan.report_to or None),
+    ]
+
+
+def write_workbook(slug: str) -> bytes:
+    """The plan as a workbook that read_workbook reads back to the same KPI table."""
+    plan = Plan.objects.get(slug=slug)
+    kpis = list(
+        Kpi.objects.filter(plan=plan)
+        .select_related("pillar", "item", "unit", "department")
+        .prefetch_related("yearly_targets", "steps")
+        .order_by("pillar__number", "order", "code")
+    )
+    years = sorted({y.fiscal_year for k in kpis for y in k.yearly_targets.all()})
+    rows = []
+    for kpi in kpis:
+        yearly = {y.fiscal_year: y.value for y in kpi.yearly_targets.all()}
+        steps = sorted(kpi.steps.all(), key=lambda s: s.order)
+        text, overrides = _target_cells(kpi, yearly, steps)
+        item = kpi.item
+        rows.append(
+            [
+                kpi.pillar.number,
+                kpi.pillar.title,
+                (item.label or None) if item else None,
+                item.title if item else None,
+                kpi.code,
+                kpi.name,
+                kpi.unit.label,
+                era_label(kpi.baseline_fy) if kpi.baseline_value is not None else None,
+                _baseline_cell(kpi),
+                era_label(kpi.target_fy) if kpi.target_fy else None,
+                text or None,
+                "○" if kpi.cumulative else None,
+                kpi.department.name if kpi.department else None,
+                kpi.note or None,
+                *overrides,
+                *[_cell_value(yearly.get(fy)) for fy in years],
+            ]
+        )
+    return write_layout(_plan_rows(plan), rows, years)
+
+
+TEMPLATE_PLAN = [
+    ("識別子", "example-city-dx-1"),
+    ("団体名", "例示市"),
+    ("計画名", "例示市DX推進計画（第1期）"),
+    ("開始年度", "R6"),
+    ("終了年度", "R9"),
+    ("報告先", "例示市DX推進委員会"),
+]
+# fmt: off
+TEMPLATE_ROWS = [
+    [1, "行政手続のオンライン化", "1-1", "オンライン申請の拡大", "1-1",
+     "オンライン申請できる手続の割合", "%", "R5", 45, "R9", "80%以上", None, "デジタル推進課",
+     "（例）"],
+    [1, None, "1-1", "オンライン申請の拡大", "1-2", "電子申請の件数", "件", "R5", "約1,200", "R9",
+     "1,500件（R7年度まで）、2,000件（R9年度まで）", "○", "デジタル推進課", None],
+    [2, "職員のデジタル人材育成", "(1)", "研修の充実", "2-1", "デジタル研修の受講者数", "人", None,
+     "—", "R9", "300人/年", None, "人事課", None],
+    [2, None, "(1)", "研修の充実", "2-2", "業務システムの標準化", "段階", None, "新規", None,
+     "検討(R6)→移行(R7)→運用(R8)", None, "デジタル推進課", None],
+]
+# fmt: on
+
+
+def template_workbook() -> bytes:
+    """A workbook to fill in: instructions (説明), and a small example plan that loads as is."""
+    rows = [r + [None] * len(OVERRIDES) for r in TEMPLATE_ROWS]
+    return write_layout(TEMPLATE_PLAN, rows, [])
