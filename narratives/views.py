@@ -68,18 +68,20 @@ def _item_kpis(item: InitiativeItem) -> tuple[list[Kpi], list[Kpi], bool]:
     """(KPIs to assess, KPIs to show, whether they are the item's own): three queries.
 
     An item's own KPIs are those linked to it and those the plan lists under it; an item
-    without any shows its pillar's (the Hokkaido plan ties KPIs to pillars).
+    without any shows its pillar's (some plans tie KPIs to pillars only).
     """
-    ids = [link.kpi_id for link in item.kpi_links.all()]
-    kpis = Kpi.objects.for_display()
-    # KPIs the plan lists under the item (Kpi.item, issue 12) are its own as well.
-    own = list(
-        kpis.filter(Q(id__in=ids) | Q(item=item) | Q(parent_id__in=ids) | Q(parent__item=item))
+    ids = {link.kpi_id for link in item.kpi_links.all()}
+    # One query: the pillar's KPIs and any linked from elsewhere; the item's own are those
+    # linked to it and those the plan lists under it (Kpi.item, issue 12).
+    kpis = list(
+        Kpi.objects.for_display().filter(
+            Q(pillar=item.pillar) | Q(id__in=ids) | Q(parent_id__in=ids)
+        )
     )
-    if own:
-        ids = {k.id for k in own if k.id in ids or k.item_id == item.id}
-        return own, [k for k in own if k.id in ids], True
-    kpis = list(kpis.filter(pillar=item.pillar))
+    own_ids = {k.id for k in kpis if k.id in ids or k.item_id == item.id}
+    if own_ids:
+        own = [k for k in kpis if k.id in own_ids or k.parent_id in own_ids]
+        return own, [k for k in own if k.id in own_ids], True
     return kpis, [k for k in kpis if not k.parent_id], False
 
 

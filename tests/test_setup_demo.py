@@ -121,7 +121,7 @@ def test_an_edited_plan_file_reports_each_change_and_keeps_what_it_does_not_ment
     assert [(c.key, c.field, c.old, c.new) for c in report.changes] == [
         (
             '["hokkaido-smart-docho-3", "1-2"]',
-            "目標値（維持では基準とする値） (target_value)",
+            "目標値（維持では基準とする値、範囲では下限） (target_value)",
             "288",
             "300",
         )

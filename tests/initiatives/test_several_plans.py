@@ -76,7 +76,7 @@ def test_import_page_dry_run_then_confirm(client, admin, policy):
     assert response.status_code == 200
     html = response.content.decode()
     assert (
-        "確認結果（まだ書き込んでいません）" in html and "10 件のオブジェクトを処理しました" in html
+        "確認結果（まだ書き込んでいません）" in html and "11 件のオブジェクトを処理しました" in html
     )
     assert not Plan.objects.filter(slug="example-city-dx-1").exists()
     token = response.context["token"]

@@ -173,6 +173,8 @@ def test_json_export_has_the_documented_shape_for_every_kpi(viewer_client, sampl
             "values",
             "progress",
             "commentary",
+            "item",
+            "cumulative",
         }
         assert set(k["baseline"]) == {"fy", "value", "approximate", "as_written"}
         assert set(k["target"]) == {
@@ -182,6 +184,10 @@ def test_json_export_has_the_documented_shape_for_every_kpi(viewer_client, sampl
             "as_written",
             "condition",
             "condition_fy",
+            "high",
+            "basis",
+            "yearly",
+            "steps",
         }
         assert set(k["progress"]) == {
             "as_of_fy",

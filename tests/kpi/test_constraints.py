@@ -93,14 +93,20 @@ def test_target_revision_needs_a_reason_and_a_consistent_value(policy):
         TargetRevision.objects.create(**base, kind="at_least", value=Decimal("75"), reason="再度")
 
 
-def test_model_validation_explains_a_target_outside_the_plan_in_japanese(policy):
+def test_model_validation_explains_a_target_before_the_plan_in_japanese(policy):
     from django.core.exceptions import ValidationError
 
     kpi = Kpi.objects.get(plan=policy, code="1-2")
-    kpi.target_fy = 2027
+    kpi.target_fy = 2021  # after its baseline year (2020), before the plan's first (2022)
     with pytest.raises(ValidationError) as err:
         kpi.full_clean()
-    assert "方針の期間" in str(err.value.message_dict["target_fy"])
+    assert "方針の初年度" in str(err.value.message_dict["target_fy"])
+
+
+def test_model_validation_accepts_a_target_past_the_plan(policy):
+    kpi = Kpi.objects.get(plan=policy, code="1-2")
+    kpi.target_fy = 2030  # a goal past the plan period is judged on the path toward it
+    kpi.full_clean()
 
 
 BROKEN_VALUE_FIXTURE = """

@@ -23,7 +23,7 @@ def _with_code(code: str) -> bytes:
     for r in records:
         if r["model"] == "kpi.kpi":
             r["fields"]["code"] = code
-        if r["model"] == "kpi.targetrevision":
+        if r["model"] in ("kpi.targetrevision", "kpi.yearlytarget"):
             r["fields"]["kpi"] = [SLUG, code]
     return yaml.safe_dump(records, allow_unicode=True, sort_keys=False).encode("utf-8")
 
