@@ -57,8 +57,10 @@ def _target(kpi: Kpi) -> progress.Target:
     steps = tuple(progress.Step(s.label, s.due_fy) for s in kpi.steps.all())
     target_fy = kpi.target_fy
     if kpi.target_kind == TargetKind.MILESTONE and steps:
-        # A schedule ends when its last step is due, whatever year was written beside it.
+        # A schedule ends when its last step is due, or at the later target year the plan
+        # writes beside it (the Excel import accepts one, kpi/plan_xlsx.py).
         target_fy = max(s.due_fy for s in steps)
+        target_fy = max(target_fy, kpi.target_fy or target_fy)
     return progress.Target(
         fy=target_fy,
         kind=kpi.target_kind,

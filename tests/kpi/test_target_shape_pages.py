@@ -73,3 +73,13 @@ def test_new_kpi_shows_no_baseline_as_new(client, shapes):
     kpi = Kpi.objects.get(plan=shapes, code="新1")
     page = client.get(kpi.get_absolute_url()).content.decode()
     assert "—（新規）" in page
+
+
+def test_a_schedule_with_a_target_year_after_its_last_step_is_judged_until_then(shapes):
+    # Steps due R5–R7 and the KPI's target year R8: two steps in R7 are one behind, not final.
+    Kpi.objects.filter(plan=shapes, code="3.1").update(target_fy=2026)
+    kpi = Kpi.objects.get(plan=shapes, code="3.1")
+    kpi.values.update_or_create(fiscal_year=2025, defaults={"value": 2, "status": "final"})
+    assert assessed(shapes, 2025)["3.1"].status == progress.NEEDS_ACCELERATION
+    Kpi.objects.filter(plan=shapes, code="3.1").update(target_fy=2025)
+    assert assessed(shapes, 2025)["3.1"].status == progress.NOT_ACHIEVED
