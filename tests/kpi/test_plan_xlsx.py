@@ -337,6 +337,8 @@ def test_the_example_plan_has_every_target_shape(name):
         assert kpi.cumulative == (kpi.code == "2-8-2")
 
 
+# flush (TRUNCATE) inside the test's transaction is refused by PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_the_example_xlsx_and_yaml_are_the_same_plan():
     def snapshot():
         fields = [f.name for f in Kpi._meta.concrete_fields if f.name not in ("id", "department")]
@@ -368,11 +370,15 @@ def _round_trip(slug: str) -> None:
     assert cell_values(second) == cell_values(first)
 
 
+# flush (TRUNCATE) inside the test's transaction is refused by PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_export_import_export_of_the_example_plan_is_identical():
     _load((EXAMPLES / "example_prefecture_plan.xlsx").read_bytes())
     _round_trip("example-prefecture-dx")
 
 
+# flush (TRUNCATE) inside the test's transaction is refused by PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_export_import_export_of_a_yaml_plan_is_identical(policy):
     _round_trip(policy.slug)
 
