@@ -22,6 +22,7 @@ from smartdocho.display import fy_text
 from smartdocho.fiscal import FiscalYearError, parse_fy
 
 from . import permissions, services, value_upload
+from .evaluation import value_years
 from .forms import ReopenForm, TargetRevisionForm, ValueEntryFormSet
 from .models import Department, Kpi, KpiValue, TargetKind, ValueStatus
 
@@ -39,7 +40,7 @@ def _plan_and_year(slug: str, fy: str) -> tuple[Plan, int]:
         fiscal_year = parse_fy(fy)
     except FiscalYearError:
         raise Http404("年度を読み取れません。") from None
-    if fiscal_year not in plan.fiscal_years:
+    if fiscal_year not in value_years(plan):
         raise Http404("方針の期間外の年度です。")
     return plan, fiscal_year
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from django.core.exceptions import ValidationError
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
@@ -23,10 +24,29 @@ from . import progress
 from .models import CombineRule, Kpi, KpiValue, TargetKind, TargetRevision, UnitKind
 
 
+def value_years(plan: Plan) -> range:
+    """The fiscal years values are entered and judged for: the plan's own years, followed by
+    its follow-up years up to the latest target year of its KPIs (rule 13: a 2030 goal in a
+    plan ending in 2026 is judged on 2027–2030 values too). One query, kept on the plan.
+    """
+    cached = getattr(plan, "_value_years", None)
+    if cached is None:
+        latest = Kpi.objects.filter(plan=plan).aggregate(
+            kpi=Max("target_fy"), revision=Max("target_revisions__target_fy")
+        )
+        last = max([plan.last_fy, *(fy for fy in latest.values() if fy is not None)])
+        cached = plan._value_years = range(plan.first_fy, last + 1)
+    return cached
+
+
 def default_as_of(plan: Plan, today: date | None = None) -> int:
-    """The year a committee reports on: the last completed fiscal year, within the plan."""
+    """The year a committee reports on: the last completed fiscal year, within the plan's
+    years and then its follow-up years (value_years)."""
     today = today or timezone.localdate()
-    return min(max(fiscal_year_of(today) - 1, plan.first_fy), plan.last_fy)
+    fy = max(fiscal_year_of(today) - 1, plan.first_fy)
+    if fy <= plan.last_fy:
+        return fy  # no query while the plan runs
+    return min(fy, value_years(plan)[-1])
 
 
 def thresholds_for(plan: Plan) -> progress.Thresholds:
@@ -103,6 +123,7 @@ def spec_for(kpi: Kpi) -> progress.KpiSpec:
         revisions=tuple(_revision(kpi, r) for r in kpi.target_revisions.all()),
         percent=kpi.unit.kind == UnitKind.PERCENT,
         start_fy=kpi.plan.first_fy,
+        cumulative=kpi.cumulative,
     )
 
 
@@ -281,10 +302,11 @@ def resolve_as_of(plan: Plan, raw: str | None, today: date | None = None) -> int
         fy = parse_fy(raw)
     except FiscalYearError as err:
         raise AsOfError(str(err)) from None
-    if fy not in plan.fiscal_years:
+    years = value_years(plan)
+    if fy not in years:
         raise AsOfError(
-            gettext("評価年度は方針の期間（%(period)s）の中で指定してください。")
-            % {"period": plan.period_label}
+            gettext("評価年度は%(first)s～%(last)sの中で指定してください。")
+            % {"first": fy_text(years[0]), "last": fy_text(years[-1])}
         )
     return fy
 

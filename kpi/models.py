@@ -503,6 +503,10 @@ class Kpi(models.Model):
     @property
     def target_label(self) -> str:
         if self.target_kind == TargetKind.NONE:
+            # A target written only in words (「高める」「検討」) is kept as written: the reader
+            # sees what the plan says, and that it is not judged.
+            if self.target_text:
+                return str(_("%(text)s（数値目標なし）") % {"text": self.target_text})
             return str(_("未設定"))
         text = self.target_text or self.get_target_kind_display()
         if not self.target_text:

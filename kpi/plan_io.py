@@ -57,6 +57,7 @@ from initiatives.models import (
 from initiatives.plan_reader import Number, Plain
 
 from . import plan_xlsx
+from .evaluation import value_years
 from .forms import validate_value_row
 from .models import (
     Department,
@@ -639,8 +640,11 @@ def _check_years(obj: models.Model) -> dict[str, str]:
     errors = {}
     if isinstance(obj, KpiValue):
         plan = obj.kpi.plan
-        if obj.fiscal_year not in plan.fiscal_years and obj.fiscal_year != obj.kpi.baseline_fy:
-            errors["fiscal_year"] = f"年度が方針の期間（{plan.first_fy}～{plan.last_fy}）の外です。"
+        years = value_years(plan)
+        if obj.fiscal_year not in years and obj.fiscal_year != obj.kpi.baseline_fy:
+            errors["fiscal_year"] = (
+                f"年度が方針の期間と追跡年度（{years[0]}～{years[-1]}）の外です。"
+            )
     if isinstance(obj, TargetRevision):
         plan = obj.kpi.plan
         if obj.effective_fy not in plan.fiscal_years:

@@ -47,7 +47,13 @@ Target shapes (issue 12, "Any government's plan"), each with its own rule:
     limited_progress; not_achieved from the target year (the last step's) on. The schedule is
     the path, so its starting point is "no step reached" and no baseline is needed.
 12. No baseline (新規, flag no_baseline): the first value from the plan's first year on is the
-    starting point (t_B, B); rule 1 then applies from it.
+    starting point (t_B, B); rule 1 then applies from it, with two exceptions, since a number
+    to reach needs no earlier point to be met or missed:
+    a. a lone first value of an at_least/at_most/range target is achieved when it meets the
+       target, and not_achieved when it is from the target year on and does not; an annual
+       target (rule 9) judges every value, the first one included, against its year's target;
+    b. a cumulative count (累計) of a new KPI starts from 0 the year before the plan's first
+       year: nothing was counted before it began.
 13. A target year past the plan period is judged on the path toward it like any other.
 """
 
@@ -245,6 +251,7 @@ class KpiSpec:
     revisions: tuple[Target, ...] = ()
     percent: bool = False  # the unit is a percentage, bounded by 0 and 100 (rule 4)
     start_fy: int | None = None  # the plan's first year: where a new KPI's start is sought
+    cumulative: bool = False  # a running total (累計): a new one starts from 0 (rule 12b)
 
 
 @dataclass(frozen=True)
@@ -346,9 +353,10 @@ def evaluate(
         baseline_value=_f(_q(spec.baseline_value)),
     )
     if target.kind == NONE or target.fy is None:
-        return replace(
-            base, flags=frozenset(flags), reason=gettext_noop("目標がまだ設定されていません。")
-        )
+        reason = gettext_noop("目標がまだ設定されていません。")
+        if target.text:
+            reason = gettext_noop("目標が数値や段階で書かれていないため、判定しません。")
+        return replace(base, flags=frozenset(flags), reason=reason)
     if not known or spec.baseline_fy is None:
         return replace(
             base, flags=frozenset(flags), reason=gettext_noop("実績値がまだありません。")
@@ -357,6 +365,22 @@ def evaluate(
     latest = known[-1]
     if latest.preliminary:
         flags.add(FLAG_PRELIMINARY_VALUE)
+    lone = _judge_lone(target, latest, th) if FLAG_NO_BASELINE in flags else None
+    if latest.fy <= spec.baseline_fy and lone is not None:
+        if as_of_fy - latest.fy >= STALE_AFTER_YEARS:
+            flags.add(FLAG_STALE_VALUE)
+        # Rule 12a: a new KPI's first value judged against the target alone.
+        return replace(
+            base,
+            status=lone.status,
+            value_fy=latest.fy,
+            value=_f(_q(latest.value)),
+            expected_value=_f(lone.expected),
+            ratio=_f(lone.ratio),
+            band=lone.band,
+            flags=frozenset(flags),
+            reason=lone.reason,
+        )
     if latest.fy <= spec.baseline_fy:
         # Rule 1: a value from the baseline year or before measures no progress. It is still
         # reported (tables and charts show it), but no status is derived from it.
@@ -406,11 +430,14 @@ def starting_point(spec: KpiSpec, observations: Iterable[Observation]) -> KpiSpe
     """The spec with its starting point: itself when it has a baseline (rule 12).
 
     A new KPI (baseline None) starts from its first value from `start_fy` on; while it has
-    none, baseline_fy stays None. A milestone target starts from "no step reached" the year
-    before its first step is due (or before start_fy), since the schedule is its path.
+    none, baseline_fy stays None. A new cumulative KPI starts from 0 the year before start_fy
+    (rule 12b). A milestone target starts from "no step reached" the year before its first
+    step is due (or before start_fy), since the schedule is its path.
     """
     if spec.baseline_value is not None:
         return spec
+    if spec.cumulative and spec.start_fy is not None and spec.target.kind != MILESTONE:
+        return replace(spec, baseline_fy=spec.start_fy - 1, baseline_value=0)
     if spec.target.kind == MILESTONE:
         firsts = [s.due_fy for s in spec.target.steps] + (
             [spec.start_fy] if spec.start_fy is not None else []
@@ -422,6 +449,39 @@ def starting_point(spec: KpiSpec, observations: Iterable[Observation]) -> KpiSpe
         if spec.start_fy is None or o.fy >= spec.start_fy:
             return replace(spec, baseline_fy=o.fy, baseline_value=_q(o.value))
     return replace(spec, baseline_fy=None)
+
+
+def _judge_lone(target: Target, o: Observation, th: Thresholds) -> _Judgement | None:
+    """Rule 12a: a new KPI's starting value judged against its target alone, or None where
+    that needs a point before it (a level still short of its target before the target year).
+    """
+    if target.kind not in (AT_LEAST, AT_MOST, RANGE) or target.value is None:
+        return None
+    a = _q(o.value)
+    if target.basis == ANNUAL:
+        return _judge_annual(target, o.fy, a, th)
+    final = target.fy is not None and o.fy >= target.fy
+    if target.kind == RANGE:
+        low, high = _q(target.value), _q(target.high)
+        band = (float(low), float(high))
+        if low <= a <= high:
+            return _Judgement(ACHIEVED, gettext_noop("目標の範囲の中にあります。"), band=band)
+        if final:
+            return _Judgement(
+                NOT_ACHIEVED,
+                gettext_noop("目標年度以降の実績が目標の範囲の外にあります。"),
+                band=band,
+            )
+        return None
+    t = _q(target.value)
+    s = 1 if target.kind == AT_LEAST else -1
+    if (a - t) * s >= 0:
+        return _Judgement(ACHIEVED, gettext_noop("目標値に達しています。"), expected=t)
+    if final:
+        return _Judgement(
+            NOT_ACHIEVED, gettext_noop("目標年度以降の実績が目標値に達していません。"), expected=t
+        )
+    return None
 
 
 def path(spec: KpiSpec, target: Target) -> list[tuple[int, Fraction]]:
@@ -497,7 +557,7 @@ def _judge(spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds)
     if target.kind == MILESTONE:
         return _judge_schedule(target, t_a, a)
     if target.basis == ANNUAL and target.kind in (AT_LEAST, AT_MOST, RANGE):
-        return _judge_annual(spec, target, t_a, a, th)
+        return _judge_annual(target, t_a, a, th)
     if target.kind == RANGE:
         return _judge_range(spec, target, t_a, a, th)
     b = _q(spec.baseline_value)
@@ -656,9 +716,7 @@ def _judge_range(
     return replace(judged, reason=reason, band=band)
 
 
-def _judge_annual(
-    spec: KpiSpec, target: Target, t_a: int, a: Fraction, th: Thresholds
-) -> _Judgement:
+def _judge_annual(target: Target, t_a: int, a: Fraction, th: Thresholds) -> _Judgement:
     """Rule 9: a yearly flow judged against its own year's target."""
     final = t_a >= target.fy
     t_y = target.year_target(t_a)

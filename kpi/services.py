@@ -16,6 +16,7 @@ from django.utils import timezone
 from smartdocho import etags
 
 from . import permissions
+from .evaluation import value_years
 from .models import Kpi, KpiValue, TargetRevision, ValueStatus
 
 NOT_ALLOWED = "この成果指標の実績値を入力する権限がありません。"
@@ -177,7 +178,7 @@ def _save_one(
     kpi = row.kpi
     if not permissions.can_enter(user, kpi):
         return NOT_ALLOWED
-    if fiscal_year not in kpi.plan.fiscal_years:
+    if fiscal_year not in value_years(kpi.plan):
         return OUTSIDE_PLAN
     if current is None:
         if row.version != 0:

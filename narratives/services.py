@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from initiatives.models import InitiativeItem
+from kpi.evaluation import value_years
 from kpi.models import Kpi
 from kpi.services import OUTSIDE_PLAN
 from smartdocho.etags import lock_data_version
@@ -226,7 +227,7 @@ def commentary_save(
     """
     if not permissions.can_write_kpi(user, kpi):
         raise NotAllowed(NOT_ALLOWED_KPI)
-    if fiscal_year not in kpi.plan.fiscal_years:
+    if fiscal_year not in value_years(kpi.plan):
         raise Refused(OUTSIDE_PLAN)
     return _write(
         model=KpiCommentary,

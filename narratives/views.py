@@ -112,9 +112,10 @@ def item_detail(request: HttpRequest, slug: str, number: int, item_number: int) 
         {
             "kpi": k,
             "chart": kpi_block(assessments[k.id], small=True),
-            "commentary": [
-                (fy, c) for fy in plan.fiscal_years if (c := commentary.get((k.id, fy)))
-            ],
+            # Every year written, the follow-up years after the plan's own included.
+            "commentary": sorted(
+                (fy, c) for (kpi_id, fy), c in commentary.items() if kpi_id == k.id and c
+            ),
         }
         for k in shown
     ]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from initiatives.models import Plan
 from kpi import permissions, report_docx
 from kpi import reports as kpi_reports
+from kpi.evaluation import value_years
 from kpi.models import KpiValue, PublishedReport
 from smartdocho.display import fy_text
 from smartdocho.etags import public_page
@@ -29,7 +30,7 @@ def _report_year(plan: Plan, raw: str) -> int:
         fy = parse_fy(raw)
     except FiscalYearError:
         raise Http404(_("年度を読み取れません。")) from None
-    if fy not in plan.fiscal_years:
+    if fy not in value_years(plan):
         raise Http404(_("方針の期間外の年度です。"))
     return fy
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import template
 
+from kpi import evaluation
 from smartdocho import display, fiscal
 
 register = template.Library()
@@ -47,6 +48,12 @@ def num(value: float | None, decimals: int = 2) -> str:
     if value is None:
         return "—"
     return f"{value:,.{int(decimals)}f}"
+
+
+@register.filter
+def value_years(plan) -> range:
+    """The years values are entered and judged for: the plan's and its follow-up years."""
+    return evaluation.value_years(plan)
 
 
 @register.filter

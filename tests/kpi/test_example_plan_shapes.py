@@ -57,7 +57,9 @@ def test_yearly_path_of_the_example_expects_the_yearly_target(example):
 @pytest.mark.parametrize(
     ("values", "as_of", "expected"),
     [
-        ([(2022, 900)], 2022, progress.NOT_ASSESSABLE),  # new: the first value is the start
+        # new, but a yearly flow needs no start: its first year is judged too (rule 12a)
+        ([(2022, 900)], 2022, progress.NEEDS_ACCELERATION),
+        ([(2022, 1000)], 2022, progress.ON_TRACK),
         ([(2022, 900), (2023, 1000)], 2023, progress.ON_TRACK),  # 1,000 a year met
         ([(2022, 900), (2023, 700)], 2023, progress.NEEDS_ACCELERATION),  # 0.7
         ([(2022, 900), (2026, 999)], 2026, progress.NOT_ACHIEVED),

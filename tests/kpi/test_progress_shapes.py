@@ -290,6 +290,100 @@ def test_no_baseline_increase_grows_from_the_first_value():
     assert p.growth_rate == pytest.approx(0.1)
 
 
+@pytest.mark.parametrize(
+    ("kind", "value", "high", "first", "as_of", "status"),
+    [
+        # A new KPI whose only value is from the target year: met or missed for good.
+        (pr.AT_LEAST, 100, None, (2026, 120), 2026, pr.ACHIEVED),
+        (pr.AT_LEAST, 100, None, (2026, 99), 2026, pr.NOT_ACHIEVED),
+        (pr.AT_LEAST, 100, None, (2026, 99), 2028, pr.NOT_ACHIEVED),
+        (pr.AT_MOST, 10, None, (2026, 10), 2026, pr.ACHIEVED),
+        (pr.AT_MOST, 10, None, (2026, 11), 2026, pr.NOT_ACHIEVED),
+        (pr.RANGE, 80, 90, (2026, 85), 2026, pr.ACHIEVED),
+        (pr.RANGE, 80, 90, (2026, 91), 2026, pr.NOT_ACHIEVED),
+        # Met early: achieved already; short of it before the target year: only a start.
+        (pr.AT_LEAST, 100, None, (2023, 100), 2023, pr.ACHIEVED),
+        (pr.AT_LEAST, 100, None, (2023, 99), 2023, pr.NOT_ASSESSABLE),
+        (pr.RANGE, 80, 90, (2023, 85), 2024, pr.ACHIEVED),
+        (pr.RANGE, 80, 90, (2023, 70), 2024, pr.NOT_ASSESSABLE),
+    ],
+)
+def test_no_baseline_a_lone_value_is_judged_against_the_target_alone(
+    kind, value, high, first, as_of, status
+):
+    spec = KpiSpec(
+        baseline_fy=None,
+        baseline_value=None,
+        target=Target(fy=2026, kind=kind, value=Decimal(value), high=high and Decimal(high)),
+        start_fy=2022,
+    )
+    p = evaluate(spec, obs(first), as_of)
+    assert p.status == status
+    assert p.stale_value == (as_of - first[0] >= 2)
+    assert pr.FLAG_NO_BASELINE in p.flags
+    assert p.value == first[1]
+
+
+def test_no_baseline_a_lone_value_short_of_the_target_is_the_start_for_later_values():
+    p = evaluate(new_spec(), obs((2023, 50), (2024, 60)), 2024)
+    assert (p.baseline_fy, p.baseline_value) == (2023, 50)
+    assert p.status != pr.NOT_ASSESSABLE
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        (1000, pr.ON_TRACK),
+        (1200, pr.ON_TRACK),
+        (700, pr.NEEDS_ACCELERATION),
+        (0, pr.LIMITED_PROGRESS),
+    ],
+)
+def test_no_baseline_annual_target_judges_the_first_year_too(value, status):
+    spec = KpiSpec(
+        baseline_fy=None,
+        baseline_value=None,
+        target=Target(fy=2026, kind=pr.AT_LEAST, value=Decimal(1000), basis=pr.ANNUAL),
+        start_fy=2022,
+    )
+    assert evaluate(spec, obs((2022, value)), 2022).status == status
+
+
+def new_cumulative(value=Decimal(100)):
+    return KpiSpec(
+        baseline_fy=None,
+        baseline_value=None,
+        target=Target(fy=2026, kind=pr.AT_LEAST, value=value),
+        start_fy=2022,
+        cumulative=True,
+    )
+
+
+def test_no_baseline_cumulative_count_starts_from_zero_before_the_plan():
+    # 0 at the end of R3, 100 by R8: 20 a year. 20 in R4 is on the path; 10 is half of it.
+    p = evaluate(new_cumulative(), obs((2022, 20)), 2022)
+    assert (p.baseline_fy, p.baseline_value) == (2021, 0)
+    assert p.expected_value == 20 and p.status == pr.ON_TRACK
+    behind = evaluate(new_cumulative(), obs((2022, 10)), 2022)
+    assert behind.ratio == pytest.approx(0.5) and behind.status == pr.LIMITED_PROGRESS
+    assert pr.FLAG_NO_BASELINE in behind.flags
+    # Without the cumulative mark, the same value is only a starting point.
+    assert evaluate(new_spec(), obs((2022, 10)), 2022).status == pr.NOT_ASSESSABLE
+
+
+def test_a_cumulative_kpi_with_a_baseline_keeps_it():
+    spec = KpiSpec(
+        baseline_fy=2021,
+        baseline_value=Decimal(40),
+        target=Target(fy=2026, kind=pr.AT_LEAST, value=Decimal(140)),
+        start_fy=2022,
+        cumulative=True,
+    )
+    p = evaluate(spec, obs((2022, 60)), 2022)
+    assert (p.baseline_fy, p.baseline_value) == (2021, 40)
+    assert p.ratio == pytest.approx(1.0)
+
+
 # --- rule 13: a target year past the plan period --------------------------------------------
 
 

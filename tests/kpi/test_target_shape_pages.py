@@ -83,3 +83,24 @@ def test_a_schedule_with_a_target_year_after_its_last_step_is_judged_until_then(
     assert assessed(shapes, 2025)["3.1"].status == progress.NEEDS_ACCELERATION
     Kpi.objects.filter(plan=shapes, code="3.1").update(target_fy=2025)
     assert assessed(shapes, 2025)["3.1"].status == progress.NOT_ACHIEVED
+
+
+def test_a_target_written_only_in_words_shows_as_written_and_is_not_judged(client, shapes):
+    kpi = Kpi.objects.get(plan=shapes, code="新1")
+    Kpi.objects.filter(pk=kpi.pk).update(
+        target_kind="none", target_value=None, target_text="利用者の満足度を高める"
+    )
+    kpi = Kpi.objects.for_display().get(pk=kpi.pk)
+    assert kpi.target_label == "利用者の満足度を高める（数値目標なし）"
+    a = assessed(shapes, 2023)["新1"]
+    assert a.status == progress.NOT_ASSESSABLE
+    assert a.progress.reason == "目標が数値や段階で書かれていないため、判定しません。"
+    html = client.get(reverse("kpi:detail", args=[shapes.slug, "新1"])).content.decode()
+    assert "利用者の満足度を高める（数値目標なし）" in html
+    assert "判定しません" in html
+
+
+def test_a_target_not_set_at_all_still_says_so(shapes):
+    kpi = Kpi.objects.get(plan=shapes, code="新1")
+    Kpi.objects.filter(pk=kpi.pk).update(target_kind="none", target_value=None, target_text="")
+    assert Kpi.objects.for_display().get(pk=kpi.pk).target_label == "未設定"

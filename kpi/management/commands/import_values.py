@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from initiatives.models import Plan
 from kpi import services, value_upload
+from kpi.evaluation import value_years
 from smartdocho.fiscal import FiscalYearError, parse_fy
 
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             fy = parse_fy(fiscal_year)
         except FiscalYearError as err:
             raise CommandError(str(err)) from None
-        if fy not in plan.fiscal_years:
+        if fy not in value_years(plan):
             raise CommandError("方針の期間外の年度です。")
         account = get_user_model().objects.filter(username=user, is_active=True).first()
         if account is None:
