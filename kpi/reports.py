@@ -28,9 +28,9 @@ from initiatives.models import Pillar, Plan
 from smartdocho.fiscal import format_fy
 
 from . import exports, progress
-from .evaluation import Assessment, assess, explain, status_counts
+from .evaluation import Assessment, assess, explain, status_counts, step_label
 from .figures import kpi_block
-from .models import TARGET_PREFETCH, Kpi, KpiValue
+from .models import TARGET_PREFETCH, Kpi, KpiValue, TargetKind
 
 XLSX_HEADER = [
     "取組方針",
@@ -85,7 +85,11 @@ def _row(a: Assessment, chart: bool) -> dict:
         "cumulative": kpi.cumulative,
         "baseline": kpi.baseline_label,
         "target": kpi.target_label,
-        "value": kpi.unit.format(p.value) if p.value is not None else None,
+        "value": _value_text(kpi, p.value),
+        # The number itself, for the workbook's number cell (not for a schedule's step).
+        "value_number": None
+        if p.value is None or kpi.target_kind == TargetKind.MILESTONE
+        else round(p.value, kpi.unit.decimals),
         "value_fy": format_fy(p.value_fy) if p.value_fy else None,
         "preliminary": progress.FLAG_PRELIMINARY_VALUE in p.flags,
         "derived": a.derived,
@@ -115,6 +119,15 @@ def _row(a: Assessment, chart: bool) -> dict:
             "summary": block.summary,
         }
     return row
+
+
+def _value_text(kpi: Kpi, value: float | None) -> str | None:
+    """The value as the report shows it: "1,234.5", or a schedule's step "導入（2/3段階）"."""
+    if value is None:
+        return None
+    if kpi.target_kind == TargetKind.MILESTONE:
+        return step_label(kpi, value)
+    return kpi.unit.format(value)
 
 
 def build_kpi_report(
@@ -401,7 +414,9 @@ def report_xlsx(report: dict, publication: dict | None = None) -> bytes:
                     r["unit"],
                     r["baseline"],
                     r["target"],
-                    r["value"] or "",
+                    # A number cell where the report carries the number (from issue 12 on),
+                    # so that the committee's spreadsheet can compute with it.
+                    r["value"] or "" if r.get("value_number") is None else r["value_number"],
                     r["value_fy"] or "",
                     kind + ("（サンプル）" if r["sample"] or sample else ""),
                     "" if r["achievement"] is None else r["achievement"],

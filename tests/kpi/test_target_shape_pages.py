@@ -104,3 +104,15 @@ def test_a_target_not_set_at_all_still_says_so(shapes):
     kpi = Kpi.objects.get(plan=shapes, code="新1")
     Kpi.objects.filter(pk=kpi.pk).update(target_kind="none", target_value=None, target_text="")
     assert Kpi.objects.for_display().get(pk=kpi.pk).target_label == "未設定"
+
+
+def test_the_report_workbook_has_numbers_as_numbers_and_a_schedules_step_by_name(client, shapes):
+    from tests.kpi.plan_books import cell_values
+
+    response = client.get(reverse("kpi:report_xlsx", args=[shapes.slug, "R6"]))
+    sheet = cell_values(response.content)["成果指標"]
+    column = sheet[0].index("実績値")
+    values = {row[1]: row[column] for row in sheet[1:]}
+    assert values["①"] == 700 and isinstance(values["①"], int | float)
+    assert values["2-8-2"] == 65
+    assert values["3.1"] == "検討（1/3段階）"  # the step reached, not "1"
