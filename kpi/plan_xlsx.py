@@ -165,14 +165,83 @@ def _open(content: bytes):
         raise _whole_file(not_xlsx) from None
 
 
-def _rows(ws, sheet: str):
-    """(row number, cells) of the rows that hold something, bounded in rows and columns."""
+class _Uncached:
+    """A formula cell whose result the file does not hold (written by a program, or never
+    recalculated): openpyxl reads it as empty, so it is reported rather than taken as blank."""
+
+    value = None
+    number_format = "General"
+
+    def __init__(self, sheet: str, row: int, column: int):
+        from openpyxl.utils import get_column_letter
+
+        self.where = f"{sheet}!{get_column_letter(column)}{row}"
+
+
+@dataclass
+class _SheetExtras:
+    formulas: set  # (row, column) of formula cells, bounded
+    merges: dict  # (row, column) of a merged range's top-left cell → last row of the range
+
+
+def _sheet_extras(ws) -> _SheetExtras:
+    """Formula cells and merged ranges, which the values-only read-only sheet does not give: one
+    more streaming pass over the sheet's XML, keeping only coordinates (bounded in number)."""
+    from openpyxl.worksheet._reader import WorkSheetParser  # openpyxl is pinned exactly
+
+    formulas: set = set()
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=False)
+        for _number, cells in parser.parse():
+            for c in cells:
+                if (
+                    c.get("data_type") == "f"
+                    and c["column"] <= MAX_COLUMNS
+                    and len(formulas) < MAX_ROWS * MAX_COLUMNS
+                ):
+                    formulas.add((c["row"], c["column"]))
+        ranges = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+    merges = {}
+    for merged in ranges:
+        from openpyxl.worksheet.cell_range import CellRange
+
+        r = CellRange(merged.ref)
+        if r.max_row > r.min_row and r.min_col <= MAX_COLUMNS:
+            merges[(r.min_row, r.min_col)] = r.max_row
+    return _SheetExtras(formulas, merges)
+
+
+def _is_blank(cell) -> bool:
+    v = cell.value
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _rows(ws, sheet: str, extras: _SheetExtras | None = None):
+    """(row number, cells) of the rows that hold something, bounded in rows and columns.
+
+    A range merged down several rows fills each row it spans in its first column with its
+    top-left value (取組項目 merged over its KPIs); its other columns stay empty (a range merged
+    across columns is one value in its first column). A formula cell with no stored result comes
+    as an _Uncached cell."""
+    extras = extras or _SheetExtras(set(), {})
+    carried: dict[int, tuple[object, int]] = {}  # column → (top-left cell, last row)
     empty = kept = 0
     for number, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), start=1):
         cells = list(row)
-        if all(
-            c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in cells
-        ):
+        for i, cell in enumerate(cells):
+            column = i + 1
+            last = extras.merges.get((number, column))
+            if last is not None:
+                carried[column] = (cell, last)
+            elif column in carried:
+                source, until = carried[column]
+                if number > until:
+                    del carried[column]
+                elif _is_blank(cell):
+                    cells[i] = source
+            if cell.value is None and (number, column) in extras.formulas:
+                cells[i] = _Uncached(sheet, number, column)
+        if all(_is_blank(c) and not isinstance(c, _Uncached) for c in cells):
             empty += 1
             if empty > MAX_EMPTY_ROWS:
                 break
@@ -190,6 +259,13 @@ def _rows(ws, sheet: str):
                 ]
             )
         yield number, cells
+
+
+def _uncached_message(cell: _Uncached) -> str:
+    return _(
+        "%(cell)s は数式で、計算結果が保存されていません。"
+        "Excelで開いて保存し直すか、値を入力してください。"
+    ) % {"cell": cell.where}
 
 
 # --- reading cells ---------------------------------------------------------------------------
@@ -279,9 +355,9 @@ def _header_key(value: object) -> str:
 _HEADER_KEYS = {_header_key(h): h for h in HEADERS + OVERRIDES}
 
 
-def _read_plan(ws) -> tuple[dict, list[SheetProblem]]:
+def _read_plan(ws, extras: _SheetExtras) -> tuple[dict, list[SheetProblem]]:
     problems, found = [], {}
-    for number, cells in _rows(ws, SHEET_PLAN):
+    for number, cells in _rows(ws, SHEET_PLAN, extras):
         label = _header_key(cells[0].value) if cells else ""
         value = cells[1] if len(cells) > 1 else None
         if label in ("項目", ""):
@@ -293,6 +369,9 @@ def _read_plan(ws) -> tuple[dict, list[SheetProblem]]:
     fields: dict = {}
     for label, name in PLAN_ITEMS.items():
         cell = found.get(label)
+        if isinstance(cell, _Uncached):
+            problems.append(SheetProblem(SHEET_PLAN, None, label, _uncached_message(cell)))
+            continue
         text = _plain(cell.value) if cell is not None else ""
         if not text:
             if label not in PLAN_OPTIONAL:
@@ -334,56 +413,102 @@ class _Empty:
     number_format = "General"
 
 
-def _read_kpi_rows(ws) -> tuple[list[_Row], list[SheetProblem]]:
+HEADER_SEARCH_ROWS = 10  # rows searched for the header row (titles above it are skipped)
+
+
+def _header_count(cells) -> int:
+    return sum(1 for c in cells if _HEADER_KEYS.get(_header_key(c.value)) in HEADERS)
+
+
+def _read_header(number: int, cells) -> tuple[dict[int, str], dict[int, int], list[SheetProblem]]:
     problems: list[SheetProblem] = []
-    rows: list[_Row] = []
     columns: dict[int, str] = {}
     year_columns: dict[int, int] = {}
-    header_seen = False
-    for number, cells in _rows(ws, SHEET_KPIS):
-        if not header_seen:
-            header_seen = True
-            for i, cell in enumerate(cells):
-                key = _header_key(cell.value)
-                if not key:
-                    continue
-                if key in _HEADER_KEYS:
-                    name = _HEADER_KEYS[key]
-                    if name in columns.values():
-                        problems.append(
-                            SheetProblem(SHEET_KPIS, number, name, _("同じ名前の列が2つあります。"))
-                        )
-                    columns[i] = name
-                    continue
-                try:
-                    fy = _fy(cell)
-                except FiscalYearError:
-                    fy = None
-                if fy is not None and not isinstance(cell.value, dt.date):
-                    if fy in year_columns.values():
-                        problems.append(
-                            SheetProblem(SHEET_KPIS, number, key, _("同じ年度の列が2つあります。"))
-                        )
-                    year_columns[i] = fy
-                    continue
-                message = _unknown(key, HEADERS + OVERRIDES)
-                if re.search(r"[0-9０-９]", key):
-                    message += _("（年度の列は R6、令和6年度、2024 のように書いてください）")
-                problems.append(SheetProblem(SHEET_KPIS, number, key, message))
-            missing = [h for h in HEADERS if h not in columns.values()]
-            for h in missing:
-                problems.append(SheetProblem(SHEET_KPIS, number, h, _("この列がありません。")))
-            if problems:
-                return [], problems
+    for i, cell in enumerate(cells):
+        key = _header_key(cell.value)
+        if not key:
             continue
-        by_name = {name: cells[i] for i, name in columns.items() if i < len(cells)}
-        years = {fy: cells[i] for i, fy in year_columns.items() if i < len(cells)}
-        rows.append(_Row(number, by_name, years))
-    if not header_seen:
-        problems.append(SheetProblem(SHEET_KPIS, None, "", _("見出しの行がありません。")))
-    elif not rows:
+        if key in _HEADER_KEYS:
+            name = _HEADER_KEYS[key]
+            if name in columns.values():
+                problems.append(
+                    SheetProblem(SHEET_KPIS, number, name, _("同じ名前の列が2つあります。"))
+                )
+            columns[i] = name
+            continue
+        try:
+            fy = _fy(cell)
+        except FiscalYearError:
+            fy = None
+        if fy is not None and not isinstance(cell.value, dt.date):
+            if fy in year_columns.values():
+                problems.append(
+                    SheetProblem(SHEET_KPIS, number, key, _("同じ年度の列が2つあります。"))
+                )
+            year_columns[i] = fy
+            continue
+        message = _unknown(key, HEADERS + OVERRIDES)
+        if re.search(r"[0-9０-９]", key):
+            message += _("（年度の列は R6、令和6年度、2024 のように書いてください）")
+        problems.append(SheetProblem(SHEET_KPIS, number, key, message))
+    missing = [h for h in HEADERS if h not in columns.values()]
+    for h in missing:
+        problems.append(SheetProblem(SHEET_KPIS, number, h, _("この列がありません。")))
+    return columns, year_columns, problems
+
+
+def _read_kpi_rows(ws, extras: _SheetExtras) -> tuple[list[_Row], list[SheetProblem]]:
+    """The KPI rows under the header row, and the problems of the header and of formula cells
+    with no stored result. The header row is the first of the first HEADER_SEARCH_ROWS rows
+    that holds at least three of the column names (a title row above it is common)."""
+    lines = _rows(ws, SHEET_KPIS, extras)
+    seen: list[tuple[int, list]] = []
+    for number, cells in lines:
+        seen.append((number, cells))
+        if _header_count(cells) >= 3 or len(seen) >= HEADER_SEARCH_ROWS:
+            break
+    if not seen:
+        return [], [SheetProblem(SHEET_KPIS, None, "", _("見出しの行がありません。"))]
+    found = [(n, c) for n, c in seen if _header_count(c) >= 3]
+    header_number, header_cells = found[0] if found else seen[0]
+    columns, year_columns, problems = _read_header(header_number, header_cells)
+    if not found:
+        problems.append(
+            SheetProblem(
+                SHEET_KPIS,
+                None,
+                "",
+                _(
+                    "見出しの行が見つかりません（最初の%(n)s行に「取組方針番号」「成果指標」"
+                    "「目標」などの列名が並んだ行がありません）。表の上に題名の行があるときは、"
+                    "見出しの行をその下に置いてください。"
+                )
+                % {"n": HEADER_SEARCH_ROWS},
+            )
+        )
+    if problems:
+        return [], problems
+    rows = [
+        _kpi_row(n, c, columns, year_columns, problems)
+        for n, c in [*seen, *lines]
+        if n > header_number
+    ]
+    if not rows:
         problems.append(SheetProblem(SHEET_KPIS, None, "", _("成果指標の行がありません。")))
     return rows, problems
+
+
+def _kpi_row(number: int, cells, columns: dict, year_columns: dict, problems: list) -> _Row:
+    by_name = {name: cells[i] for i, name in columns.items() if i < len(cells)}
+    years = {fy: cells[i] for i, fy in year_columns.items() if i < len(cells)}
+    for name, cell in [*by_name.items(), *((era_label(fy), c) for fy, c in years.items())]:
+        if isinstance(cell, _Uncached):
+            problems.append(SheetProblem(SHEET_KPIS, number, name, _uncached_message(cell)))
+    return _Row(number, by_name, years)
+
+
+def _sheet_key(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
 
 
 def read_workbook(content: bytes) -> list[dict]:
@@ -391,19 +516,23 @@ def read_workbook(content: bytes) -> list[dict]:
     (bad file, sheets, headers, and each row whose 目標 or 基準値 is not settled)."""
     wb = _open(content)
     try:
-        names = wb.sheetnames
+        names = {_sheet_key(n): n for n in wb.sheetnames}  # "成果指標 " is 成果指標
         missing = [s for s in (SHEET_PLAN, SHEET_KPIS) if s not in names]
         if missing:
             raise _whole_file(
                 _("シート「%(missing)s」がありません（あるシート: %(names)s）。")
-                % {"missing": "」「".join(missing), "names": "、".join(names) or "なし"}
+                % {
+                    "missing": "」「".join(missing),
+                    "names": "、".join(f"「{n}」" for n in wb.sheetnames) or "なし",
+                }
             )
-        plan, problems = _read_plan(wb[SHEET_PLAN])
-        rows, found = _read_kpi_rows(wb[SHEET_KPIS])
+        plan_ws, kpi_ws = wb[names[SHEET_PLAN]], wb[names[SHEET_KPIS]]
+        plan, problems = _read_plan(plan_ws, _sheet_extras(plan_ws))
+        rows, found = _read_kpi_rows(kpi_ws, _sheet_extras(kpi_ws))
         problems += found
-        if problems:
+        if not rows:
             raise WorkbookError(problems)
-        return _Builder(plan).build(rows)
+        return _Builder(plan, problems).build(rows)  # every row checked, with the problems so far
     except WorkbookError:
         raise
     except Exception as err:  # a broken sheet's XML, a bad cell: a message, never a 500
@@ -420,10 +549,10 @@ def _stable_code(prefix: str, text: str) -> str:
 
 
 class _Builder:
-    def __init__(self, plan: dict):
+    def __init__(self, plan: dict, problems: list[SheetProblem] | None = None):
         self.plan = plan
         self.slug = plan.get("slug", "")
-        self.problems: list[SheetProblem] = []
+        self.problems: list[SheetProblem] = list(problems or [])
         self.departments: dict[str, dict] = {}
         self.units: dict[str, dict] = {}
         self.pillars: dict[int, dict] = {}
@@ -434,6 +563,8 @@ class _Builder:
         self.rows: dict[int, int] = {}  # id(fields) → its row
 
     def problem(self, row: _Row, column: str, message: str) -> None:
+        if isinstance(row.cells.get(column), _Uncached):
+            return  # reported as a formula with no stored result
         self.problems.append(SheetProblem(SHEET_KPIS, row.number, column, message))
 
     def build(self, rows: list[_Row]) -> list[dict]:
