@@ -78,10 +78,18 @@ KIND_WORDS = {
     "未設定": TargetKind.NONE,
 }
 KIND_WORDS_IN = {
-    **KIND_WORDS,
-    **{k.value: k for k in TargetKind},
-    "増加": "increase",
-    "減少": "decrease",
+    target_text.word_key(word): kind  # compared after the same normalization as the cell
+    for word, kind in {
+        **KIND_WORDS,
+        **{k.value: k for k in TargetKind},
+        **{str(k.label): k for k in TargetKind},
+        "増加": TargetKind.INCREASE,
+        "向上": TargetKind.INCREASE,
+        "減少": TargetKind.DECREASE,
+        "削減": TargetKind.DECREASE,
+        "スケジュール": TargetKind.MILESTONE,
+        "なし": TargetKind.NONE,
+    }.items()
 }
 YES = {"○", "〇", "◯", "●", "✓", "✔", "1", "true", "はい", "累計", "yes"}
 NO = {"", "×", "-", "—", "0", "false", "いいえ", "no"}
@@ -326,23 +334,17 @@ def _fy(cell) -> int | None:
     return parse_fy(value if isinstance(value, int) else str(value))
 
 
-def _code(cell, pillar: int | None, parts: int) -> tuple[str, list[str]]:
-    """A code as written; for a cell Excel turned into a date, the code when only one fits
-    (first part the pillar's number, as many parts as the sheet's other codes), else the
-    candidates."""
+def _code(cell) -> tuple[str, list[str]]:
+    """A code as written, or for a cell Excel turned into a date ("3-1" typed becomes 3月1日 or
+    1月3日), no code and the codes it may have been: never a guess, since which part is the
+    month depends on how the plan numbers its codes, which the sheet cannot tell."""
     value = cell.value
     found = mangled_codes.date_of_value(value) if isinstance(value, dt.datetime | dt.date) else None
     if found is None:
         return _plain(value), []
     candidates = mangled_codes.codes_from_date(*found)
-    fitting = [
-        c
-        for c in candidates
-        if len(c.split("-")) == parts and (pillar is None or c.split("-")[0] == str(pillar))
-    ]
-    if len(fitting) == 1:
-        return fitting[0], []
-    return "", candidates
+    two_parts = [c for c in candidates if c.count("-") == 1]  # the year is usually Excel's own
+    return "", two_parts + [c for c in candidates if c not in two_parts]
 
 
 # --- reading the sheets ----------------------------------------------------------------------
@@ -568,11 +570,10 @@ class _Builder:
         self.problems.append(SheetProblem(SHEET_KPIS, row.number, column, message))
 
     def build(self, rows: list[_Row]) -> list[dict]:
-        parts = (self._usual_parts(rows, "指標コード"), self._usual_parts(rows, "取組項目番号"))
         codes: dict[str, int] = {}
         order: dict[int, int] = {}
         for row in rows:
-            kpi = self._row(row, parts, order)
+            kpi = self._row(row, order)
             if kpi is None:
                 continue
             code = kpi["code"]
@@ -602,16 +603,6 @@ class _Builder:
         self.rows.setdefault(id(fields), row.number)
         return fields
 
-    @staticmethod
-    def _usual_parts(rows: list[_Row], column: str) -> int:
-        counts: dict[int, int] = {}
-        for row in rows:
-            cell = row.cells.get(column)
-            if cell is not None and isinstance(cell.value, str) and "-" in cell.value:
-                n = len(cell.value.split("-"))
-                counts[n] = counts.get(n, 0) + 1
-        return max(counts, key=lambda n: counts[n]) if counts else 2
-
     def _pillar(self, row: _Row) -> int | None:
         text = target_text.normalize(row.text("取組方針番号"))
         if not re.fullmatch(r"[0-9]{1,4}", text):
@@ -636,9 +627,9 @@ class _Builder:
             )
         return number
 
-    def _item(self, row: _Row, pillar: int, parts: int) -> list | None:
+    def _item(self, row: _Row, pillar: int) -> list | None:
         cell = row.cells.get("取組項目番号", _Empty())
-        label, candidates = _code(cell, pillar, parts)
+        label, candidates = _code(cell)
         if candidates:
             self.problem(row, "取組項目番号", _mangled(candidates))
             return None
@@ -702,18 +693,15 @@ class _Builder:
             self.departments[name] = self._at(row, {"code": code, "name": name})
         return [self.departments[name]["code"]]
 
-    def _row(self, row: _Row, parts: tuple[int, int], order: dict[int, int]) -> dict | None:
+    def _row(self, row: _Row, order: dict[int, int]) -> dict | None:
+        # A row with a problem is still checked to its end: every problem in one pass.
         pillar = self._pillar(row)
-        if pillar is None:
-            return None
-        item = self._item(row, pillar, parts[1])
-        code, candidates = _code(row.cells.get("指標コード", _Empty()), pillar, parts[0])
+        item = self._item(row, pillar) if pillar is not None else None
+        code, candidates = _code(row.cells.get("指標コード", _Empty()))
         if candidates:
             self.problem(row, "指標コード", _mangled(candidates))
-            return None
-        if not code:
+        elif not code:
             self.problem(row, "指標コード", _("指標コードを書いてください。"))
-            return None
         if not row.text("成果指標"):
             self.problem(row, "成果指標", _("成果指標の名前を書いてください。"))
         unit = self._unit(row)
@@ -733,7 +721,7 @@ class _Builder:
         fields["order"] = order[pillar]
         self._baseline(row, unit_text, fields)
         target = self._target(row, unit_text, fields)
-        if unit is None or target is None:
+        if unit is None or target is None or pillar is None or not code:
             return None
         self.kpis.append(self._at(row, fields))
         yearly, steps = target
@@ -800,7 +788,7 @@ class _Builder:
         except FiscalYearError as err:
             self.problem(row, "目標年度", str(err))
             target_fy, ok = None, False
-        kind_text = target_text.normalize(row.text("目標の種類"))
+        kind_text = target_text.word_key(row.text("目標の種類"))
         if kind_text:
             reading = self._override(row, kind_text, written, unit_text)
         else:
@@ -849,6 +837,16 @@ class _Builder:
                 self.problem(row, era_label(fy), _("目標に書かれた同じ年度の値と違います。"))
                 return None
             yearly[fy] = value
+        if reading.cumulative:  # "75人（累計）"
+            if target_text.normalize(row.text("累計")) == "":
+                fields["cumulative"] = True
+            elif not fields.get("cumulative"):
+                self.problem(
+                    row,
+                    "累計",
+                    _("目標に「累計」と書かれていますが、累計の列は累計でないとしています。"),
+                )
+                return None
         condition = row.text("条件") or reading.condition
         direction = {
             TargetKind.AT_MOST: Direction.LOWER,
@@ -868,10 +866,10 @@ class _Builder:
         return yearly, reading.steps
 
     def _override(self, row: _Row, kind_text: str, written: str, unit_text: str):
-        annual = kind_text.endswith("/年")
-        kind = KIND_WORDS_IN.get(kind_text.removesuffix("/年"))
+        annual = kind_text.endswith(("/年", "/年度"))
+        kind = KIND_WORDS_IN.get(re.sub(r"/年度?$", "", kind_text))
         if kind is None:
-            self.problem(row, "目標の種類", _unknown(kind_text, KIND_WORDS))
+            self.problem(row, "目標の種類", _unknown(row.text("目標の種類"), KIND_WORDS))
             return None
         values = {}
         for column in ("目標値", "目標値（上限）"):
@@ -886,7 +884,7 @@ class _Builder:
                 return None
         steps: tuple = ()
         if kind == TargetKind.MILESTONE:
-            reading = target_text.read_target(written, unit_text)
+            reading = target_text.read_schedule(written)  # one step, or several
             if reading.kind != TargetKind.MILESTONE:
                 self.problem(row, "目標", _unsettled(written, reading))
                 return None
@@ -903,9 +901,9 @@ class _Builder:
 
 def _mangled(candidates: list[str]) -> str:
     return _(
-        "Excel が番号を日付に変えています（元は %(codes)s のどれか）。"
-        "セルの書式を「文字列」にして番号を書き直してください。"
-    ) % {"codes": "、".join(candidates)}
+        "Excel が番号を日付に変えています（元は%(codes)sのどれかと思われます）。"
+        "列の書式を「文字列」にして、番号を計画に書かれたとおりに入力し直してください。"
+    ) % {"codes": "、".join(f"「{c}」" for c in candidates)}
 
 
 def _reason(reason: str) -> str:
@@ -915,6 +913,9 @@ def _reason(reason: str) -> str:
         target_text.BAD_YEAR: _("「…まで」の年度が読めません"),
         target_text.RANGE_ORDER: _("範囲の下限が上限以上です"),
         target_text.UNKNOWN_UNIT: _("数値の後ろが単位の列と違います"),
+        target_text.STRICT: _(
+            "「超」「未満」はその値を含みませんが、目標の種類の以上・以下は値を含みます"
+        ),
     }.get(reason, _("決まった書き方のどれにも当たりません"))
 
 
