@@ -262,3 +262,16 @@ def test_missing_sheets_are_named_with_the_sheets_found():
 
 def test_the_reader_is_a_plain_function_of_the_bytes():
     assert plan_xlsx.read_workbook(book([kpi_row()]))
+
+
+def test_the_preview_shows_changes_as_people_write_them_not_python_values():
+    _load(book([kpi_row(target="80%以上")]))
+    again = book([kpi_row(target="300件以下", baseline=50, unit="件", 累計="○")])
+    report = plan_io.import_plan(again, "plan.xlsx", dry_run=True)
+    shown = {c.field.split(" (")[-1].rstrip(")"): (c.old, c.new) for c in report.changes}
+    assert shown["cumulative"] == ("—", "累計")
+    assert shown["unit"] == ("%", "件")
+    assert shown["target_kind"] == ("以上", "以下")
+    assert not any(
+        v in ("True", "False", "percent", "at_least") for pair in shown.values() for v in pair
+    )
