@@ -275,3 +275,10 @@ def test_the_preview_shows_changes_as_people_write_them_not_python_values():
     assert not any(
         v in ("True", "False", "percent", "at_least") for pair in shown.values() for v in pair
     )
+
+
+def test_an_unreadable_baseline_year_is_reported_once():
+    problems = _problems(book([kpi_row(基準年度="R")]))
+    assert [p for p in problems if "基準年度" in p] == [
+        p for p in problems if "基準年度" in p and "「R」" in p
+    ], problems
