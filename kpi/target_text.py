@@ -120,6 +120,8 @@ def word_key(text: str) -> str:
 
 # A fiscal year written in a target: R8, 令和8年度, 2026年度, (2026); with 末/まで after it.
 _FY = r"(?:(?:令和|平成|R|H)(?:元|[0-9]{1,2})年?度?|(?:19|20)[0-9]{2}(?:年度?)?)(?:末|中)?"
+# The same at the start of a target, where a bare 2000 is a value: era, or 年/年度 after it.
+_FY_WORD = r"(?:(?:令和|平成|R|H)(?:元|[0-9]{1,2})年?度?|(?:19|20)[0-9]{2}年度?)(?:末|中)?"
 
 
 def _without_years(s: str) -> str:
@@ -166,26 +168,26 @@ def read_target(text: str, unit: str = "") -> TargetReading:
     parts = [p for p in re.split(r"、|(?<=\))[,;]", s) if p]
     if any(re.search(r"\(([^()]*?)まで\)$", p) for p in parts):
         return _by_year(parts, unit)
-    m = re.fullmatch(rf"(.+?)\(({_FY})\)", s) or re.fullmatch(
-        rf"({_FY})(?:まで)?(?:に|で|は|:)?(.+)", s
-    )
-    if m:
-        year_first = not m.group(1).endswith(")") and _fy(m.group(1)) is not None
-        body, year = (m.group(2), m.group(1)) if year_first else (m.group(1), m.group(2))
-        fy = _fy(year)
-        if fy is not None:
-            inner = _single(body, unit)
-            if inner.settled:
-                return replace(inner, target_fy=fy)
-            if not year_first and not re.search(r"[0-9]", body):
-                return read_schedule(s)  # "導入(R8)": a schedule of one step
-            return inner
+    m = re.fullmatch(rf"(.+?)\(({_FY})\)", s)  # "85%以上(R8年度)", "導入(R8)"
+    if m and _fy(m.group(2)) is not None:
+        inner = _single(m.group(1), unit)
+        if inner.settled:
+            return replace(inner, target_fy=_fy(m.group(2)))
+        if not re.search(r"[0-9]", m.group(1)):
+            return read_schedule(s)  # "導入(R8)": a schedule of one step
+        return inner
+    m = re.fullmatch(rf"({_FY_WORD})(?:まで)?(?:に|で|は|:)(.+)", s)  # "R8年度に85%以上"
+    if m and _fy(m.group(1)) is not None:
+        inner = _single(m.group(2), unit)
+        if inner.settled:
+            return replace(inner, target_fy=_fy(m.group(1)))
     return _single(s, unit)
 
 
 def _fy(text: str) -> int | None:
+    text = re.sub(r"年$", "年度", re.sub(r"(末|中)$", "", text))  # "2030年" is 2030年度
     try:
-        return parse_fy(re.sub(r"(末|中)$", "", text))
+        return parse_fy(text)
     except FiscalYearError:
         return None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zipfile
 
 import openpyxl
 import pytest
@@ -282,3 +283,27 @@ def test_an_unreadable_baseline_year_is_reported_once():
     assert [p for p in problems if "基準年度" in p] == [
         p for p in problems if "基準年度" in p and "「R」" in p
     ], problems
+
+
+@pytest.mark.parametrize("text, value", [("2000人以上", 2000), ("2025人", 2025), ("1990", 1990)])
+def test_a_value_that_looks_like_a_year_is_still_a_value(text, value):
+    reading = target_text.read_target(text, "人")
+    assert (reading.kind, reading.value, reading.target_fy) == ("at_least", value, None)
+
+
+def test_a_formula_whose_result_is_saved_is_read_as_its_value():
+    content = book([kpi_row(目標年度=None)])
+    source = io.BytesIO(content)
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet2.xml":
+                text = data.decode("utf-8")
+                # As Excel saves it: the formula and its result (openpyxl writes no result).
+                text = text.replace('<c r="K2"', '<c r="J2"><f>2020+6</f><v>2026</v></c><c r="K2"')
+                assert "<f>2020+6</f>" in text, text[:2000]
+                data = text.encode("utf-8")
+            zout.writestr(item, data)
+    _load(out.getvalue())
+    assert Kpi.objects.get().target_fy == 2026
