@@ -82,7 +82,6 @@ KIND_WORDS_IN = {
     for word, kind in {
         **KIND_WORDS,
         **{k.value: k for k in TargetKind},
-        **{str(k.label): k for k in TargetKind},
         "増加": TargetKind.INCREASE,
         "向上": TargetKind.INCREASE,
         "減少": TargetKind.DECREASE,
@@ -238,6 +237,8 @@ def _rows(ws, sheet: str, extras: _SheetExtras | None = None):
         cells = list(row)
         for i, cell in enumerate(cells):
             column = i + 1
+            if cell.value is None and (number, column) in extras.formulas:
+                cells[i] = cell = _Uncached(sheet, number, column)
             last = extras.merges.get((number, column))
             if last is not None:
                 carried[column] = (cell, last)
@@ -247,8 +248,6 @@ def _rows(ws, sheet: str, extras: _SheetExtras | None = None):
                     del carried[column]
                 elif _is_blank(cell):
                     cells[i] = source
-            if cell.value is None and (number, column) in extras.formulas:
-                cells[i] = _Uncached(sheet, number, column)
         if all(_is_blank(c) and not isinstance(c, _Uncached) for c in cells):
             empty += 1
             if empty > MAX_EMPTY_ROWS:
@@ -493,11 +492,22 @@ def _read_kpi_rows(ws, extras: _SheetExtras) -> tuple[list[_Row], list[SheetProb
     rows = [
         _kpi_row(n, c, columns, year_columns, problems)
         for n, c in [*seen, *lines]
-        if n > header_number
+        if n > header_number and not _only_helper_formulas(c, columns, year_columns)
     ]
     if not rows:
         problems.append(SheetProblem(SHEET_KPIS, None, "", _("成果指標の行がありません。")))
     return rows, problems
+
+
+def _only_helper_formulas(cells, columns: dict, year_columns: dict) -> bool:
+    """A row whose only content is formulas with no result in columns the table does not read
+    (a helper column filled down by a program): not a KPI row."""
+    read = set(columns) | set(year_columns)
+    if any(
+        i in read and (not _is_blank(c) or isinstance(c, _Uncached)) for i, c in enumerate(cells)
+    ):
+        return False
+    return all(_is_blank(c) for c in cells)  # an _Uncached cell is blank: no value anywhere
 
 
 def _kpi_row(number: int, cells, columns: dict, year_columns: dict, problems: list) -> _Row:

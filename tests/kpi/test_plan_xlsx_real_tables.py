@@ -307,3 +307,26 @@ def test_a_formula_whose_result_is_saved_is_read_as_its_value():
             zout.writestr(item, data)
     _load(out.getvalue())
     assert Kpi.objects.get().target_fy == 2026
+
+
+def test_rows_holding_only_helper_formulas_outside_the_table_are_not_kpi_rows():
+    def edit(ws):
+        for row in range(2, 30):
+            ws.cell(row, len(HEADERS) + 2).value = f"=A{row}*2"  # no header, no stored result
+
+    _load(_edited(book([kpi_row()]), edit))
+    assert Kpi.objects.count() == 1
+
+
+def test_a_merged_formula_with_no_result_is_reported_not_read_as_empty_rows():
+    rows = [kpi_row("1-1"), kpi_row("1-2", 目標年度=None)]
+
+    def edit(ws):
+        ws.cell(2, _col("目標年度")).value = "=2020+6"
+        ws.merge_cells(
+            start_row=2, end_row=3, start_column=_col("目標年度"), end_column=_col("目標年度")
+        )
+
+    problems = _problems(_edited(book(rows), edit))
+    assert any("2行目 目標年度" in p and "成果指標!J2 は数式" in p for p in problems), problems
+    assert not any("目標年度を書いてください" in p for p in problems), problems
