@@ -7,7 +7,9 @@ kpi/plan_io.py checks and loads them all or nothing, with the same report.
 
 A row whose 目標 or 基準値 cannot be read in one way only is never guessed: the whole workbook is
 refused with each such row, its text and what it could mean, and the person corrects the cell
-or fills the override columns (目標の種類, 目標値, 目標値（上限）, 条件).
+or fills the override columns (目標の種類, 目標値, 目標値（上限）, 条件). Nor is a code Excel
+turned into a date, nor a formula whose result the file does not hold: each is a problem
+naming its cell. A range merged down several rows fills each of them (its first column).
 
 Units are made per plan from the distinct 単位 texts (UNIT_RULES): "%" is a percentage with one
 decimal; 人, 件, 団体, 回 are counts; 円, 千円, 百万円, 億円 amounts in yen with their scale; any

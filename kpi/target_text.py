@@ -224,11 +224,13 @@ def _single(s: str, unit: str) -> TargetReading:
         inner = _single(s, unit)
         return replace(inner, cumulative=True) if inner.settled else inner
     annual = False
-    m = re.fullmatch(r"(?:年間|毎年度?|各年度)(.+)", s) or re.fullmatch(
-        r"(.+?)/年度?(以上|以下|超|未満)?", s
-    )
+    m = re.fullmatch(r"(?:年間|毎年度?|各年度)(.+)", s)
     if m:
-        annual, s = True, m.group(1) + (m.group(2) or "" if m.lastindex == 2 else "")
+        annual, s = True, _marks(m.group(1))[0]  # "年間約1,000人"
+    else:
+        m = re.fullmatch(r"(.+?)/年度?(以上|以下|超|未満)?", s)  # "1000人/年以上"
+        if m:
+            annual, s = True, m.group(1) + (m.group(2) or "")
     kind = AT_LEAST
     if s.endswith(("超", "未満")) and re.search(r"[0-9]", s):
         level = AT_LEAST if s.endswith("超") else AT_MOST
