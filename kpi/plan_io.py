@@ -578,11 +578,15 @@ def _existing(obj: models.Model) -> models.Model | None:
 
 
 def _shown(obj: models.Model, f: models.Field) -> str:
+    """A field's value as people write it in the preview: a unit by its label (not its code),
+    a choice by its name, a yes/no field by its own name or "—" (never True/False)."""
     if f.is_relation:
         related = getattr(obj, f.name, None)
-        value = related.natural_key() if hasattr(related, "natural_key") else related
-        if isinstance(value, tuple):
-            value = "/".join(str(v) for v in value)
+        value = str(related) if related is not None else None
+    elif isinstance(f, models.BooleanField):
+        return str(f.verbose_name) if getattr(obj, f.attname) else "—"
+    elif f.choices and getattr(obj, f.attname) not in (None, ""):
+        value = getattr(obj, f"get_{f.name}_display")()
     else:
         value = getattr(obj, f.attname)
     if value is None or value == "":

@@ -7,7 +7,9 @@ kpi/plan_io.py checks and loads them all or nothing, with the same report.
 
 A row whose 目標 or 基準値 cannot be read in one way only is never guessed: the whole workbook is
 refused with each such row, its text and what it could mean, and the person corrects the cell
-or fills the override columns (目標の種類, 目標値, 目標値（上限）, 条件).
+or fills the override columns (目標の種類, 目標値, 目標値（上限）, 条件). Nor is a code Excel
+turned into a date, nor a formula whose result the file does not hold: each is a problem
+naming its cell. A range merged down several rows fills each of them (its first column).
 
 Units are made per plan from the distinct 単位 texts (UNIT_RULES): "%" is a percentage with one
 decimal; 人, 件, 団体, 回 are counts; 円, 千円, 百万円, 億円 amounts in yen with their scale; any
@@ -78,10 +80,17 @@ KIND_WORDS = {
     "未設定": TargetKind.NONE,
 }
 KIND_WORDS_IN = {
-    **KIND_WORDS,
-    **{k.value: k for k in TargetKind},
-    "増加": "increase",
-    "減少": "decrease",
+    target_text.word_key(word): kind  # compared after the same normalization as the cell
+    for word, kind in {
+        **KIND_WORDS,
+        **{k.value: k for k in TargetKind},
+        "増加": TargetKind.INCREASE,
+        "向上": TargetKind.INCREASE,
+        "減少": TargetKind.DECREASE,
+        "削減": TargetKind.DECREASE,
+        "スケジュール": TargetKind.MILESTONE,
+        "なし": TargetKind.NONE,
+    }.items()
 }
 YES = {"○", "〇", "◯", "●", "✓", "✔", "1", "true", "はい", "累計", "yes"}
 NO = {"", "×", "-", "—", "0", "false", "いいえ", "no"}
@@ -165,14 +174,83 @@ def _open(content: bytes):
         raise _whole_file(not_xlsx) from None
 
 
-def _rows(ws, sheet: str):
-    """(row number, cells) of the rows that hold something, bounded in rows and columns."""
+class _Uncached:
+    """A formula cell whose result the file does not hold (written by a program, or never
+    recalculated): openpyxl reads it as empty, so it is reported rather than taken as blank."""
+
+    value = None
+    number_format = "General"
+
+    def __init__(self, sheet: str, row: int, column: int):
+        from openpyxl.utils import get_column_letter
+
+        self.where = f"{sheet}!{get_column_letter(column)}{row}"
+
+
+@dataclass
+class _SheetExtras:
+    formulas: set  # (row, column) of formula cells, bounded
+    merges: dict  # (row, column) of a merged range's top-left cell → last row of the range
+
+
+def _sheet_extras(ws) -> _SheetExtras:
+    """Formula cells and merged ranges, which the values-only read-only sheet does not give: one
+    more streaming pass over the sheet's XML, keeping only coordinates (bounded in number)."""
+    from openpyxl.worksheet._reader import WorkSheetParser  # openpyxl is pinned exactly
+
+    formulas: set = set()
+    with ws._get_source() as src:
+        parser = WorkSheetParser(src, ws._shared_strings, data_only=False)
+        for _number, cells in parser.parse():
+            for c in cells:
+                if (
+                    c.get("data_type") == "f"
+                    and c["column"] <= MAX_COLUMNS
+                    and len(formulas) < MAX_ROWS * MAX_COLUMNS
+                ):
+                    formulas.add((c["row"], c["column"]))
+        ranges = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+    merges = {}
+    for merged in ranges:
+        from openpyxl.worksheet.cell_range import CellRange
+
+        r = CellRange(merged.ref)
+        if r.max_row > r.min_row and r.min_col <= MAX_COLUMNS:
+            merges[(r.min_row, r.min_col)] = r.max_row
+    return _SheetExtras(formulas, merges)
+
+
+def _is_blank(cell) -> bool:
+    v = cell.value
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _rows(ws, sheet: str, extras: _SheetExtras | None = None):
+    """(row number, cells) of the rows that hold something, bounded in rows and columns.
+
+    A range merged down several rows fills each row it spans in its first column with its
+    top-left value (取組項目 merged over its KPIs); its other columns stay empty (a range merged
+    across columns is one value in its first column). A formula cell with no stored result comes
+    as an _Uncached cell."""
+    extras = extras or _SheetExtras(set(), {})
+    carried: dict[int, tuple[object, int]] = {}  # column → (top-left cell, last row)
     empty = kept = 0
     for number, row in enumerate(ws.iter_rows(max_col=MAX_COLUMNS), start=1):
         cells = list(row)
-        if all(
-            c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in cells
-        ):
+        for i, cell in enumerate(cells):
+            column = i + 1
+            if cell.value is None and (number, column) in extras.formulas:
+                cells[i] = cell = _Uncached(sheet, number, column)
+            last = extras.merges.get((number, column))
+            if last is not None:
+                carried[column] = (cell, last)
+            elif column in carried:
+                source, until = carried[column]
+                if number > until:
+                    del carried[column]
+                elif _is_blank(cell):
+                    cells[i] = source
+        if all(_is_blank(c) and not isinstance(c, _Uncached) for c in cells):
             empty += 1
             if empty > MAX_EMPTY_ROWS:
                 break
@@ -190,6 +268,13 @@ def _rows(ws, sheet: str):
                 ]
             )
         yield number, cells
+
+
+def _uncached_message(cell: _Uncached) -> str:
+    return _(
+        "%(cell)s は数式で、計算結果が保存されていません。"
+        "Excelで開いて保存し直すか、値を入力してください。"
+    ) % {"cell": cell.where}
 
 
 # --- reading cells ---------------------------------------------------------------------------
@@ -250,23 +335,17 @@ def _fy(cell) -> int | None:
     return parse_fy(value if isinstance(value, int) else str(value))
 
 
-def _code(cell, pillar: int | None, parts: int) -> tuple[str, list[str]]:
-    """A code as written; for a cell Excel turned into a date, the code when only one fits
-    (first part the pillar's number, as many parts as the sheet's other codes), else the
-    candidates."""
+def _code(cell) -> tuple[str, list[str]]:
+    """A code as written, or for a cell Excel turned into a date ("3-1" typed becomes 3月1日 or
+    1月3日), no code and the codes it may have been: never a guess, since which part is the
+    month depends on how the plan numbers its codes, which the sheet cannot tell."""
     value = cell.value
     found = mangled_codes.date_of_value(value) if isinstance(value, dt.datetime | dt.date) else None
     if found is None:
         return _plain(value), []
     candidates = mangled_codes.codes_from_date(*found)
-    fitting = [
-        c
-        for c in candidates
-        if len(c.split("-")) == parts and (pillar is None or c.split("-")[0] == str(pillar))
-    ]
-    if len(fitting) == 1:
-        return fitting[0], []
-    return "", candidates
+    two_parts = [c for c in candidates if c.count("-") == 1]  # the year is usually Excel's own
+    return "", two_parts + [c for c in candidates if c not in two_parts]
 
 
 # --- reading the sheets ----------------------------------------------------------------------
@@ -279,9 +358,9 @@ def _header_key(value: object) -> str:
 _HEADER_KEYS = {_header_key(h): h for h in HEADERS + OVERRIDES}
 
 
-def _read_plan(ws) -> tuple[dict, list[SheetProblem]]:
+def _read_plan(ws, extras: _SheetExtras) -> tuple[dict, list[SheetProblem]]:
     problems, found = [], {}
-    for number, cells in _rows(ws, SHEET_PLAN):
+    for number, cells in _rows(ws, SHEET_PLAN, extras):
         label = _header_key(cells[0].value) if cells else ""
         value = cells[1] if len(cells) > 1 else None
         if label in ("項目", ""):
@@ -293,6 +372,9 @@ def _read_plan(ws) -> tuple[dict, list[SheetProblem]]:
     fields: dict = {}
     for label, name in PLAN_ITEMS.items():
         cell = found.get(label)
+        if isinstance(cell, _Uncached):
+            problems.append(SheetProblem(SHEET_PLAN, None, label, _uncached_message(cell)))
+            continue
         text = _plain(cell.value) if cell is not None else ""
         if not text:
             if label not in PLAN_OPTIONAL:
@@ -334,56 +416,113 @@ class _Empty:
     number_format = "General"
 
 
-def _read_kpi_rows(ws) -> tuple[list[_Row], list[SheetProblem]]:
+HEADER_SEARCH_ROWS = 10  # rows searched for the header row (titles above it are skipped)
+
+
+def _header_count(cells) -> int:
+    return sum(1 for c in cells if _HEADER_KEYS.get(_header_key(c.value)) in HEADERS)
+
+
+def _read_header(number: int, cells) -> tuple[dict[int, str], dict[int, int], list[SheetProblem]]:
     problems: list[SheetProblem] = []
-    rows: list[_Row] = []
     columns: dict[int, str] = {}
     year_columns: dict[int, int] = {}
-    header_seen = False
-    for number, cells in _rows(ws, SHEET_KPIS):
-        if not header_seen:
-            header_seen = True
-            for i, cell in enumerate(cells):
-                key = _header_key(cell.value)
-                if not key:
-                    continue
-                if key in _HEADER_KEYS:
-                    name = _HEADER_KEYS[key]
-                    if name in columns.values():
-                        problems.append(
-                            SheetProblem(SHEET_KPIS, number, name, _("同じ名前の列が2つあります。"))
-                        )
-                    columns[i] = name
-                    continue
-                try:
-                    fy = _fy(cell)
-                except FiscalYearError:
-                    fy = None
-                if fy is not None and not isinstance(cell.value, dt.date):
-                    if fy in year_columns.values():
-                        problems.append(
-                            SheetProblem(SHEET_KPIS, number, key, _("同じ年度の列が2つあります。"))
-                        )
-                    year_columns[i] = fy
-                    continue
-                message = _unknown(key, HEADERS + OVERRIDES)
-                if re.search(r"[0-9０-９]", key):
-                    message += _("（年度の列は R6、令和6年度、2024 のように書いてください）")
-                problems.append(SheetProblem(SHEET_KPIS, number, key, message))
-            missing = [h for h in HEADERS if h not in columns.values()]
-            for h in missing:
-                problems.append(SheetProblem(SHEET_KPIS, number, h, _("この列がありません。")))
-            if problems:
-                return [], problems
+    for i, cell in enumerate(cells):
+        key = _header_key(cell.value)
+        if not key:
             continue
-        by_name = {name: cells[i] for i, name in columns.items() if i < len(cells)}
-        years = {fy: cells[i] for i, fy in year_columns.items() if i < len(cells)}
-        rows.append(_Row(number, by_name, years))
-    if not header_seen:
-        problems.append(SheetProblem(SHEET_KPIS, None, "", _("見出しの行がありません。")))
-    elif not rows:
+        if key in _HEADER_KEYS:
+            name = _HEADER_KEYS[key]
+            if name in columns.values():
+                problems.append(
+                    SheetProblem(SHEET_KPIS, number, name, _("同じ名前の列が2つあります。"))
+                )
+            columns[i] = name
+            continue
+        try:
+            fy = _fy(cell)
+        except FiscalYearError:
+            fy = None
+        if fy is not None and not isinstance(cell.value, dt.date):
+            if fy in year_columns.values():
+                problems.append(
+                    SheetProblem(SHEET_KPIS, number, key, _("同じ年度の列が2つあります。"))
+                )
+            year_columns[i] = fy
+            continue
+        message = _unknown(key, HEADERS + OVERRIDES)
+        if re.search(r"[0-9０-９]", key):
+            message += _("（年度の列は R6、令和6年度、2024 のように書いてください）")
+        problems.append(SheetProblem(SHEET_KPIS, number, key, message))
+    missing = [h for h in HEADERS if h not in columns.values()]
+    for h in missing:
+        problems.append(SheetProblem(SHEET_KPIS, number, h, _("この列がありません。")))
+    return columns, year_columns, problems
+
+
+def _read_kpi_rows(ws, extras: _SheetExtras) -> tuple[list[_Row], list[SheetProblem]]:
+    """The KPI rows under the header row, and the problems of the header and of formula cells
+    with no stored result. The header row is the first of the first HEADER_SEARCH_ROWS rows
+    that holds at least three of the column names (a title row above it is common)."""
+    lines = _rows(ws, SHEET_KPIS, extras)
+    seen: list[tuple[int, list]] = []
+    for number, cells in lines:
+        seen.append((number, cells))
+        if _header_count(cells) >= 3 or len(seen) >= HEADER_SEARCH_ROWS:
+            break
+    if not seen:
+        return [], [SheetProblem(SHEET_KPIS, None, "", _("見出しの行がありません。"))]
+    found = [(n, c) for n, c in seen if _header_count(c) >= 3]
+    header_number, header_cells = found[0] if found else seen[0]
+    columns, year_columns, problems = _read_header(header_number, header_cells)
+    if not found:
+        problems.append(
+            SheetProblem(
+                SHEET_KPIS,
+                None,
+                "",
+                _(
+                    "見出しの行が見つかりません（最初の%(n)s行に「取組方針番号」「成果指標」"
+                    "「目標」などの列名が並んだ行がありません）。表の上に題名の行があるときは、"
+                    "見出しの行をその下に置いてください。"
+                )
+                % {"n": HEADER_SEARCH_ROWS},
+            )
+        )
+    if problems:
+        return [], problems
+    rows = [
+        _kpi_row(n, c, columns, year_columns, problems)
+        for n, c in [*seen, *lines]
+        if n > header_number and not _only_helper_formulas(c, columns, year_columns)
+    ]
+    if not rows:
         problems.append(SheetProblem(SHEET_KPIS, None, "", _("成果指標の行がありません。")))
     return rows, problems
+
+
+def _only_helper_formulas(cells, columns: dict, year_columns: dict) -> bool:
+    """A row whose only content is formulas with no result in columns the table does not read
+    (a helper column filled down by a program): not a KPI row."""
+    read = set(columns) | set(year_columns)
+    if any(
+        i in read and (not _is_blank(c) or isinstance(c, _Uncached)) for i, c in enumerate(cells)
+    ):
+        return False
+    return all(_is_blank(c) for c in cells)  # an _Uncached cell is blank: no value anywhere
+
+
+def _kpi_row(number: int, cells, columns: dict, year_columns: dict, problems: list) -> _Row:
+    by_name = {name: cells[i] for i, name in columns.items() if i < len(cells)}
+    years = {fy: cells[i] for i, fy in year_columns.items() if i < len(cells)}
+    for name, cell in [*by_name.items(), *((era_label(fy), c) for fy, c in years.items())]:
+        if isinstance(cell, _Uncached):
+            problems.append(SheetProblem(SHEET_KPIS, number, name, _uncached_message(cell)))
+    return _Row(number, by_name, years)
+
+
+def _sheet_key(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
 
 
 def read_workbook(content: bytes) -> list[dict]:
@@ -391,19 +530,23 @@ def read_workbook(content: bytes) -> list[dict]:
     (bad file, sheets, headers, and each row whose 目標 or 基準値 is not settled)."""
     wb = _open(content)
     try:
-        names = wb.sheetnames
+        names = {_sheet_key(n): n for n in wb.sheetnames}  # "成果指標 " is 成果指標
         missing = [s for s in (SHEET_PLAN, SHEET_KPIS) if s not in names]
         if missing:
             raise _whole_file(
                 _("シート「%(missing)s」がありません（あるシート: %(names)s）。")
-                % {"missing": "」「".join(missing), "names": "、".join(names) or "なし"}
+                % {
+                    "missing": "」「".join(missing),
+                    "names": "、".join(f"「{n}」" for n in wb.sheetnames) or "なし",
+                }
             )
-        plan, problems = _read_plan(wb[SHEET_PLAN])
-        rows, found = _read_kpi_rows(wb[SHEET_KPIS])
+        plan_ws, kpi_ws = wb[names[SHEET_PLAN]], wb[names[SHEET_KPIS]]
+        plan, problems = _read_plan(plan_ws, _sheet_extras(plan_ws))
+        rows, found = _read_kpi_rows(kpi_ws, _sheet_extras(kpi_ws))
         problems += found
-        if problems:
+        if not rows:
             raise WorkbookError(problems)
-        return _Builder(plan).build(rows)
+        return _Builder(plan, problems).build(rows)  # every row checked, with the problems so far
     except WorkbookError:
         raise
     except Exception as err:  # a broken sheet's XML, a bad cell: a message, never a 500
@@ -420,10 +563,10 @@ def _stable_code(prefix: str, text: str) -> str:
 
 
 class _Builder:
-    def __init__(self, plan: dict):
+    def __init__(self, plan: dict, problems: list[SheetProblem] | None = None):
         self.plan = plan
         self.slug = plan.get("slug", "")
-        self.problems: list[SheetProblem] = []
+        self.problems: list[SheetProblem] = list(problems or [])
         self.departments: dict[str, dict] = {}
         self.units: dict[str, dict] = {}
         self.pillars: dict[int, dict] = {}
@@ -434,14 +577,15 @@ class _Builder:
         self.rows: dict[int, int] = {}  # id(fields) → its row
 
     def problem(self, row: _Row, column: str, message: str) -> None:
+        if isinstance(row.cells.get(column), _Uncached):
+            return  # reported as a formula with no stored result
         self.problems.append(SheetProblem(SHEET_KPIS, row.number, column, message))
 
     def build(self, rows: list[_Row]) -> list[dict]:
-        parts = (self._usual_parts(rows, "指標コード"), self._usual_parts(rows, "取組項目番号"))
         codes: dict[str, int] = {}
         order: dict[int, int] = {}
         for row in rows:
-            kpi = self._row(row, parts, order)
+            kpi = self._row(row, order)
             if kpi is None:
                 continue
             code = kpi["code"]
@@ -471,16 +615,6 @@ class _Builder:
         self.rows.setdefault(id(fields), row.number)
         return fields
 
-    @staticmethod
-    def _usual_parts(rows: list[_Row], column: str) -> int:
-        counts: dict[int, int] = {}
-        for row in rows:
-            cell = row.cells.get(column)
-            if cell is not None and isinstance(cell.value, str) and "-" in cell.value:
-                n = len(cell.value.split("-"))
-                counts[n] = counts.get(n, 0) + 1
-        return max(counts, key=lambda n: counts[n]) if counts else 2
-
     def _pillar(self, row: _Row) -> int | None:
         text = target_text.normalize(row.text("取組方針番号"))
         if not re.fullmatch(r"[0-9]{1,4}", text):
@@ -505,9 +639,9 @@ class _Builder:
             )
         return number
 
-    def _item(self, row: _Row, pillar: int, parts: int) -> list | None:
+    def _item(self, row: _Row, pillar: int) -> list | None:
         cell = row.cells.get("取組項目番号", _Empty())
-        label, candidates = _code(cell, pillar, parts)
+        label, candidates = _code(cell)
         if candidates:
             self.problem(row, "取組項目番号", _mangled(candidates))
             return None
@@ -571,18 +705,15 @@ class _Builder:
             self.departments[name] = self._at(row, {"code": code, "name": name})
         return [self.departments[name]["code"]]
 
-    def _row(self, row: _Row, parts: tuple[int, int], order: dict[int, int]) -> dict | None:
+    def _row(self, row: _Row, order: dict[int, int]) -> dict | None:
+        # A row with a problem is still checked to its end: every problem in one pass.
         pillar = self._pillar(row)
-        if pillar is None:
-            return None
-        item = self._item(row, pillar, parts[1])
-        code, candidates = _code(row.cells.get("指標コード", _Empty()), pillar, parts[0])
+        item = self._item(row, pillar) if pillar is not None else None
+        code, candidates = _code(row.cells.get("指標コード", _Empty()))
         if candidates:
             self.problem(row, "指標コード", _mangled(candidates))
-            return None
-        if not code:
+        elif not code:
             self.problem(row, "指標コード", _("指標コードを書いてください。"))
-            return None
         if not row.text("成果指標"):
             self.problem(row, "成果指標", _("成果指標の名前を書いてください。"))
         unit = self._unit(row)
@@ -602,7 +733,7 @@ class _Builder:
         fields["order"] = order[pillar]
         self._baseline(row, unit_text, fields)
         target = self._target(row, unit_text, fields)
-        if unit is None or target is None:
+        if unit is None or target is None or pillar is None or not code:
             return None
         self.kpis.append(self._at(row, fields))
         yearly, steps = target
@@ -625,11 +756,12 @@ class _Builder:
 
     def _baseline(self, row: _Row, unit_text: str, fields: dict) -> None:
         cell = row.cells.get("基準値", _Empty())
+        fy_written = True
         try:
             fy = _fy(row.cells.get("基準年度", _Empty()))
         except FiscalYearError as err:
             self.problem(row, "基準年度", str(err))
-            fy = None
+            fy, fy_written = None, False
         fields.update(baseline_fy=None, baseline_value=None, baseline_approximate=False)
         fields["baseline_text"] = ""
         if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
@@ -651,7 +783,8 @@ class _Builder:
         if reading.value is None:
             return  # 新規: no baseline, its year left empty too
         if fy is None:
-            self.problem(row, "基準年度", _("基準値があるときは基準年度を書いてください。"))
+            if fy_written:  # else its year is already reported as unreadable
+                self.problem(row, "基準年度", _("基準値があるときは基準年度を書いてください。"))
             return
         fields.update(
             baseline_fy=fy,
@@ -669,7 +802,7 @@ class _Builder:
         except FiscalYearError as err:
             self.problem(row, "目標年度", str(err))
             target_fy, ok = None, False
-        kind_text = target_text.normalize(row.text("目標の種類"))
+        kind_text = target_text.word_key(row.text("目標の種類"))
         if kind_text:
             reading = self._override(row, kind_text, written, unit_text)
         else:
@@ -718,6 +851,16 @@ class _Builder:
                 self.problem(row, era_label(fy), _("目標に書かれた同じ年度の値と違います。"))
                 return None
             yearly[fy] = value
+        if reading.cumulative:  # "75人（累計）"
+            if target_text.normalize(row.text("累計")) == "":
+                fields["cumulative"] = True
+            elif not fields.get("cumulative"):
+                self.problem(
+                    row,
+                    "累計",
+                    _("目標に「累計」と書かれていますが、累計の列は累計でないとしています。"),
+                )
+                return None
         condition = row.text("条件") or reading.condition
         direction = {
             TargetKind.AT_MOST: Direction.LOWER,
@@ -737,10 +880,10 @@ class _Builder:
         return yearly, reading.steps
 
     def _override(self, row: _Row, kind_text: str, written: str, unit_text: str):
-        annual = kind_text.endswith("/年")
-        kind = KIND_WORDS_IN.get(kind_text.removesuffix("/年"))
+        annual = kind_text.endswith(("/年", "/年度"))
+        kind = KIND_WORDS_IN.get(re.sub(r"/年度?$", "", kind_text))
         if kind is None:
-            self.problem(row, "目標の種類", _unknown(kind_text, KIND_WORDS))
+            self.problem(row, "目標の種類", _unknown(row.text("目標の種類"), KIND_WORDS))
             return None
         values = {}
         for column in ("目標値", "目標値（上限）"):
@@ -755,7 +898,7 @@ class _Builder:
                 return None
         steps: tuple = ()
         if kind == TargetKind.MILESTONE:
-            reading = target_text.read_target(written, unit_text)
+            reading = target_text.read_schedule(written)  # one step, or several
             if reading.kind != TargetKind.MILESTONE:
                 self.problem(row, "目標", _unsettled(written, reading))
                 return None
@@ -772,9 +915,9 @@ class _Builder:
 
 def _mangled(candidates: list[str]) -> str:
     return _(
-        "Excel が番号を日付に変えています（元は %(codes)s のどれか）。"
-        "セルの書式を「文字列」にして番号を書き直してください。"
-    ) % {"codes": "、".join(candidates)}
+        "Excel が番号を日付に変えています（元は%(codes)sのどれかと思われます）。"
+        "列の書式を「文字列」にして、番号を計画に書かれたとおりに入力し直してください。"
+    ) % {"codes": "、".join(f"「{c}」" for c in candidates)}
 
 
 def _reason(reason: str) -> str:
@@ -784,6 +927,9 @@ def _reason(reason: str) -> str:
         target_text.BAD_YEAR: _("「…まで」の年度が読めません"),
         target_text.RANGE_ORDER: _("範囲の下限が上限以上です"),
         target_text.UNKNOWN_UNIT: _("数値の後ろが単位の列と違います"),
+        target_text.STRICT: _(
+            "「超」「未満」はその値を含みませんが、目標の種類の以上・以下は値を含みます"
+        ),
     }.get(reason, _("決まった書き方のどれにも当たりません"))
 
 
@@ -820,12 +966,18 @@ HELP_LINES = [
     "開始年度 / 終了年度: R6、令和6年度、2024、2024年度 などの書き方で。",
     "報告先: 毎年度の進捗を報告する会議体（省略可）。",
     "",
-    "■ シート「成果指標」（1行目が見出し、2行目から1行に1つの成果指標）",
+    "■ シート「成果指標」（見出しの行の下に、1行に1つの成果指標）",
+    "見出しの行の上に題名の行があってもかまいません（最初の10行から見出しの行を探します）。",
+    "縦に結合したセル（取組項目など）は、結合したどの行にも同じ値が書かれたものとして読みます。"
+    "横に結合したセルは、左端の列の値です。",
+    "計算結果が保存されていない数式のセル（プログラムで作ったブックなど）は誤りとして示します。"
+    "Excel で開いて保存し直すか、値を入力してください。",
     "取組方針番号: 整数（1、2…）。取組方針: その名前（同じ番号の2行目以降は空欄でも可）。",
     "取組項目番号: 計画に書かれたとおりの番号（例: 2-8-2、(1)）。取組項目: その名前。"
     "両方空欄なら取組項目なし。取組項目の順序は、取組方針ごとに現れた順です。",
     "指標コード: 計画に書かれたとおり（例: 1-2、3.1、①）。方針の中で重ならないように。"
-    "Excel が 1-2 を日付に変えないよう、列の書式は「文字列」にしてあります。",
+    "Excel が 1-2 を日付に変えないよう、列の書式は「文字列」にしてあります。"
+    "日付に変わった番号は推測せず、考えられる番号を示して誤りとします。",
     "成果指標: 指標の名前。",
     "単位: %、件、人、団体、回、円、千円、百万円、億円 など。% は割合（小数1桁）、"
     "人・件・団体・回は件数（整数）、円・千円・百万円・億円は金額（円に換算する倍率つき）、"
@@ -843,6 +995,10 @@ HELP_LINES = [
     "　1,000団体（2024年度まで）、1,500団体（2027年度まで）"
     " → 2024年度の年度別目標値 1,000、最終目標 1,500（2027年度）",
     "　検討(R6)→導入(R7)→運用(R8) → 実施スケジュール（段階と予定年度。目標年度は最後の段階の年度）",
+    "　運用開始(R8) → 実施スケジュール（1段階）",
+    "　85%以上（R8年度）、R8年度に85%以上 → 目標年度 R8（目標年度の列が空欄なら使い、違えば誤り）",
+    "　75人（累計）、累計75人 → 75 以上で累計の指標（累計の列が空欄なら累計にします）",
+    "　1,000人/年以上 → 毎年度 1,000 以上 ／ 約80% → 80 以上（書かれた文はそのまま表示）",
     "　空欄、— → 目標なし（未設定）",
     "累計: 計画期間の初めからの累計の指標なら ○、そうでなければ空欄。",
     "所管課: 課の名前。同じ名前の課がなければ作成します。",
@@ -852,10 +1008,12 @@ HELP_LINES = [
     "望ましい方向は目標の種類から決めます（以下・下げる: 低いほど良い、維持: 中立、それ以外: 高いほど良い）。",
     "",
     "■ 読み方が決まらない目標",
-    "上のどれにも当たらない目標（例: 20%削減 は水準か減らす割合か決まりません）は、"
+    "上のどれにも当たらない目標（例: 20%削減 は水準か減らす割合か決まりません。"
+    "80%超・5%未満 は値を含まず、以上・以下とは違います）は、"
     "読み込みの確認画面にその行と考えられる意味を示し、何も書き込みません。"
     "目標のセルを書き直すか、次の列（任意）に書いてから、もう一度読み込んでください。",
     "目標の種類: 以上、以下、維持、上げる、下げる、範囲、実施スケジュール、未設定"
+    "（全角・半角、長音「ー」とハイフンの違いは問いません）"
     "（年度ごとの目標は 以上/年 のように /年 をつける）。"
     "書くと、目標のセルは表示用の文としてそのまま残り、種類と値はこれらの列から取ります。",
     "目標値: 以上・以下・維持の値、範囲の下限。目標値（上限）: 範囲の上限。",

@@ -14,7 +14,14 @@ Forms of 目標 read (units may follow the number: the row's unit, or "%"):
 - "1,000団体（2024年度まで）、1,500団体（2027年度まで）" → yearly target 1,000 for 2024 and the
   final target 1,500 in 2027 (the last part is the final target);
 - "検討(R6)→導入(R7)→運用(R8)" → a schedule (milestone) of steps, each with its due year;
+- "検討(R6)" → a schedule of one step; "85%以上（R8年度）", "R8年度に85%以上" → the target with
+  its year (target_fy); "75人（累計）", "累計75人" → the target, with `cumulative` set;
+- "1000人/年以上" → at least 1,000 every year; "約80%" → 80 (the text is kept as written);
+- "80%超", "5%未満" → not settled (STRICT): the kinds include their value;
 - "", "—", "-" → no target.
+
+Text is read after NFKC (full-width digits and brackets), with spaces removed; a long-vowel mark
+ー stays a letter (データ) except between digits (80ー90).
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ BAD_STEP = "bad_step"  # a schedule step without a readable year
 BAD_YEAR = "bad_year"  # "（…年度まで）" with a year we cannot read
 RANGE_ORDER = "range_order"  # "90～80"
 UNKNOWN_UNIT = "unknown_unit"  # a number followed by a unit that is not the row's
+STRICT = "strict"  # "80%超", "5%未満": the kinds include their value (以上, 以下)
 
 INCREASE_WORDS = ("上げる", "向上", "増加", "増やす", "拡大", "拡充", "上昇")
 DECREASE_WORDS = ("下げる", "減少", "減らす", "削減", "縮減", "縮小", "低減", "低下")
@@ -47,7 +55,10 @@ NEW_BASELINE = NO_VALUE | {"新規", "新規指標", "新規事業"}
 APPROXIMATE_WORDS = ("約", "およそ", "概ね", "おおむね")
 APPROXIMATE_SUFFIXES = ("程度", "前後")
 
-_DASHES = {"\u2212": "-", "\u30fc": "-", "\u2010": "-", "\u2013": "-", "\u2014": "—"}
+_DASHES = {"\u2212": "-", "\u2010": "-", "\u2013": "-", "\u2014": "—"}
+# Dash-like marks people type in a word (スケジュール, スケジュ-ル, スケジュ―ル): one mark for
+# comparing kind names, so that both sides compare after the same normalization.
+_WORD_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff0d\uff70"
 _NUM = r"[0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+"
 _RANGE_SEP = r"(?:~|～|〜|-)"
 
@@ -71,6 +82,7 @@ class TargetReading:
     target_fy: int | None = None  # when the text itself names the final year
     yearly: dict[int, Decimal] = field(default_factory=dict)
     steps: tuple[Step, ...] = ()
+    cumulative: bool = False  # "75人（累計）": the text marks the value as a running total
     ambiguous: str = ""
     meanings: tuple[tuple[str, Decimal | None], ...] = ()
 
@@ -92,10 +104,30 @@ class BaselineReading:
 
 
 def normalize(text: str) -> str:
-    """NFKC with the minus signs NFKC leaves alone mapped to "-" (NOTES.md), spaces removed."""
+    """NFKC with the minus signs NFKC leaves alone mapped to "-" (NOTES.md), spaces removed; a
+    long-vowel mark ー is a minus only between digits ("80ー90"), a letter elsewhere (データ)."""
     s = "".join(_DASHES.get(c, c) for c in str(text))
     s = unicodedata.normalize("NFKC", s)
+    s = re.sub(r"(?<=[0-9])ー(?=[0-9])", "-", s)
     return re.sub(r"\s+", "", s)
+
+
+def word_key(text: str) -> str:
+    """A name to compare (目標の種類): NFKC, no spaces, lower case, every dash-like mark one."""
+    s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
+    return re.sub(f"[{_WORD_DASHES}]", "ー", s)
+
+
+# A fiscal year written in a target: R8, 令和8年度, 2026年度, (2026); with 末/まで after it.
+_FY = r"(?:(?:令和|平成|R|H)(?:元|[0-9]{1,2})年?度?|(?:19|20)[0-9]{2}(?:年度?)?)(?:末|中)?"
+# The same at the start of a target, where a bare 2000 is a value: era, or 年/年度 after it.
+_FY_WORD = r"(?:(?:令和|平成|R|H)(?:元|[0-9]{1,2})年?度?|(?:19|20)[0-9]{2}年度?)(?:末|中)?"
+
+
+def _without_years(s: str) -> str:
+    """The text with its fiscal years taken out, so that a suggested value is never a year."""
+    s = re.sub(rf"\({_FY}(?:まで)?\)", "", s)
+    return re.sub(r"(?:令和|平成|R|H)(?:元|[0-9]{1,2})年?度?|(?:19|20)[0-9]{2}年度?", "", s)
 
 
 def _number(text: str) -> Decimal | None:
@@ -132,11 +164,52 @@ def read_target(text: str, unit: str = "") -> TargetReading:
     if s in NO_VALUE:
         return TargetReading()
     if "→" in s or "->" in s:
-        return _schedule(s)
+        return read_schedule(s)
     parts = [p for p in re.split(r"、|(?<=\))[,;]", s) if p]
     if any(re.search(r"\(([^()]*?)まで\)$", p) for p in parts):
         return _by_year(parts, unit)
+    m = re.fullmatch(rf"(.+?)\(({_FY})\)", s)  # "85%以上(R8年度)", "導入(R8)"
+    if m and _fy(m.group(2)) is not None:
+        inner = _single(m.group(1), unit)
+        if inner.settled:
+            return replace(inner, target_fy=_fy(m.group(2)))
+        if not re.search(r"[0-9]", m.group(1)):
+            return read_schedule(s)  # "導入(R8)": a schedule of one step
+        return inner
+    m = re.fullmatch(rf"({_FY_WORD})(?:まで)?(?:に|で|は|:)(.+)", s)  # "R8年度に85%以上"
+    if m and _fy(m.group(1)) is not None:
+        inner = _single(m.group(2), unit)
+        if inner.settled:
+            return replace(inner, target_fy=_fy(m.group(1)))
     return _single(s, unit)
+
+
+def _fy(text: str) -> int | None:
+    text = re.sub(r"年$", "年度", re.sub(r"(末|中)$", "", text))  # "2030年" is 2030年度
+    try:
+        return parse_fy(text)
+    except FiscalYearError:
+        return None
+
+
+def _marks(s: str) -> tuple[str, bool, bool]:
+    """The text without "約…程度" and "（累計）" marks: (text, approximate, cumulative)."""
+    cumulative = False
+    m = re.fullmatch(r"(.*?)\((?:累計|累計値|累積)\)(.*)", s)
+    if m:
+        s, cumulative = m.group(1) + m.group(2), True
+    m = re.fullmatch(r"(?:累計|累積)(?:で|値)?([0-9].*)", s)
+    if m:
+        s, cumulative = m.group(1), True
+    approximate = False
+    for word in APPROXIMATE_WORDS:
+        if s.startswith(word) and re.match(r"[0-9]", s[len(word) :]):
+            s, approximate = s[len(word) :], True
+    for word in APPROXIMATE_SUFFIXES:
+        m = re.fullmatch(rf"(.*[0-9%]\S*?){word}(以上|以下)?", s)
+        if m:
+            s, approximate = m.group(1) + (m.group(2) or ""), True
+    return s, approximate, cumulative
 
 
 def _single(s: str, unit: str) -> TargetReading:
@@ -146,11 +219,22 @@ def _single(s: str, unit: str) -> TargetReading:
         if inner.settled:
             return replace(inner, condition=m.group(1))
         return inner
+    s, _approximate, cumulative = _marks(s)
+    if cumulative:
+        inner = _single(s, unit)
+        return replace(inner, cumulative=True) if inner.settled else inner
     annual = False
-    m = re.fullmatch(r"(?:年間|毎年度?|各年度)(.+)", s) or re.fullmatch(r"(.+?)/年度?", s)
+    m = re.fullmatch(r"(?:年間|毎年度?|各年度)(.+)", s)
     if m:
-        annual, s = True, m.group(1)
+        annual, s = True, _marks(m.group(1))[0]  # "年間約1,000人"
+    else:
+        m = re.fullmatch(r"(.+?)/年度?(以上|以下|超|未満)?", s)  # "1000人/年以上"
+        if m:
+            annual, s = True, m.group(1) + (m.group(2) or "")
     kind = AT_LEAST
+    if s.endswith(("超", "未満")) and re.search(r"[0-9]", s):
+        level = AT_LEAST if s.endswith("超") else AT_MOST
+        return _unsure(STRICT, (level, _first_number(s)))
     if s.endswith("以上"):
         s = s[:-2]
     elif s.endswith("以下"):
@@ -186,12 +270,13 @@ def _single(s: str, unit: str) -> TargetReading:
         return TargetReading(kind=RANGE, value=low, high=high)
     value, reason = _value_with_unit(s, unit)
     if value is None:
-        return _unsure(reason, *((k, _first_number(s)) for k in (AT_LEAST, AT_MOST) if has_number))
+        number = _first_number(s)
+        return _unsure(reason, *((k, number) for k in (AT_LEAST, AT_MOST) if number is not None))
     return TargetReading(kind=kind, value=value)
 
 
 def _first_number(s: str) -> Decimal | None:
-    m = re.search(_NUM, s)
+    m = re.search(_NUM, _without_years(s))
     return _number(m.group(0)) if m else None
 
 
@@ -234,16 +319,17 @@ def _by_year(parts: list[str], unit: str) -> TargetReading:
     )
 
 
-def _schedule(s: str) -> TargetReading:
-    """ "検討(R6)→導入(R7)→運用(R8)": steps in order, each with its due year in brackets."""
+def read_schedule(text: str) -> TargetReading:
+    """ "検討(R6)→導入(R7)→運用(R8)", or one step "運用(R8)": steps in order, each with its due
+    year in brackets."""
+    s = normalize(text)
     steps = []
     for part in re.split(r"→|->", s):
         m = re.fullmatch(r"(.+?)\(([^()]+)\)", part)
         if not m:
             return _unsure(BAD_STEP, (MILESTONE, None))
-        try:
-            fy = parse_fy(m.group(2).removesuffix("まで"))
-        except FiscalYearError:
+        fy = _fy(m.group(2).removesuffix("まで"))
+        if fy is None:
             return _unsure(BAD_STEP, (MILESTONE, None))
         if steps and fy < steps[-1].due_fy:
             return _unsure(BAD_STEP, (MILESTONE, None))
