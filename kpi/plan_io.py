@@ -679,6 +679,34 @@ def _check_value(obj: KpiValue | models.Model) -> None:
         raise ValidationError(error)
 
 
+def _check_unit_change(existing: models.Model, obj: models.Model) -> None:
+    """Refuse a change that would make the values already entered mean something else: a KPI
+    moved to another unit, or a unit's scale or kind changed while its KPIs have values.
+    Raises ValidationError naming the old and new and how many values there are.
+    """
+    if isinstance(obj, Kpi) and existing.unit_id != obj.unit_id:
+        count = KpiValue.objects.filter(kpi=existing).count()
+        if count:
+            raise ValidationError(
+                {
+                    "unit": f"入力済みの実績値が{count}件あるため、単位を「{existing.unit}」から"
+                    f"「{obj.unit}」に変えられません（値の意味が変わります）。単位を変えるには、"
+                    "新しいコードの成果指標として読み込むか、実績値を削除してから読み込んでください。"
+                }
+            )
+    if isinstance(obj, Unit):
+        moved = [f for f in ("scale", "kind") if getattr(existing, f) != getattr(obj, f)]
+        count = KpiValue.objects.filter(kpi__unit=existing).count() if moved else 0
+        if count:
+            name = "・".join(str(Unit._meta.get_field(f).verbose_name) for f in moved)
+            raise ValidationError(
+                {
+                    moved[0]: f"この単位の成果指標に入力済みの実績値が{count}件あるため、"
+                    f"単位の{name}を変えられません（値の意味が変わります）。"
+                }
+            )
+
+
 def _resolve_report_refs(fields: dict) -> None:
     """References between published reports (a correction naming the report it replaces):
     written as the other report's key, found here by it."""
@@ -746,6 +774,8 @@ def _load_object(
         raise ValidationError(years)
     if isinstance(obj, KpiValue):
         _check_value(obj)
+    if existing is not None:
+        _check_unit_change(existing, obj)
     if existing is None:
         _save(item, obj, history=not file_has_history)
         report.created[name] += 1

@@ -423,3 +423,67 @@ def test_a_value_django_cannot_read_is_named_without_the_deserializers_internals
     messages = " ".join(p.message for p in report.problems)
     assert f"値を読み取れません（書かれた値「{written}」）" in messages
     assert "field_value was" not in messages and "pk=None" not in messages
+
+
+def _real_with(old: str, new: str) -> bytes:
+    text = REAL.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    return text.replace(old, new).encode("utf-8")
+
+
+ONE_TWO_UNIT = "name: 情報システム診断・相談数\n    unit: [hokkaido-smart-docho-3, cases]"
+
+
+def test_moving_a_kpi_with_values_to_another_unit_is_refused(populated):
+    assert KpiValue.objects.filter(kpi__code="1-2").exists()
+    before = _dump()
+    report = plan_io.import_plan(
+        _real_with(ONE_TWO_UNIT, ONE_TWO_UNIT.replace("cases]", "hundred-cases]")), REAL.name
+    )
+    assert not report.applied
+    problem = next(p for p in report.problems if p.model == "kpi.kpi" and p.field == "unit")
+    assert "実績値が" in problem.message and "「件」から「百件」" in problem.message
+    assert _dump() == before
+
+
+def test_moving_a_kpi_without_values_to_another_unit_is_accepted(policy):
+    assert not KpiValue.objects.exists()
+    report = plan_io.import_plan(
+        _real_with(ONE_TWO_UNIT, ONE_TWO_UNIT.replace("cases]", "hundred-cases]")), REAL.name
+    )
+    assert report.applied, [str(p) for p in report.problems]
+    assert Kpi.objects.get(code="1-2").unit.code == "hundred-cases"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        (
+            "code: cases, label: 件, base_label: 件, scale: '1'",
+            "code: cases, label: 件, base_label: 件, scale: '10'",
+            "scale",
+        ),
+        (
+            "code: cases, label: 件, base_label: 件, scale: '1', decimals: 0, kind: count",
+            "code: cases, label: 件, base_label: 件, scale: '1', decimals: 0, kind: amount",
+            "kind",
+        ),
+    ],
+)
+def test_changing_how_a_units_values_are_read_is_refused_once_it_has_values(
+    populated, old, new, field
+):
+    before = _dump()
+    report = plan_io.import_plan(_real_with(old, new), REAL.name)
+    assert not report.applied
+    problem = next(p for p in report.problems if p.model == "kpi.unit")
+    assert problem.field == field and "入力済みの実績値" in problem.message
+    assert _dump() == before
+
+
+def test_a_units_label_and_decimals_change_with_values_in_place(populated):
+    old = "code: cases, label: 件, base_label: 件, scale: '1', decimals: 0"
+    report = plan_io.import_plan(
+        _real_with(old, old.replace("decimals: 0", "decimals: 1")), REAL.name
+    )
+    assert report.applied, [str(p) for p in report.problems]
