@@ -296,10 +296,17 @@ DJANGO_TABLES2_TEMPLATE = "django_tables2/semantic.html"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors": {"()": "smartdocho.log_filters.ClientErrorWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    # django-axes logs every successful login at INFO; lockouts come at WARNING.
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        # django-axes logs every successful login at INFO; lockouts come at WARNING.
+        "axes": {"level": "WARNING"},
+        # Django's own default gives "django" a console handler of its own when DEBUG is on;
+        # with the root's, every line printed twice. One handler, the root's.
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["client_errors"]},
+    },
 }
 
 # Production hardening; every one of these is a variable so that a deployment behind a

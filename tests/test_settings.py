@@ -103,3 +103,32 @@ def test_a_nonsensical_cache_url_stops_the_start():
         result = _cache_backend({"DJANGO_CACHE_URL": raw})
         assert result.returncode != 0
         assert "DJANGO_CACHE_URL" in result.stderr
+
+
+def test_a_refused_request_is_logged_once_without_a_traceback(viewer_client, policy, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = viewer_client.get(f"/plans/{policy.slug}/reports/2024/publish/")
+    assert response.status_code == 403
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert len(records) == 1 and records[0].status_code == 403
+    assert records[0].exc_info is None  # the line stays; the traceback of a refusal does not
+    # Only the root's handler prints: Django's own console handler would print it again.
+    assert logging.getLogger("django").handlers == []
+
+
+def test_a_server_error_keeps_its_traceback_in_the_log():
+    import logging
+    import sys
+
+    from smartdocho.log_filters import ClientErrorWithoutTraceback
+
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        info = sys.exc_info()
+    record = logging.LogRecord("django.request", logging.ERROR, "", 0, "m", (), info)
+    record.status_code = 500
+    assert ClientErrorWithoutTraceback().filter(record)
+    assert record.exc_info is info
