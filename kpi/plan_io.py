@@ -690,8 +690,8 @@ def _check_unit_change(existing: models.Model, obj: models.Model) -> None:
             raise ValidationError(
                 {
                     "unit": f"入力済みの実績値が{count}件あるため、単位を「{existing.unit}」から"
-                    f"「{obj.unit}」に変えられません（値の意味が変わります）。単位を変えるには、"
-                    "新しいコードの成果指標として読み込むか、実績値を削除してから読み込んでください。"
+                    f"「{obj.unit}」に変えられません（値の意味が変わります）。単位の違う指標にするときは、"
+                    "元の成果指標はそのままにして、新しいコードの成果指標として読み込んでください。"
                 }
             )
     if isinstance(obj, Unit):

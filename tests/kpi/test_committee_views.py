@@ -309,7 +309,7 @@ def test_published_report_keeps_its_numbers_after_a_value_changes(client, sample
     assert "152" in changes and "201" in changes and "達成" in changes
     xlsx = load_workbook(io.BytesIO(client.get(PLAN + "reports/2025/report.xlsx").content))
     cells = [c.value for row in xlsx["成果指標"].iter_rows() for c in row]
-    assert "152" in cells
+    assert 152 in cells  # a number cell
     # Publishing again with the same confirmation is refused; the first stays.
     client.force_login(admin)
     again = client.post(
