@@ -23,7 +23,7 @@ from simple_history.models import HistoricalRecords
 
 from initiatives.models import InitiativeItem, Pillar, Plan, fy_in_range
 from smartdocho.display import fy_text
-from smartdocho.fiscal import format_fy
+from smartdocho.fiscal import format_fy, mentions_fy
 
 VALUE_DIGITS = {"max_digits": 18, "decimal_places": 4}
 
@@ -519,6 +519,8 @@ class Kpi(models.Model):
                 text = f"{self.unit.format(self.target_value)}{self.get_target_kind_display()}"
         if self.target_basis == TargetBasis.ANNUAL and not self.target_text:
             text = f"{text}{_('（毎年度）')}"
+        if self.target_text and mentions_fy(self.target_text, self.target_fy):
+            return text  # "85%以上（R8年度）" says its year already
         return f"{text}（{fy_text(self.target_fy)}）"
 
 

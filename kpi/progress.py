@@ -389,7 +389,9 @@ def evaluate(
             value_fy=latest.fy,
             value=_f(_q(latest.value)),
             flags=frozenset(flags),
-            reason=gettext_noop("基準年度より後の実績がまだありません。"),
+            reason=gettext_noop("最初の実績を起点としました。次の年度の実績から判定します。")
+            if FLAG_NO_BASELINE in flags
+            else gettext_noop("基準年度より後の実績がまだありません。"),
         )
     if as_of_fy - latest.fy >= STALE_AFTER_YEARS:
         flags.add(FLAG_STALE_VALUE)

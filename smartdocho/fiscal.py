@@ -87,6 +87,20 @@ def parse_fy(text: str | int) -> int:
     raise FiscalYearError(f"「{raw}」は年度として読めません（例: R6、令和6年度、2024）")
 
 
+def mentions_fy(text: str, fy: int) -> bool:
+    """Whether a text already names fiscal year fy: "85%以上（R8年度）", "令和8年度末までに",
+    "2026年度" for 2026; not "R80" or "12026". Full-width forms count."""
+    s = unicodedata.normalize("NFKC", text)
+    era = era_label(fy)
+    letter, n = era[0], era[1:]
+    name = next(name for key, name, _start, _last in _ERAS if key == letter)
+    forms = [f"{letter}{n}", f"{name}{n}"] + ([f"{name}元"] if n == "1" else [])
+    alternatives = "|".join(re.escape(form) for form in forms)
+    if re.search(rf"(?<![A-Za-z0-9])(?:{alternatives})(?!\d)", s, re.IGNORECASE):
+        return True
+    return re.search(rf"(?<!\d){fy}\s*年", s) is not None
+
+
 def _checked(fy: int, raw: str) -> int:
     if not MIN_FY <= fy <= MAX_FY:
         raise FiscalYearError(f"「{raw}」は扱える年度の範囲外です")

@@ -8,6 +8,7 @@ from smartdocho.fiscal import (
     fiscal_year_of,
     format_fy,
     format_fy_en,
+    mentions_fy,
     parse_fy,
 )
 
@@ -80,3 +81,26 @@ def test_rejects_what_is_not_a_fiscal_year_with_a_japanese_message(text):
 )
 def test_a_date_belongs_to_the_fiscal_year_that_started_in_april(day, fy):
     assert fiscal_year_of(day) == fy
+
+
+@pytest.mark.parametrize(
+    ("text", "fy", "mentioned"),
+    [
+        ("85%以上（R8年度）", 2026, True),
+        ("85%以上(r8)", 2026, True),
+        ("令和８年度末までに80%", 2026, True),
+        ("2026年度に100件", 2026, True),
+        ("２０２６年までに", 2026, True),
+        ("令和元年度の水準を維持", 2019, True),
+        ("R1水準", 2019, True),
+        ("85%以上（R8年度）", 2025, False),
+        ("R80", 2026, False),
+        ("HR8", 2026, False),
+        ("12026年", 2026, False),
+        ("2026件", 2026, False),
+        ("80%以上", 2026, False),
+        ("H30年度比2倍", 2018, True),
+    ],
+)
+def test_a_text_names_its_fiscal_year(text, fy, mentioned):
+    assert mentions_fy(text, fy) is mentioned

@@ -263,6 +263,9 @@ def new_spec(kind=pr.AT_LEAST, value=Decimal(100)):
 def test_no_baseline_first_value_is_the_starting_point():
     p = evaluate(new_spec(), obs((2022, 20)), 2022)
     assert p.status == pr.NOT_ASSESSABLE  # rule 1 from the starting point
+    # It has no baseline year: the reason says what it waits for.
+    assert p.reason == "最初の実績を起点としました。次の年度の実績から判定します。"
+    assert "基準年度" not in p.reason
     assert (p.baseline_fy, p.baseline_value) == (2022, 20)
     assert pr.FLAG_NO_BASELINE in p.flags
     # From 20 (R4) to 100 (R8): E = 40 in R5; 40 → on track, 30 → r = 0.5.

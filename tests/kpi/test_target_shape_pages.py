@@ -116,3 +116,16 @@ def test_the_report_workbook_has_numbers_as_numbers_and_a_schedules_step_by_name
     assert values["①"] == 700 and isinstance(values["①"], int | float)
     assert values["2-8-2"] == 65
     assert values["3.1"] == "検討（1/3段階）"  # the step reached, not "1"
+
+
+@pytest.mark.parametrize(
+    ("text", "fy", "label"),
+    [
+        ("85%以上（R8年度）", 2026, "85%以上（R8年度）"),  # the year once, as written
+        ("85%以上（R8年度）", 2025, "85%以上（R8年度）（R7（2025年度））"),
+        ("85%以上", 2026, "85%以上（R8（2026年度））"),
+    ],
+)
+def test_a_target_that_names_its_year_is_not_given_it_twice(shapes, text, fy, label):
+    Kpi.objects.filter(plan=shapes, code="新1").update(target_text=text, target_fy=fy)
+    assert Kpi.objects.for_display().get(plan=shapes, code="新1").target_label == label
