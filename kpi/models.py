@@ -501,6 +501,13 @@ class Kpi(models.Model):
         return f"{text}（{fy_text(self.baseline_fy)}）"
 
     @property
+    def direction_label(self) -> str:
+        """Which way is better, as the KPI page says it; a range has no one direction."""
+        if self.target_kind == TargetKind.RANGE:
+            return str(_("目標の範囲の中"))
+        return str(self.get_direction_display())
+
+    @property
     def target_label(self) -> str:
         if self.target_kind == TargetKind.NONE:
             # A target written only in words (「高める」「検討」) is kept as written: the reader

@@ -129,3 +129,11 @@ def test_the_report_workbook_has_numbers_as_numbers_and_a_schedules_step_by_name
 def test_a_target_that_names_its_year_is_not_given_it_twice(shapes, text, fy, label):
     Kpi.objects.filter(plan=shapes, code="新1").update(target_text=text, target_fy=fy)
     assert Kpi.objects.for_display().get(plan=shapes, code="新1").target_label == label
+
+
+def test_a_range_target_says_inside_the_range_is_better_not_higher(client, shapes):
+    html = client.get(reverse("kpi:detail", args=[shapes.slug, "2-8-2"])).content.decode()
+    better = html.split("望ましい方向", 1)[1].split("</dd>", 1)[0]
+    assert "目標の範囲の中" in better and "高いほど良い" not in better
+    other = client.get(reverse("kpi:detail", args=[shapes.slug, "1.1"])).content.decode()
+    assert "高いほど良い" in other.split("望ましい方向", 1)[1].split("</dd>", 1)[0]
