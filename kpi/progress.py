@@ -365,7 +365,9 @@ def evaluate(
     latest = known[-1]
     if latest.preliminary:
         flags.add(FLAG_PRELIMINARY_VALUE)
-    lone = _judge_lone(target, latest, th) if FLAG_NO_BASELINE in flags else None
+    lone = None
+    if FLAG_NO_BASELINE in flags and (spec.start_fy is None or latest.fy >= spec.start_fy):
+        lone = _judge_lone(target, latest, th)
     if latest.fy <= spec.baseline_fy and lone is not None:
         if as_of_fy - latest.fy >= STALE_AFTER_YEARS:
             flags.add(FLAG_STALE_VALUE)

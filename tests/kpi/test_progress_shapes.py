@@ -402,3 +402,8 @@ def test_target_past_the_plan_period_is_judged_on_the_path_toward_it():
     assert p.status == pr.ON_TRACK
     assert not p.final_verdict
     assert p.projected_value == pytest.approx(float(Fraction(90)))
+
+
+def test_no_baseline_a_value_from_before_the_plan_is_not_judged_alone():
+    p = evaluate(new_cumulative(), obs((2020, 500)), 2022)
+    assert p.status == pr.NOT_ASSESSABLE
