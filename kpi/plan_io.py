@@ -29,7 +29,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import yaml
@@ -163,7 +163,10 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.index}件目" if self.index else "ファイル"
+        where = f"{self.index}件目" if self.index else "" if self.model else "ファイル"
+        if self.field.startswith("「"):  # a workbook's column: 成果指標 5行目「基準値」：…
+            parts = [where, self.model, self.key]
+            return " ".join(p for p in parts if p) + f"{self.field}：{self.message}"
         parts = [where, self.model, self.key, self.field]
         return " ".join(p for p in parts if p) + f": {self.message}"
 
@@ -483,8 +486,9 @@ def read_records(
         fields, found = _as_written(i, label, record["fields"])
         problems += found
         records.append({"model": label, "fields": fields})
-        if record.get("row"):
-            records[-1]["row"] = record["row"]  # a workbook's: the sheet row it comes from
+        for where in ("row", "sheet"):  # a workbook's: the sheet and row it comes from
+            if record.get(where):
+                records[-1][where] = record[where]
     if problems:
         raise PlanFileError(problems)
     return records
@@ -498,7 +502,13 @@ def _workbook_records(content: bytes) -> list:
     except plan_xlsx.WorkbookError as err:
         raise PlanFileError(
             [
-                Problem(None, p.sheet, f"{p.row}行目" if p.row else "", p.column, p.message)
+                Problem(
+                    None,
+                    p.sheet if p.sheet != plan_xlsx.SHEET_PLAN else PLAN_SHEET,
+                    f"{p.row}行目" if p.row else "",
+                    f"「{p.column}」" if p.column else "",
+                    p.message,
+                )
                 for p in err.problems
             ]
         ) from None
@@ -877,15 +887,85 @@ def import_plan(
     return report
 
 
+PLAN_SHEET = "計画シート"
+_ALL = "*"
+# A workbook's columns, by the record's model and field (_ALL: every field of that model).
+SHEET_COLUMNS = {
+    "kpi.kpi": {
+        "code": "指標コード",
+        "name": "成果指標",
+        "unit": "単位",
+        "department": "所管課",
+        "note": "備考",
+        "cumulative": "累計",
+        "pillar": "取組方針番号",
+        "item": "取組項目番号",
+        "baseline_fy": "基準年度",
+        "baseline_value": "基準値",
+        "baseline_text": "基準値",
+        "baseline_approximate": "基準値",
+        "target_fy": "目標年度",
+        _ALL: "目標",
+    },
+    "kpi.unit": {_ALL: "単位"},
+    "kpi.department": {_ALL: "所管課"},
+    "initiatives.pillar": {"number": "取組方針番号", _ALL: "取組方針"},
+    "initiatives.initiativeitem": {"label": "取組項目番号", _ALL: "取組項目"},
+    "kpi.yearlytarget": {_ALL: "目標"},
+    "kpi.schedulestep": {_ALL: "目標"},
+    "initiatives.plan": {v: k for k, v in plan_xlsx.PLAN_ITEMS.items()},
+}
+_REFERENCE = "参照先が見つかりません"
+_DUPLICATE = re.compile(r"([0-9]+)件目と重複しています（同じキー）")
+
+
+def _sheet_place(record: dict) -> tuple[str, str]:
+    if record.get("sheet") == plan_xlsx.SHEET_PLAN:
+        return PLAN_SHEET, ""
+    return plan_xlsx.SHEET_KPIS, f"{record['row']}行目" if record.get("row") else ""
+
+
 def _with_sheet_rows(records: list[dict], problems: list[Problem]) -> list[Problem]:
-    """A workbook's problems with the sheet row each object comes from, next to its key."""
-    out = []
+    """A workbook's problems said the way the person sees the workbook: the sheet, the row and
+    the column header as written (never a field's internal name, nor the record's position);
+    a reference to an object that itself failed is not listed (said once instead)."""
+    out, hidden = [], 0
+
+    def record_of(p: Problem) -> dict | None:
+        ok = p.index and p.index <= len(records)
+        record = records[p.index - 1] if ok else None
+        return record if record and (record.get("row") or record.get("sheet")) else None
+
+    failed = any(record_of(p) and not p.message.startswith(_REFERENCE) for p in problems)
     for p in problems:
-        row = records[p.index - 1].get("row") if p.index and p.index <= len(records) else None
-        if row:
-            where = f"{plan_xlsx.SHEET_KPIS} {row}行目"
-            p = replace(p, key=f"{p.key} （{where}）" if p.key else where)
-        out.append(p)
+        record = record_of(p)
+        if record is None:
+            out.append(p)
+            continue
+        if failed and p.message.startswith(_REFERENCE):
+            hidden += 1
+            continue
+        columns = SHEET_COLUMNS.get(record["model"], {})
+        name = p.field.split(" (")[0] if p.field else ""
+        column = columns.get(name) or columns.get(_ALL, "")
+        message = p.message
+        duplicate = _DUPLICATE.search(message)
+        if duplicate and int(duplicate.group(1)) <= len(records):
+            sheet, row = _sheet_place(records[int(duplicate.group(1)) - 1])
+            message = message.replace(duplicate.group(0), f"{sheet} {row}と重複しています")
+        sheet, row = _sheet_place(record)
+        out.append(Problem(None, sheet, row, f"「{column}」" if column else "", message))
+    if hidden:
+        out.append(
+            Problem(
+                None,
+                "",
+                "",
+                "",
+                f"上の誤りのある項目を使う行（{hidden}件）は確かめていません。"
+                "誤りを直してから、もう一度読み込んでください。",
+            )
+        )
     return out
 
 

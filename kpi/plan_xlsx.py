@@ -31,13 +31,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from initiatives.models import Plan
 from smartdocho.fiscal import FiscalYearError, era_label, parse_fy
 
 from . import mangled_codes, target_text
 from .models import Department, Direction, Kpi, TargetBasis, TargetKind, Unit
-from .numbers import NumberError, parse_number
+from .numbers import MAX_INTEGER_DIGITS, NumberError, OutOfRange, parse_number
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +108,9 @@ UNIT_RULES = {
     "億円": ("hundred-million-yen", "amount", 0, "円", 100_000_000),
 }
 
+# A baseline year may lie this many years before the plan's first year, a target year this many
+# after its last year; further out is taken for a typing slip (R20 for R2, 1999 for 2019).
+YEARS_AROUND = 10
 MAX_ROWS = 2000  # KPI rows read; the page bounds records further (MAX_PLAN_RECORDS)
 MAX_COLUMNS = 80
 MAX_EMPTY_ROWS = 10_000  # rows of nothing (formatting) read before giving up
@@ -123,9 +127,12 @@ class SheetProblem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.sheet} {self.row}行目" if self.row else self.sheet
+        sheet = "計画シート" if self.sheet == SHEET_PLAN else self.sheet
+        where = f"{sheet} {self.row}行目" if self.row else sheet
         return (
-            f"{where} {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+            f"{where}「{self.column}」：{self.message}"
+            if self.column
+            else f"{where}：{self.message}"
         )
 
 
@@ -191,6 +198,7 @@ class _Uncached:
 class _SheetExtras:
     formulas: set  # (row, column) of formula cells, bounded
     merges: dict  # (row, column) of a merged range's top-left cell → last row of the range
+    hidden: set = frozenset()  # rows hidden in Excel (kpi/spreadsheets.py decides which)
 
 
 def _sheet_extras(ws) -> _SheetExtras:
@@ -198,10 +206,15 @@ def _sheet_extras(ws) -> _SheetExtras:
     more streaming pass over the sheet's XML, keeping only coordinates (bounded in number)."""
     from openpyxl.worksheet._reader import WorkSheetParser  # openpyxl is pinned exactly
 
+    from .spreadsheets import row_is_hidden
+
     formulas: set = set()
+    hidden: set = set()
     with ws._get_source() as src:
         parser = WorkSheetParser(src, ws._shared_strings, data_only=False)
-        for _number, cells in parser.parse():
+        for number, cells in parser.parse():
+            if len(hidden) <= MAX_ROWS and row_is_hidden(parser, number):
+                hidden.add(number)
             for c in cells:
                 if (
                     c.get("data_type") == "f"
@@ -217,7 +230,7 @@ def _sheet_extras(ws) -> _SheetExtras:
         r = CellRange(merged.ref)
         if r.max_row > r.min_row and r.min_col <= MAX_COLUMNS:
             merges[(r.min_row, r.min_col)] = r.max_row
-    return _SheetExtras(formulas, merges)
+    return _SheetExtras(formulas, merges, hidden)
 
 
 def _is_blank(cell) -> bool:
@@ -320,8 +333,20 @@ def _cell_number(cell) -> Decimal:
         raise NumberError(_("数値を書いてください。"))
     if isinstance(value, int | float):
         d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        return d * 100 if _is_percent_cell(cell) else d
+        d = d * 100 if _is_percent_cell(cell) else d
+        if not d.is_finite() or d.adjusted() >= MAX_INTEGER_DIGITS:
+            raise OutOfRange(_too_large_message())
+        return d
     return parse_number(_plain(value))
+
+
+def _too_large_message() -> str:
+    return _(
+        "数値が大きすぎます（整数部分は%(n)s桁まで、%(max)sまで）。単位を確かめてください。"
+    ) % {
+        "n": MAX_INTEGER_DIGITS,
+        "max": f"{10**MAX_INTEGER_DIGITS - 1:,}",
+    }
 
 
 def _fy(cell) -> int | None:
@@ -342,7 +367,7 @@ def _code(cell) -> tuple[str, list[str]]:
     value = cell.value
     found = mangled_codes.date_of_value(value) if isinstance(value, dt.datetime | dt.date) else None
     if found is None:
-        return _plain(value), []
+        return target_text.width_normal(_plain(value)), []
     candidates = mangled_codes.codes_from_date(*found)
     two_parts = [c for c in candidates if c.count("-") == 1]  # the year is usually Excel's own
     return "", two_parts + [c for c in candidates if c not in two_parts]
@@ -379,6 +404,26 @@ def _read_plan(ws, extras: _SheetExtras) -> tuple[dict, list[SheetProblem]]:
         if not text:
             if label not in PLAN_OPTIONAL:
                 problems.append(SheetProblem(SHEET_PLAN, None, label, _("値を書いてください。")))
+            else:
+                fields[name] = ""  # the sheet is the whole plan: an empty cell clears the field
+            continue
+        f = Plan._meta.get_field(name)
+        if getattr(f, "max_length", None) and len(text) > f.max_length:
+            problems.append(SheetProblem(SHEET_PLAN, None, label, _too_long(Plan, name)))
+            continue
+        if name == "slug" and not re.fullmatch(r"[-a-zA-Z0-9_]+", text):
+            problems.append(
+                SheetProblem(
+                    SHEET_PLAN,
+                    None,
+                    label,
+                    _(
+                        "識別子「%(text)s」は、半角の英字・数字・ハイフン（-）・アンダースコア（_）"
+                        "だけで書いてください（例: example-city-dx-1）。"
+                    )
+                    % {"text": text},
+                )
+            )
             continue
         if name in ("first_fy", "last_fy"):
             try:
@@ -416,6 +461,10 @@ class _Empty:
     number_format = "General"
 
 
+HIDDEN_ROW = _lazy(
+    "この行は Excel で非表示になっています。行を再表示して内容を確かめるか、"
+    "読み込まない行なら削除してから、もう一度読み込んでください。"
+)
 HEADER_SEARCH_ROWS = 10  # rows searched for the header row (titles above it are skipped)
 
 
@@ -491,10 +540,14 @@ def _read_kpi_rows(ws, extras: _SheetExtras) -> tuple[list[_Row], list[SheetProb
         )
     if problems:
         return [], problems
+    below = [(n, c) for n, c in [*seen, *lines] if n > header_number]
+    for n, _cells in below:
+        if n in extras.hidden:  # loaded unseen otherwise: the person decides (show or delete)
+            problems.append(SheetProblem(SHEET_KPIS, n, "", HIDDEN_ROW))
     rows = [
         _kpi_row(n, c, columns, year_columns, problems)
-        for n, c in [*seen, *lines]
-        if n > header_number and not _only_helper_formulas(c, columns, year_columns)
+        for n, c in below
+        if not _only_helper_formulas(c, columns, year_columns)
     ]
     if not rows:
         problems.append(SheetProblem(SHEET_KPIS, None, "", _("成果指標の行がありません。")))
@@ -558,6 +611,16 @@ def read_workbook(content: bytes) -> list[dict]:
         wb.close()
 
 
+def _unit_text(row: _Row) -> str:
+    """The row's 単位 with its width folded ("％" is "%"); "" for none, and for a dash ("—")."""
+    text = target_text.width_normal(row.text("単位"))
+    return "" if text in target_text.NO_VALUE else text
+
+
+def _too_long(model, name: str) -> str:
+    return _("長すぎます（%(n)s文字まで）。") % {"n": model._meta.get_field(name).max_length}
+
+
 def _stable_code(prefix: str, text: str) -> str:
     return f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}"
 
@@ -568,13 +631,18 @@ class _Builder:
         self.slug = plan.get("slug", "")
         self.problems: list[SheetProblem] = list(problems or [])
         self.departments: dict[str, dict] = {}
-        self.units: dict[str, dict] = {}
+        self.units: dict[str, dict] = {}  # width-normalized 単位 → its record
+        self.unit_kinds: dict[str, str] = {}  # the kind of a unit already in the plan
         self.pillars: dict[int, dict] = {}
         self.items: dict[tuple[int, str], dict] = {}
         self.kpis: list[dict] = []
         self.yearly: list[dict] = []
         self.steps: list[dict] = []
         self.rows: dict[int, int] = {}  # id(fields) → its row
+
+    def _period(self) -> str:
+        years = (self.plan.get("first_fy"), self.plan.get("last_fy"))
+        return "～".join(era_label(y) for y in years if isinstance(y, int))
 
     def problem(self, row: _Row, column: str, message: str) -> None:
         if isinstance(row.cells.get(column), _Uncached):
@@ -596,7 +664,7 @@ class _Builder:
             codes[code] = row.number
         if self.problems:
             raise WorkbookError(self.problems)
-        plan = {"model": "initiatives.plan", "fields": self.plan}
+        plan = {"model": "initiatives.plan", "fields": self.plan, "sheet": SHEET_PLAN}
         records = [self._record("kpi.department", d) for d in self.departments.values()]
         records.append(plan)
         records += [self._record("kpi.unit", u) for u in self.units.values()]
@@ -666,16 +734,45 @@ class _Builder:
             )
         return [self.slug, pillar, item["number"]]
 
+    def unit_kind(self, text: str) -> str:
+        """The kind of the row's unit in words (件数・人数…), for messages."""
+        from .models import UnitKind
+
+        unit = self.units.get(text)
+        kind = self.unit_kinds.get(text) or (unit or {}).get("kind") or "count"
+        return str(UnitKind(kind).label)
+
     def _unit(self, row: _Row) -> list | None:
-        text = row.text("単位")
+        text = _unit_text(row)
         if not text:
-            self.problem(row, "単位", _("単位を書いてください（例: %、件、人）。"))
+            written = row.text("単位")
+            if written:  # "—": no unit, said as such
+                message = _(
+                    "単位「%(text)s」は単位として使えません。単位を書いてください（例: %%、件、人。"
+                    "実施スケジュールの指標は「段階」など）。"
+                ) % {"text": written}
+            else:
+                message = _(
+                    "単位を書いてください（例: %、件、人。実施スケジュールの指標は「段階」など）。"
+                )
+            self.problem(row, "単位", message)
+            return None
+        if len(text) > Unit._meta.get_field("label").max_length:
+            self.problem(row, "単位", _too_long(Unit, "label"))
             return None
         if text not in self.units:
-            existing = Unit.objects.filter(plan__slug=self.slug, label=text).first()
+            existing = next(
+                (
+                    u
+                    for u in Unit.objects.filter(plan__slug=self.slug).order_by("code")
+                    if target_text.width_normal(u.label) == text
+                ),
+                None,
+            )
             if existing is not None:
+                self.unit_kinds[text] = existing.kind
                 self.units[text] = self._at(
-                    row, {"plan": [self.slug], "code": existing.code, "label": text}
+                    row, {"plan": [self.slug], "code": existing.code, "label": existing.label}
                 )
             else:
                 code, kind, decimals, base, scale = UNIT_RULES.get(
@@ -699,6 +796,9 @@ class _Builder:
         name = row.text("所管課")
         if not name:
             return None
+        if len(name) > Department._meta.get_field("name").max_length:
+            self.problem(row, "所管課", _too_long(Department, "name"))
+            return None
         if name not in self.departments:
             existing = Department.objects.filter(name=name).order_by("code").first()
             code = existing.code if existing else _stable_code("dept", name)
@@ -717,7 +817,7 @@ class _Builder:
         if not row.text("成果指標"):
             self.problem(row, "成果指標", _("成果指標の名前を書いてください。"))
         unit = self._unit(row)
-        unit_text = row.text("単位")
+        unit_text = _unit_text(row)
         fields: dict = {
             "plan": [self.slug],
             "pillar": [self.slug, pillar],
@@ -765,10 +865,31 @@ class _Builder:
         fields.update(baseline_fy=None, baseline_value=None, baseline_approximate=False)
         fields["baseline_text"] = ""
         if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
-            value = _cell_number(cell)
-            reading = target_text.BaselineReading(value=value)
+            try:
+                value = _cell_number(cell)
+            except OutOfRange:
+                self.problem(row, "基準値", _too_large_message())
+                return
+            reading = target_text.BaselineReading(
+                value=value, ambiguous=target_text.NEGATIVE if value < 0 else ""
+            )
         else:
             reading = target_text.read_baseline(_written(cell), unit_text)
+        if reading.ambiguous == target_text.TOO_LARGE:
+            self.problem(row, "基準値", _too_large_message())
+            return
+        if reading.ambiguous == target_text.NEGATIVE:
+            kind = self.unit_kind(unit_text)
+            self.problem(
+                row,
+                "基準値",
+                _(
+                    "基準値「%(text)s」は負の数です。単位「%(unit)s」（%(kind)s）では"
+                    "負の値は使えません。"
+                )
+                % {"text": _written(cell), "unit": unit_text, "kind": kind},
+            )
+            return
         if not reading.settled:
             self.problem(
                 row,
@@ -785,6 +906,18 @@ class _Builder:
         if fy is None:
             if fy_written:  # else its year is already reported as unreadable
                 self.problem(row, "基準年度", _("基準値があるときは基準年度を書いてください。"))
+            return
+        first = self.plan.get("first_fy")
+        if isinstance(first, int) and fy < first - YEARS_AROUND:
+            self.problem(
+                row,
+                "基準年度",
+                _(
+                    "基準年度（%(fy)s）が計画期間（%(period)s）の初年度より%(n)s年以上前です。"
+                    "年度を確かめてください。"
+                )
+                % {"fy": era_label(fy), "period": self._period(), "n": YEARS_AROUND + 1},
+            )
             return
         fields.update(
             baseline_fy=fy,
@@ -826,6 +959,18 @@ class _Builder:
                 return None
             else:
                 target_fy = reading.target_fy
+        last = self.plan.get("last_fy")
+        if target_fy is not None and isinstance(last, int) and target_fy > last + YEARS_AROUND:
+            self.problem(
+                row,
+                "目標年度",
+                _(
+                    "目標年度（%(fy)s）が計画期間（%(period)s）の最終年度より%(n)s年以上後です。"
+                    "年度を確かめてください。"
+                )
+                % {"fy": era_label(target_fy), "period": self._period(), "n": YEARS_AROUND + 1},
+            )
+            return None
         if reading.kind != TargetKind.NONE and target_fy is None and ok:
             self.problem(row, "目標年度", _("目標があるときは目標年度を書いてください。"))
             return None
@@ -844,6 +989,9 @@ class _Builder:
                 return None
             try:
                 value = _cell_number(cell)
+            except OutOfRange:
+                self.problem(row, era_label(fy), _too_large_message())
+                return None
             except NumberError:
                 self.problem(row, era_label(fy), _("年度別目標値は数値で書いてください。"))
                 return None
@@ -893,6 +1041,9 @@ class _Builder:
                 continue
             try:
                 values[column] = _cell_number(cell)
+            except OutOfRange:
+                self.problem(row, column, _too_large_message())
+                return None
             except NumberError:
                 self.problem(row, column, _("数値で書いてください。"))
                 return None
@@ -927,6 +1078,8 @@ def _reason(reason: str) -> str:
         target_text.BAD_YEAR: _("「…まで」の年度が読めません"),
         target_text.RANGE_ORDER: _("範囲の下限が上限以上です"),
         target_text.UNKNOWN_UNIT: _("数値の後ろが単位の列と違います"),
+        target_text.TOO_LARGE: _("数値が大きすぎます。整数部分は%(n)s桁（%(max)s）までです")
+        % {"n": MAX_INTEGER_DIGITS, "max": f"{10**MAX_INTEGER_DIGITS - 1:,}"},
         target_text.STRICT: _(
             "「超」「未満」はその値を含みませんが、目標の種類の以上・以下は値を含みます"
         ),

@@ -226,9 +226,9 @@ def test_bad_years_on_both_sheets_and_in_several_rows_are_reported_in_one_pass()
     rows = [kpi_row("1-1", 基準年度="令和"), kpi_row("1-2", 目標年度="R", 取組方針番号="一")]
     problems = _problems(book(rows, plan=plan))
     assert any("計画" in p and "開始年度" in p for p in problems), problems
-    assert any("2行目 基準年度" in p for p in problems), problems
-    assert any("3行目 目標年度" in p for p in problems), problems
-    assert any("3行目 取組方針番号" in p for p in problems), problems
+    assert any("2行目「基準年度」" in p for p in problems), problems
+    assert any("3行目「目標年度」" in p for p in problems), problems
+    assert any("3行目「取組方針番号」" in p for p in problems), problems
 
 
 def test_a_full_width_approximate_baseline_keeps_its_text_as_written():
@@ -328,5 +328,5 @@ def test_a_merged_formula_with_no_result_is_reported_not_read_as_empty_rows():
         )
 
     problems = _problems(_edited(book(rows), edit))
-    assert any("2行目 目標年度" in p and "成果指標!J2 は数式" in p for p in problems), problems
+    assert any("2行目「目標年度」" in p and "成果指標!J2 は数式" in p for p in problems), problems
     assert not any("目標年度を書いてください" in p for p in problems), problems

@@ -41,7 +41,10 @@ def test_as_of_selector_changes_the_judgement(viewer_client, sample_values):
 def test_bad_as_of_is_a_clear_400_in_japanese(client, policy):
     response = client.get(PLAN + "?as_of=R12")
     assert response.status_code == 400
-    assert "評価年度はR4（2022年度）～R7（2025年度）の中で指定してください。" in response.content.decode()
+    assert (
+        "評価年度はR4（2022年度）～R7（2025年度）の中で指定してください。"
+        in response.content.decode()
+    )
     response = client.get(PLAN + "kpis/1-2/?as_of=%3Cscript%3E")
     assert response.status_code == 400
     assert "<script>" not in response.content.decode()
