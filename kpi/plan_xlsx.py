@@ -941,7 +941,11 @@ class _Builder:
         else:
             reading = target_text.read_target(written, unit_text)
             if not reading.settled:
-                self.problem(row, "目標", _unsettled(written, reading))
+                baseline = fields.get("baseline_value")
+                relative = _relative_meanings(
+                    written, reading, Decimal(baseline) if baseline else None, unit_text
+                )
+                self.problem(row, "目標", _unsettled(written, reading, relative))
                 return None
         if reading is None:
             return None
@@ -1091,15 +1095,63 @@ def _meaning(kind: str, value: Decimal | None) -> str:
     return f"{_dec_text(value)}{label}" if value is not None else label
 
 
-def _unsettled(written: str, reading: target_text.TargetReading) -> str:
+def _shown_number(d: Decimal) -> str:
+    """12,000; 36.4: grouped, at most two decimals, no trailing zeros."""
+    text = f"{d.quantize(Decimal('0.01')):,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _relative_meanings(
+    written: str, reading: target_text.TargetReading, baseline: Decimal | None, unit: str
+) -> tuple[list[str], bool]:
+    """For "20%削減" or "10%増" with a numeric baseline: the level that change reaches, with the
+    arithmetic shown ("15,000の20%減 → 12,000以下"); where the unit is % itself, also the change
+    in points ("50から20ポイント減 → 30以下"). (meanings, whether the level reading of the bare
+    percentage still makes sense, i.e. only when the unit is %)."""
+    if reading.ambiguous != target_text.NUMBER_WITH_DIRECTION or baseline is None:
+        return [], True
+    m = re.search(r"([0-9]+(?:\.[0-9]+)?)%", target_text.normalize(written))
+    direction = next((k for k, _v in reading.meanings if k in ("increase", "decrease")), None)
+    if not m or direction is None:
+        return [], True
+    n = Decimal(m.group(1))
+    down = direction == "decrease"
+    word, kind = ("減", _("以下")) if down else ("増", _("以上"))
+    factor = 1 - n / 100 if down else 1 + n / 100
+    relative = _("%(base)sの%(n)s%%%(word)s → %(value)s%(kind)s") % {
+        "base": _shown_number(baseline),
+        "n": _shown_number(n),
+        "word": word,
+        "value": _shown_number(baseline * factor),
+        "kind": kind,
+    }
+    if unit != "%":
+        return [relative], False
+    points = _("%(base)sから%(n)sポイント%(word)s → %(value)s%(kind)s") % {
+        "base": _shown_number(baseline),
+        "n": _shown_number(n),
+        "word": word,
+        "value": _shown_number(baseline - n if down else baseline + n),
+        "kind": kind,
+    }
+    return [points, relative], True
+
+
+def _unsettled(
+    written: str, reading: target_text.TargetReading, relative: tuple[list[str], bool] = ([], True)
+) -> str:
     text = _("目標「%(text)s」を一通りに読めません（%(reason)s）。") % {
         "text": written,
         "reason": _reason(reading.ambiguous),
     }
-    if reading.meanings:
-        text += _("考えられる意味: %(meanings)s。") % {
-            "meanings": " / ".join(_meaning(k, v) for k, v in reading.meanings)
-        }
+    extra, level_too = relative
+    meanings = [
+        _meaning(k, v)
+        for k, v in reading.meanings
+        if level_too or k in ("increase", "decrease") or v is None
+    ]
+    if extra or meanings:
+        text += _("考えられる意味: %(meanings)s。") % {"meanings": " / ".join(extra + meanings)}
     return text + _(
         "目標のセルを書き直すか、目標の種類・目標値の列で指定してから、もう一度読み込んでください。"
     )

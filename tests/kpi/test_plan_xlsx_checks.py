@@ -167,3 +167,24 @@ def test_a_loader_problem_names_the_column_and_references_to_it_are_said_once():
     assert not any("参照先が見つかりません" in p for p in problems), problems
     assert any("確かめていません" in p for p in problems), problems
     assert not any(name in p for p in problems for name in ("title", "pillar", "件目"))
+
+
+# --- relative changes ------------------------------------------------------------------------
+
+
+def test_a_percent_reduction_of_a_counted_baseline_suggests_the_level_it_reaches():
+    problems = _problems(book([kpi_row(target="20%削減", baseline="15,000", unit="千枚")]))
+    assert len(problems) == 1, problems
+    assert "15,000の20%減 → 12,000以下" in problems[0], problems
+    assert "20以下" not in problems[0], problems  # 20 千枚 is not what 20% means
+
+
+def test_a_percent_increase_suggests_the_level_above_the_baseline():
+    problems = _problems(book([kpi_row(target="10%増加", baseline=200, unit="件")]))
+    assert "200の10%増 → 220以上" in problems[0], problems
+
+
+def test_a_percent_reduction_of_a_percentage_shows_points_and_relative_change():
+    problems = _problems(book([kpi_row(target="20%削減", baseline=50, unit="%")]))
+    assert "50から20ポイント減 → 30以下" in problems[0], problems
+    assert "50の20%減 → 40以下" in problems[0], problems
