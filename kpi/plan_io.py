@@ -55,6 +55,7 @@ from initiatives.models import (
     PolicyDirection,
 )
 from initiatives.plan_reader import Number, Plain
+from smartdocho.fiscal import era_label
 
 from . import plan_xlsx
 from .evaluation import value_years
@@ -66,6 +67,8 @@ from .models import (
     PublishedReport,
     ScheduleStep,
     StaffProfile,
+    TargetBasis,
+    TargetKind,
     TargetRevision,
     Unit,
     YearlyTarget,
@@ -199,6 +202,25 @@ class Created:
         return f"{self.index}件目 {self.model} {self.key} {self.name}"
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How the target of a KPI the import creates or changes was read, in words."""
+
+    key: str
+    name: str
+    reading: str
+
+
+@dataclass(frozen=True)
+class Absent:
+    """An object of the file's plan that the database has and the file does not list: the
+    import leaves it as it is (a row taken out of a table deletes nothing)."""
+
+    model: str
+    key: str
+    name: str
+
+
 @dataclass
 class Report:
     created: Counter = field(default_factory=Counter)
@@ -209,6 +231,8 @@ class Report:
     changes: list[Change] = field(default_factory=list)
     new: list[Created] = field(default_factory=list)  # each created object, by key
     users_created: list[str] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)  # each new or changed KPI's target
+    absent: list[Absent] = field(default_factory=list)  # in the database, not in the file
     records: int = 0
     applied: bool = False
 
@@ -879,6 +903,9 @@ def import_plan(
                 report.problems.append(
                     Problem(i, record["model"], "", "", f"履歴を読み取れません: {err}")
                 )
+        if not report.problems:
+            report.readings = _readings(records, report)
+            report.absent = _absent(records, seen)
         if report.problems or dry_run:
             transaction.set_rollback(True)
         else:
@@ -923,6 +950,97 @@ def _sheet_place(record: dict) -> tuple[str, str]:
     if record.get("sheet") == plan_xlsx.SHEET_PLAN:
         return PLAN_SHEET, ""
     return plan_xlsx.SHEET_KPIS, f"{record['row']}行目" if record.get("row") else ""
+
+
+def _reading(kpi: Kpi) -> str:
+    """The target as the import read it: kind, value with unit or range, basis, condition,
+    yearly targets, steps with their years, target year, 累計."""
+    unit = kpi.unit
+    kind = str(kpi.get_target_kind_display())
+    parts = []
+    if kpi.target_kind == TargetKind.RANGE:
+        parts.append(
+            f"{kind} {unit.format(kpi.target_value)}～{unit.format(kpi.target_value_high)}"
+            f"{unit.label}"
+        )
+    elif kpi.target_value is not None:
+        parts.append(f"{unit.format(kpi.target_value)}{unit.label} {kind}")
+    else:
+        parts.append(kind)
+    if kpi.target_basis == TargetBasis.ANNUAL:
+        parts.append("毎年度")
+    if kpi.target_condition:
+        parts.append(f"条件「{kpi.target_condition}」")
+    steps = sorted(kpi.steps.all(), key=lambda s: s.order)
+    if steps:
+        parts.append("段階 " + " → ".join(f"{s.label}（{era_label(s.due_fy)}）" for s in steps))
+    yearly = sorted(kpi.yearly_targets.all(), key=lambda y: y.fiscal_year)
+    if yearly:
+        parts.append(
+            "年度別目標値 "
+            + "、".join(f"{era_label(y.fiscal_year)} {unit.format(y.value)}" for y in yearly)
+        )
+    if kpi.target_fy:
+        parts.append(f"目標年度 {era_label(kpi.target_fy)}")
+    if kpi.cumulative:
+        parts.append("累計")
+    return "、".join(parts)
+
+
+def _readings(records: list[dict], report: Report) -> list[Reading]:
+    """How each KPI the import creates or changes (its own fields, yearly targets or steps) was
+    read: from the database inside the import's transaction, before any rollback."""
+    keys: dict[tuple, None] = {}
+    touched = {(c.model, c.key) for c in report.changes} | {(c.model, c.key) for c in report.new}
+    for label, key in touched:
+        try:
+            natural = json.loads(key)
+        except ValueError:
+            continue
+        if label == "kpi.kpi":
+            keys[tuple(natural)] = None
+        elif label in ("kpi.yearlytarget", "kpi.schedulestep", "kpi.targetrevision"):
+            keys[tuple(natural[:2])] = None
+    out = []
+    for slug, code in keys:
+        kpi = (
+            Kpi.objects.filter(plan__slug=slug, code=code)
+            .select_related("unit")
+            .prefetch_related("steps", "yearly_targets")
+            .first()
+        )
+        if kpi is not None:
+            out.append(Reading(code, kpi.name, _reading(kpi)))
+    return sorted(out, key=lambda r: _code_order(r.key))
+
+
+def _code_order(code: str) -> list[tuple[int, int, str]]:
+    """1-2 before 1-10: numbers compared as numbers, the rest as text."""
+    return [
+        (0, int(p), "") if re.fullmatch(r"[0-9]+", p) else (1, 0, p)
+        for p in re.split(r"([0-9]+)", code)
+    ]
+
+
+def _absent(records: list[dict], seen: dict) -> list[Absent]:
+    """KPIs and initiative items of the file's plans that the file does not list."""
+    slugs = [r["fields"].get("slug") for r in records if r["model"] == Plan._meta.label_lower]
+    out = []
+    for model, qs in (
+        (Kpi, Kpi.objects.filter(plan__slug__in=slugs).order_by("pillar__number", "order", "code")),
+        (
+            InitiativeItem,
+            InitiativeItem.objects.filter(pillar__plan__slug__in=slugs)
+            .select_related("pillar__plan")
+            .order_by("pillar__number", "number"),
+        ),
+    ):
+        label = model._meta.label_lower
+        for obj in qs:
+            key = _key_text(obj)
+            if (label, key) not in seen:
+                out.append(Absent(str(model._meta.verbose_name), key, str(obj)))
+    return out
 
 
 def _with_sheet_rows(records: list[dict], problems: list[Problem]) -> list[Problem]:
