@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from initiatives.models import Plan
 from smartdocho.fiscal import FiscalYearError, era_label, parse_fy
@@ -461,7 +461,7 @@ class _Empty:
     number_format = "General"
 
 
-HIDDEN_ROW = _lazy(
+HIDDEN_ROW = gettext_lazy(
     "この行は Excel で非表示になっています。行を再表示して内容を確かめるか、"
     "読み込まない行なら削除してから、もう一度読み込んでください。"
 )
@@ -543,7 +543,7 @@ def _read_kpi_rows(ws, extras: _SheetExtras) -> tuple[list[_Row], list[SheetProb
     below = [(n, c) for n, c in [*seen, *lines] if n > header_number]
     for n, _cells in below:
         if n in extras.hidden:  # loaded unseen otherwise: the person decides (show or delete)
-            problems.append(SheetProblem(SHEET_KPIS, n, "", HIDDEN_ROW))
+            problems.append(SheetProblem(SHEET_KPIS, n, "", str(HIDDEN_ROW)))
     rows = [
         _kpi_row(n, c, columns, year_columns, problems)
         for n, c in below
