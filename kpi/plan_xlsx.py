@@ -805,8 +805,30 @@ class _Builder:
             self.departments[name] = self._at(row, {"code": code, "name": name})
         return [self.departments[name]["code"]]
 
+    def _lengths(self, row: _Row) -> bool:
+        """Whether every text cell fits its field; each one that does not is a problem here,
+        so that it is said once, by its column, and not by the loader for every row using it."""
+        from initiatives.models import InitiativeItem, Pillar
+
+        fits = True
+        for column, model, name in (
+            ("取組方針", Pillar, "title"),
+            ("取組項目番号", InitiativeItem, "label"),
+            ("取組項目", InitiativeItem, "title"),
+            ("指標コード", Kpi, "code"),
+            ("成果指標", Kpi, "name"),
+            ("基準値", Kpi, "baseline_text"),
+            ("目標", Kpi, "target_text"),
+            ("条件", Kpi, "target_condition"),
+        ):
+            if len(row.text(column)) > model._meta.get_field(name).max_length:
+                self.problem(row, column, _too_long(model, name))
+                fits = False
+        return fits
+
     def _row(self, row: _Row, order: dict[int, int]) -> dict | None:
         # A row with a problem is still checked to its end: every problem in one pass.
+        self._lengths(row)
         pillar = self._pillar(row)
         item = self._item(row, pillar) if pillar is not None else None
         code, candidates = _code(row.cells.get("指標コード", _Empty()))
