@@ -29,7 +29,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 import yaml
@@ -184,9 +184,11 @@ class Change:
     field: str
     old: str
     new: str
+    where: str = ""  # a workbook's sheet and row, said instead of the record's position
 
     def __str__(self) -> str:
-        return f"{self.index}件目 {self.model} {self.key} {self.field}: {self.old} → {self.new}"
+        where = self.where or f"{self.index}件目"
+        return f"{where} {self.model} {self.key} {self.field}: {self.old} → {self.new}"
 
 
 @dataclass(frozen=True)
@@ -197,9 +199,10 @@ class Created:
     model: str
     key: str
     name: str
+    where: str = ""  # a workbook's sheet and row, said instead of the record's position
 
     def __str__(self) -> str:
-        return f"{self.index}件目 {self.model} {self.key} {self.name}"
+        return f"{self.where or f'{self.index}件目'} {self.model} {self.key} {self.name}"
 
 
 @dataclass(frozen=True)
@@ -624,7 +627,7 @@ def _shown(obj: models.Model, f: models.Field) -> str:
     else:
         value = getattr(obj, f.attname)
     if value is None or value == "":
-        return "（なし）"
+        return _EMPTY
     if isinstance(value, Decimal):
         value = f"{value.normalize():f}"  # 288.0000 from the database and 288 from a file
     text = str(value)
@@ -906,6 +909,8 @@ def import_plan(
         if not report.problems:
             report.readings = _readings(records, report)
             report.absent = _absent(records, seen)
+            report.changes = [_sheet_change(records, c) for c in report.changes]
+            report.new = [_sheet_created(records, c) for c in report.new]
         if report.problems or dry_run:
             transaction.set_rollback(True)
         else:
@@ -1041,6 +1046,43 @@ def _absent(records: list[dict], seen: dict) -> list[Absent]:
             if (label, key) not in seen:
                 out.append(Absent(str(model._meta.verbose_name), key, str(obj)))
     return out
+
+
+_EMPTY = "（なし）"  # _shown's word for an empty value
+
+
+def _sheet_record(records: list[dict], index: int) -> dict | None:
+    record = records[index - 1] if 0 < index <= len(records) else None
+    return record if record and (record.get("row") or record.get("sheet")) else None
+
+
+def _sheet_change(records: list[dict], change: Change) -> Change:
+    """A change from a workbook, said as the workbook says it: the sheet and row, the field by
+    its name and column header (no internal name), an emptied cell as （空欄）."""
+    record = _sheet_record(records, change.index)
+    if record is None:
+        return change
+    verbose, _sep, name = change.field.partition(" (")
+    columns = SHEET_COLUMNS.get(record["model"], {})
+    column = columns.get(name.rstrip(")")) or columns.get(_ALL, "")
+    sheet, row = _sheet_place(record)
+    return replace(
+        change,
+        where=f"{sheet} {row}".strip(),
+        model=str(MODEL_LABELS[record["model"]]._meta.verbose_name),
+        field=f"{verbose}（「{column}」）" if column and column != verbose else verbose,
+        old="（空欄）" if change.old == _EMPTY else change.old,
+        new="（空欄）" if change.new == _EMPTY else change.new,
+    )
+
+
+def _sheet_created(records: list[dict], created: Created) -> Created:
+    record = _sheet_record(records, created.index)
+    if record is None:
+        return created
+    sheet, row = _sheet_place(record)
+    model = str(MODEL_LABELS[record["model"]]._meta.verbose_name)
+    return replace(created, where=f"{sheet} {row}".strip(), model=model)
 
 
 def _with_sheet_rows(records: list[dict], problems: list[Problem]) -> list[Problem]:

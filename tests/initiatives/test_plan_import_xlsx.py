@@ -170,6 +170,11 @@ def test_an_emptied_report_to_on_the_plan_sheet_clears_it_and_the_preview_shows_
     response = _upload(admin_client, book([kpi_row("1-1", 備考=None)], plan=plan))
     text = response.content.decode()
     assert "試験町DX推進会議" in text and "注記" in text  # old values, going
+    report = response.context["report"]
+    changes = {(c.where, c.field): (c.old, c.new) for c in report.changes}
+    assert changes[("計画シート", "報告先")] == ("試験町DX推進会議", "（空欄）"), changes
+    assert changes[("成果指標 2行目", "注記（「備考」）")] == ("注記", "（空欄）"), changes
+    assert not any("(" in c.field or "件目" in str(c) for c in report.changes), report.changes
     admin_client.post(URL, {"confirm": "1", "token": response.context["token"]})
     assert Plan.objects.get().report_to == "" and Kpi.objects.get().note == ""
 

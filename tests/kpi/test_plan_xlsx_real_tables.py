@@ -269,10 +269,10 @@ def test_the_preview_shows_changes_as_people_write_them_not_python_values():
     _load(book([kpi_row(target="80%以上")]))
     again = book([kpi_row(target="300件以下", baseline=50, unit="件", 累計="○")])
     report = plan_io.import_plan(again, "plan.xlsx", dry_run=True)
-    shown = {c.field.split(" (")[-1].rstrip(")"): (c.old, c.new) for c in report.changes}
-    assert shown["cumulative"] == ("—", "累計")
-    assert shown["unit"] == ("%", "件")
-    assert shown["target_kind"] == ("以上", "以下")
+    shown = {c.field: (c.old, c.new) for c in report.changes}
+    assert shown["累計"] == ("—", "累計")
+    assert shown["単位"] == ("%", "件")
+    assert shown["目標の種類（「目標」）"] == ("以上", "以下")
     assert not any(
         v in ("True", "False", "percent", "at_least") for pair in shown.values() for v in pair
     )
