@@ -1123,6 +1123,13 @@ def _shown_number(d: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+_RELATIVE = re.compile(
+    r"([0-9]+(?:\.[0-9]+)?)%(?:の)?("
+    + "|".join(target_text.DECREASE_WORDS + target_text.INCREASE_WORDS + ("減", "増"))
+    + ")"
+)
+
+
 def _relative_meanings(
     written: str, reading: target_text.TargetReading, baseline: Decimal | None, unit: str
 ) -> tuple[list[str], bool]:
@@ -1130,14 +1137,11 @@ def _relative_meanings(
     arithmetic shown ("15,000の20%減 → 12,000以下"); where the unit is % itself, also the change
     in points ("50から20ポイント減 → 30以下"). (meanings, whether the level reading of the bare
     percentage still makes sense, i.e. only when the unit is %)."""
-    if reading.ambiguous != target_text.NUMBER_WITH_DIRECTION or baseline is None:
-        return [], True
-    m = re.search(r"([0-9]+(?:\.[0-9]+)?)%", target_text.normalize(written))
-    direction = next((k for k, _v in reading.meanings if k in ("increase", "decrease")), None)
-    if not m or direction is None:
+    m = _RELATIVE.search(target_text.normalize(written))
+    if m is None or baseline is None:
         return [], True
     n = Decimal(m.group(1))
-    down = direction == "decrease"
+    down = m.group(2) in target_text.DECREASE_WORDS or m.group(2) == "減"
     word, kind = ("減", _("以下")) if down else ("増", _("以上"))
     factor = 1 - n / 100 if down else 1 + n / 100
     relative = _("%(base)sの%(n)s%%%(word)s → %(value)s%(kind)s") % {

@@ -188,9 +188,15 @@ def test_a_percent_reduction_of_a_counted_baseline_suggests_the_level_it_reaches
     assert "20以下" not in problems[0], problems  # 20 千枚 is not what 20% means
 
 
-def test_a_percent_increase_suggests_the_level_above_the_baseline():
-    problems = _problems(book([kpi_row(target="10%増加", baseline=200, unit="件")]))
+@pytest.mark.parametrize("target", ["10%増加", "10%増", "10%の増加"])
+def test_a_percent_increase_suggests_the_level_above_the_baseline(target):
+    problems = _problems(book([kpi_row(target=target, baseline=200, unit="件")]))
     assert "200の10%増 → 220以上" in problems[0], problems
+
+
+def test_a_percent_cut_written_with_減_suggests_the_level_it_reaches():
+    problems = _problems(book([kpi_row(target="20%減", baseline="15,000", unit="千枚")]))
+    assert "15,000の20%減 → 12,000以下" in problems[0], problems
 
 
 def test_a_percent_reduction_of_a_percentage_shows_points_and_relative_change():
