@@ -67,10 +67,11 @@ def test_units_that_differ_only_in_width_are_one_unit():
     assert Kpi.objects.filter(unit__label="%").count() == 2
 
 
-def test_a_full_width_unit_finds_the_unit_already_in_the_plan():
-    _load(book([kpi_row("1-1", unit="%")]))
-    _load(book([kpi_row("1-1", unit="％")]))
-    assert Unit.objects.count() == 1
+@pytest.mark.parametrize(("first", "again"), [("%", "％"), ("km", "ｋｍ")])
+def test_a_full_width_unit_finds_the_unit_already_in_the_plan(first, again):
+    _load(book([kpi_row("1-1", unit=first, target="90以上")]))
+    _load(book([kpi_row("1-1", unit=again, target="90以上")]))
+    assert list(Unit.objects.values_list("label", flat=True)) == [first]
 
 
 @pytest.mark.parametrize("dash", ["—", "-", "－"])
