@@ -1122,7 +1122,7 @@ def _with_sheet_rows(records: list[dict], problems: list[Problem]) -> list[Probl
                 "",
                 "",
                 "",
-                f"上の誤りのある項目を使う行（{hidden}件）は確かめていません。"
+                f"上の誤りのあるものを参照する{hidden}件（成果指標の行など）は確かめていません。"
                 "誤りを直してから、もう一度読み込んでください。",
             )
         )

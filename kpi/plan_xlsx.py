@@ -30,6 +30,7 @@ import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -37,7 +38,15 @@ from initiatives.models import Plan
 from smartdocho.fiscal import FiscalYearError, era_label, parse_fy
 
 from . import mangled_codes, target_text
-from .models import Department, Direction, Kpi, TargetBasis, TargetKind, Unit
+from .models import (
+    Department,
+    Direction,
+    Kpi,
+    TargetBasis,
+    TargetKind,
+    Unit,
+    validate_kpi_code,
+)
 from .numbers import MAX_INTEGER_DIGITS, NumberError, OutOfRange, parse_number
 
 logger = logging.getLogger(__name__)
@@ -836,6 +845,11 @@ class _Builder:
             self.problem(row, "指標コード", _mangled(candidates))
         elif not code:
             self.problem(row, "指標コード", _("指標コードを書いてください。"))
+        else:
+            try:
+                validate_kpi_code(code)
+            except ValidationError as err:
+                self.problem(row, "指標コード", " ".join(err.messages))
         if not row.text("成果指標"):
             self.problem(row, "成果指標", _("成果指標の名前を書いてください。"))
         unit = self._unit(row)
@@ -1051,7 +1065,38 @@ class _Builder:
             target_text=written,
             target_condition=condition,
         )
+        if not self._years_fit(row, fields, target_fy, yearly):
+            return None
         return yearly, reading.steps
+
+    def _years_fit(self, row: _Row, fields: dict, target_fy: int | None, yearly: dict) -> bool:
+        """The year rules the loader would check (kpi.models Kpi and YearlyTarget), checked here
+        so that they are listed with the other rows' problems in the same pass."""
+        first = self.plan.get("first_fy")
+        fits = True
+        if target_fy is not None and isinstance(first, int) and target_fy < first:
+            self.problem(
+                row,
+                "目標年度",
+                _("目標年度（%(fy)s）が計画期間（%(period)s）の初年度より前です。")
+                % {"fy": era_label(target_fy), "period": self._period()},
+            )
+            fits = False
+        baseline_fy = fields.get("baseline_fy")
+        for fy in sorted(yearly):
+            if (baseline_fy is not None and fy <= baseline_fy) or (
+                target_fy is not None and fy > target_fy
+            ):
+                self.problem(
+                    row,
+                    era_label(fy) if fy in row.years else "目標",
+                    _(
+                        "年度別目標値の年度（%(fy)s）は、基準年度より後、目標年度までにしてください。"
+                    )
+                    % {"fy": era_label(fy)},
+                )
+                fits = False
+        return fits
 
     def _override(self, row: _Row, kind_text: str, written: str, unit_text: str):
         annual = kind_text.endswith(("/年", "/年度"))

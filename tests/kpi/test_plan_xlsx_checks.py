@@ -167,16 +167,14 @@ def test_a_too_long_pillar_title_is_said_by_its_column_on_every_row_that_writes_
     assert all("「取組方針」" in p and "200文字" in p for p in problems), problems
 
 
-def test_a_loader_problem_names_the_column_and_references_to_it_are_said_once():
-    schedule = kpi_row(
-        "1-2", "検討(R4)→運用(R5)", "—", unit="段階", 基準年度=None, 目標年度=None
-    )  # before the plan (R6～R8): found only when the KPI is validated
-    problems = _problems(book([kpi_row("1-1"), schedule]))
-    assert problems[0].startswith("成果指標 3行目「目標年度」："), problems
+def test_a_loader_problem_names_the_cell_and_references_to_it_are_said_once():
+    plan = [("終了年度", "R5") if k == "終了年度" else (k, v) for k, v in PLAN]  # before 開始年度
+    problems = _problems(book([kpi_row("1-1"), kpi_row("1-2")], plan=plan))
+    assert problems[0].startswith("計画シート"), problems
     assert not any("参照先が見つかりません" in p for p in problems), problems
-    assert "上の誤りのある項目を使う行（2件）は確かめていません" in problems[-1], problems
+    assert "上の誤りのあるものを参照する5件" in problems[-1] and "確かめていません" in problems[-1]
     assert len(problems) == 2, problems
-    assert not any(word in p for p in problems for word in ("target_fy", "件目 "))
+    assert not any(w in p for p in problems for w in ("first_fy", "last_fy", "slug", "件目 "))
 
 
 # --- relative changes ------------------------------------------------------------------------
@@ -204,3 +202,26 @@ def test_a_percent_reduction_of_a_percentage_shows_points_and_relative_change():
     problems = _problems(book([kpi_row(target="20%削減", baseline=50, unit="%")]))
     assert "50から20ポイント減 → 30以下" in problems[0], problems
     assert "50の20%減 → 40以下" in problems[0], problems
+
+
+# --- checks the loader makes, found with the reader's in one pass ---------------------------
+
+
+def test_a_target_year_before_the_plan_is_listed_with_another_rows_unreadable_target():
+    rows = [kpi_row("1-1", "全庁展開"), kpi_row("1-2", 目標年度="R4", 基準年度="R3")]
+    problems = _problems(book(rows))
+    assert any("2行目「目標」" in p for p in problems), problems
+    assert any("3行目「目標年度」" in p and "R6～R8" in p for p in problems), problems
+
+
+def test_a_code_that_cannot_stand_in_an_address_is_listed_with_other_rows_problems():
+    problems = _problems(book([kpi_row("1/1"), kpi_row("1-2", "全庁展開")]))
+    assert any("2行目「指標コード」" in p and "「/」" in p for p in problems), problems
+    assert any("3行目「目標」" in p for p in problems), problems
+
+
+def test_a_yearly_target_outside_baseline_and_target_year_is_listed_in_the_same_pass():
+    rows = [kpi_row("1-1", "90%以上", 50, R9=95), kpi_row("1-2", "全庁展開")]
+    problems = _problems(book(rows))
+    assert any("2行目「R9」" in p and "目標年度まで" in p for p in problems), problems
+    assert any("3行目「目標」" in p for p in problems), problems
