@@ -164,12 +164,12 @@ class Problem:
     key: str
     field: str
     message: str
+    where: str = ""  # a workbook's sheet and row (成果指標 5行目), said instead of index and model
 
     def __str__(self) -> str:
-        where = f"{self.index}件目" if self.index else "" if self.model else "ファイル"
-        if self.field.startswith("「"):  # a workbook's column: 成果指標 5行目「基準値」：…
-            parts = [where, self.model, self.key]
-            return " ".join(p for p in parts if p) + f"{self.field}：{self.message}"
+        if self.where or self.field.startswith("「"):  # 成果指標 5行目「基準値」：…
+            return f"{self.where}{self.field}：{self.message}"
+        where = f"{self.index}件目" if self.index else "ファイル"
         parts = [where, self.model, self.key, self.field]
         return " ".join(p for p in parts if p) + f": {self.message}"
 
@@ -531,10 +531,11 @@ def _workbook_records(content: bytes) -> list:
             [
                 Problem(
                     None,
-                    p.sheet if p.sheet != plan_xlsx.SHEET_PLAN else PLAN_SHEET,
-                    f"{p.row}行目" if p.row else "",
+                    "",
+                    "",
                     f"「{p.column}」" if p.column else "",
                     p.message,
+                    where=_sheet_where(p.sheet, p.row),
                 )
                 for p in err.problems
             ]
@@ -951,6 +952,11 @@ _REFERENCE = "参照先が見つかりません"
 _DUPLICATE = re.compile(r"([0-9]+)件目と重複しています（同じキー）")
 
 
+def _sheet_where(sheet: str, row: int | None) -> str:
+    sheet = PLAN_SHEET if sheet == plan_xlsx.SHEET_PLAN else sheet
+    return f"{sheet} {row}行目" if row else sheet
+
+
 def _sheet_place(record: dict) -> tuple[str, str]:
     if record.get("sheet") == plan_xlsx.SHEET_PLAN:
         return PLAN_SHEET, ""
@@ -1114,7 +1120,16 @@ def _with_sheet_rows(records: list[dict], problems: list[Problem]) -> list[Probl
             sheet, row = _sheet_place(records[int(duplicate.group(1)) - 1])
             message = message.replace(duplicate.group(0), f"{sheet} {row}と重複しています")
         sheet, row = _sheet_place(record)
-        out.append(Problem(None, sheet, row, f"「{column}」" if column else "", message))
+        out.append(
+            Problem(
+                None,
+                "",
+                "",
+                f"「{column}」" if column else "",
+                message,
+                where=f"{sheet} {row}".strip(),
+            )
+        )
     if hidden:
         out.append(
             Problem(

@@ -179,10 +179,11 @@ def test_an_emptied_report_to_on_the_plan_sheet_clears_it_and_the_preview_shows_
     assert Plan.objects.get().report_to == "" and Kpi.objects.get().note == ""
 
 
-def test_the_problems_table_heads_its_message_column_problem(admin_client):
+def test_the_problems_table_heads_its_message_column_problem_and_places_rows_by_sheet(admin_client):
     response = _upload(admin_client, book([kpi_row(unit="—")]))
     assert response.status_code == 400
     assert '<th scope="col">問題</th>' in response.content.decode()
+    assert '<td class="num">成果指標 2行目</td>' in response.content.decode()
 
 
 def test_the_page_speaks_plainly_without_technical_terms(admin_client):

@@ -275,9 +275,7 @@ def test_a_problem_found_by_model_validation_names_the_sheet_row_and_its_column_
     rows = [kpi_row("1-1"), kpi_row("1-2", unit="件", target="80件以上")]  # values mean %
     report = plan_io.import_plan(book(rows), "plan.xlsx")
     assert not report.applied and Kpi.objects.get(code="1-2").unit.label == "%"
-    assert [(p.model, p.key, p.field) for p in report.problems] == [
-        ("成果指標", "3行目", "「単位」")
-    ]
+    assert [(p.where, p.field) for p in report.problems] == [("成果指標 3行目", "「単位」")]
     assert str(report.problems[0]).startswith("成果指標 3行目「単位」：")
     assert "unit" not in str(report.problems[0])
 
