@@ -55,6 +55,7 @@ from initiatives.models import (
     PolicyDirection,
 )
 from initiatives.plan_reader import Number, Plain
+from smartdocho.fiscal import era_label
 
 from . import plan_xlsx
 from .evaluation import value_years
@@ -66,6 +67,8 @@ from .models import (
     PublishedReport,
     ScheduleStep,
     StaffProfile,
+    TargetBasis,
+    TargetKind,
     TargetRevision,
     Unit,
     YearlyTarget,
@@ -161,8 +164,11 @@ class Problem:
     key: str
     field: str
     message: str
+    where: str = ""  # a workbook's sheet and row (成果指標 5行目), said instead of index and model
 
     def __str__(self) -> str:
+        if self.where or self.field.startswith("「"):  # 成果指標 5行目「基準値」：…
+            return f"{self.where}{self.field}：{self.message}"
         where = f"{self.index}件目" if self.index else "ファイル"
         parts = [where, self.model, self.key, self.field]
         return " ".join(p for p in parts if p) + f": {self.message}"
@@ -178,9 +184,11 @@ class Change:
     field: str
     old: str
     new: str
+    where: str = ""  # a workbook's sheet and row, said instead of the record's position
 
     def __str__(self) -> str:
-        return f"{self.index}件目 {self.model} {self.key} {self.field}: {self.old} → {self.new}"
+        where = self.where or f"{self.index}件目"
+        return f"{where} {self.model} {self.key} {self.field}: {self.old} → {self.new}"
 
 
 @dataclass(frozen=True)
@@ -191,9 +199,29 @@ class Created:
     model: str
     key: str
     name: str
+    where: str = ""  # a workbook's sheet and row, said instead of the record's position
 
     def __str__(self) -> str:
-        return f"{self.index}件目 {self.model} {self.key} {self.name}"
+        return f"{self.where or f'{self.index}件目'} {self.model} {self.key} {self.name}"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How the target of a KPI the import creates or changes was read, in words."""
+
+    key: str
+    name: str
+    reading: str
+
+
+@dataclass(frozen=True)
+class Absent:
+    """An object of the file's plan that the database has and the file does not list: the
+    import leaves it as it is (a row taken out of a table deletes nothing)."""
+
+    model: str
+    key: str
+    name: str
 
 
 @dataclass
@@ -206,6 +234,8 @@ class Report:
     changes: list[Change] = field(default_factory=list)
     new: list[Created] = field(default_factory=list)  # each created object, by key
     users_created: list[str] = field(default_factory=list)
+    readings: list[Reading] = field(default_factory=list)  # each new or changed KPI's target
+    absent: list[Absent] = field(default_factory=list)  # in the database, not in the file
     records: int = 0
     applied: bool = False
 
@@ -483,8 +513,9 @@ def read_records(
         fields, found = _as_written(i, label, record["fields"])
         problems += found
         records.append({"model": label, "fields": fields})
-        if record.get("row"):
-            records[-1]["row"] = record["row"]  # a workbook's: the sheet row it comes from
+        for where in ("row", "sheet"):  # a workbook's: the sheet and row it comes from
+            if record.get(where):
+                records[-1][where] = record[where]
     if problems:
         raise PlanFileError(problems)
     return records
@@ -498,7 +529,14 @@ def _workbook_records(content: bytes) -> list:
     except plan_xlsx.WorkbookError as err:
         raise PlanFileError(
             [
-                Problem(None, p.sheet, f"{p.row}行目" if p.row else "", p.column, p.message)
+                Problem(
+                    None,
+                    "",
+                    "",
+                    f"「{p.column}」" if p.column else "",
+                    p.message,
+                    where=_sheet_where(p.sheet, p.row),
+                )
                 for p in err.problems
             ]
         ) from None
@@ -590,7 +628,7 @@ def _shown(obj: models.Model, f: models.Field) -> str:
     else:
         value = getattr(obj, f.attname)
     if value is None or value == "":
-        return "（なし）"
+        return _EMPTY
     if isinstance(value, Decimal):
         value = f"{value.normalize():f}"  # 288.0000 from the database and 288 from a file
     text = str(value)
@@ -869,6 +907,11 @@ def import_plan(
                 report.problems.append(
                     Problem(i, record["model"], "", "", f"履歴を読み取れません: {err}")
                 )
+        if not report.problems:
+            report.readings = _readings(records, report)
+            report.absent = _absent(records, seen)
+            report.changes = [_sheet_change(records, c) for c in report.changes]
+            report.new = [_sheet_created(records, c) for c in report.new]
         if report.problems or dry_run:
             transaction.set_rollback(True)
         else:
@@ -877,15 +920,227 @@ def import_plan(
     return report
 
 
-def _with_sheet_rows(records: list[dict], problems: list[Problem]) -> list[Problem]:
-    """A workbook's problems with the sheet row each object comes from, next to its key."""
+PLAN_SHEET = "計画シート"
+_ALL = "*"
+# A workbook's columns, by the record's model and field (_ALL: every field of that model).
+SHEET_COLUMNS = {
+    "kpi.kpi": {
+        "code": "指標コード",
+        "name": "成果指標",
+        "unit": "単位",
+        "department": "所管課",
+        "note": "備考",
+        "cumulative": "累計",
+        "pillar": "取組方針番号",
+        "item": "取組項目番号",
+        "baseline_fy": "基準年度",
+        "baseline_value": "基準値",
+        "baseline_text": "基準値",
+        "baseline_approximate": "基準値",
+        "target_fy": "目標年度",
+        _ALL: "目標",
+    },
+    "kpi.unit": {_ALL: "単位"},
+    "kpi.department": {_ALL: "所管課"},
+    "initiatives.pillar": {"number": "取組方針番号", _ALL: "取組方針"},
+    "initiatives.initiativeitem": {"label": "取組項目番号", _ALL: "取組項目"},
+    "kpi.yearlytarget": {_ALL: "目標"},
+    "kpi.schedulestep": {_ALL: "目標"},
+    "initiatives.plan": {v: k for k, v in plan_xlsx.PLAN_ITEMS.items()},
+}
+_REFERENCE = "参照先が見つかりません"
+_DUPLICATE = re.compile(r"([0-9]+)件目と重複しています（同じキー）")
+
+
+def _sheet_where(sheet: str, row: int | None) -> str:
+    sheet = PLAN_SHEET if sheet == plan_xlsx.SHEET_PLAN else sheet
+    return f"{sheet} {row}行目" if row else sheet
+
+
+def _sheet_place(record: dict) -> tuple[str, str]:
+    if record.get("sheet") == plan_xlsx.SHEET_PLAN:
+        return PLAN_SHEET, ""
+    return plan_xlsx.SHEET_KPIS, f"{record['row']}行目" if record.get("row") else ""
+
+
+def _reading(kpi: Kpi) -> str:
+    """The target as the import read it: kind, value with unit or range, basis, condition,
+    yearly targets, steps with their years, target year, 累計."""
+    unit = kpi.unit
+    kind = str(kpi.get_target_kind_display())
+    parts = []
+    if kpi.target_kind == TargetKind.RANGE:
+        parts.append(
+            f"{kind} {unit.format(kpi.target_value)}～{unit.format(kpi.target_value_high)}"
+            f"{unit.label}"
+        )
+    elif kpi.target_value is not None:
+        parts.append(f"{unit.format(kpi.target_value)}{unit.label} {kind}")
+    else:
+        parts.append(kind)
+    if kpi.target_basis == TargetBasis.ANNUAL:
+        parts.append("毎年度")
+    if kpi.target_condition:
+        parts.append(f"条件「{kpi.target_condition}」")
+    steps = sorted(kpi.steps.all(), key=lambda s: s.order)
+    if steps:
+        parts.append("段階 " + " → ".join(f"{s.label}（{era_label(s.due_fy)}）" for s in steps))
+    yearly = sorted(kpi.yearly_targets.all(), key=lambda y: y.fiscal_year)
+    if yearly:
+        parts.append(
+            "年度別目標値 "
+            + "、".join(f"{era_label(y.fiscal_year)} {unit.format(y.value)}" for y in yearly)
+        )
+    if kpi.target_fy:
+        parts.append(f"目標年度 {era_label(kpi.target_fy)}")
+    if kpi.cumulative:
+        parts.append("累計")
+    return "、".join(parts)
+
+
+def _readings(records: list[dict], report: Report) -> list[Reading]:
+    """How each KPI the import creates or changes (its own fields, yearly targets or steps) was
+    read: from the database inside the import's transaction, before any rollback."""
+    keys: dict[tuple, None] = {}
+    touched = {(c.model, c.key) for c in report.changes} | {(c.model, c.key) for c in report.new}
+    for label, key in touched:
+        try:
+            natural = json.loads(key)
+        except ValueError:
+            continue
+        if label == "kpi.kpi":
+            keys[tuple(natural)] = None
+        elif label in ("kpi.yearlytarget", "kpi.schedulestep", "kpi.targetrevision"):
+            keys[tuple(natural[:2])] = None
     out = []
+    for slug, code in keys:
+        kpi = (
+            Kpi.objects.filter(plan__slug=slug, code=code)
+            .select_related("unit")
+            .prefetch_related("steps", "yearly_targets")
+            .first()
+        )
+        if kpi is not None:
+            out.append(Reading(code, kpi.name, _reading(kpi)))
+    return sorted(out, key=lambda r: _code_order(r.key))
+
+
+def _code_order(code: str) -> list[tuple[int, int, str]]:
+    """1-2 before 1-10: numbers compared as numbers, the rest as text."""
+    return [
+        (0, int(p), "") if re.fullmatch(r"[0-9]+", p) else (1, 0, p)
+        for p in re.split(r"([0-9]+)", code)
+    ]
+
+
+def _absent(records: list[dict], seen: dict) -> list[Absent]:
+    """KPIs and initiative items of the file's plans that the file does not list."""
+    slugs = [r["fields"].get("slug") for r in records if r["model"] == Plan._meta.label_lower]
+    out = []
+    for model, qs in (
+        (Kpi, Kpi.objects.filter(plan__slug__in=slugs).order_by("pillar__number", "order", "code")),
+        (
+            InitiativeItem,
+            InitiativeItem.objects.filter(pillar__plan__slug__in=slugs)
+            .select_related("pillar__plan")
+            .order_by("pillar__number", "number"),
+        ),
+    ):
+        label = model._meta.label_lower
+        for obj in qs:
+            key = _key_text(obj)
+            if (label, key) not in seen:
+                out.append(Absent(str(model._meta.verbose_name), key, str(obj)))
+    return out
+
+
+_EMPTY = "（なし）"  # _shown's word for an empty value
+
+
+def _sheet_record(records: list[dict], index: int) -> dict | None:
+    record = records[index - 1] if 0 < index <= len(records) else None
+    return record if record and (record.get("row") or record.get("sheet")) else None
+
+
+def _sheet_change(records: list[dict], change: Change) -> Change:
+    """A change from a workbook, said as the workbook says it: the sheet and row, the field by
+    its name and column header (no internal name), an emptied cell as （空欄）."""
+    record = _sheet_record(records, change.index)
+    if record is None:
+        return change
+    verbose, _sep, name = change.field.partition(" (")
+    columns = SHEET_COLUMNS.get(record["model"], {})
+    column = columns.get(name.rstrip(")")) or columns.get(_ALL, "")
+    sheet, row = _sheet_place(record)
+    return replace(
+        change,
+        where=f"{sheet} {row}".strip(),
+        model=str(MODEL_LABELS[record["model"]]._meta.verbose_name),
+        field=f"{verbose}（「{column}」）" if column and column != verbose else verbose,
+        old="（空欄）" if change.old == _EMPTY else change.old,
+        new="（空欄）" if change.new == _EMPTY else change.new,
+    )
+
+
+def _sheet_created(records: list[dict], created: Created) -> Created:
+    record = _sheet_record(records, created.index)
+    if record is None:
+        return created
+    sheet, row = _sheet_place(record)
+    model = str(MODEL_LABELS[record["model"]]._meta.verbose_name)
+    return replace(created, where=f"{sheet} {row}".strip(), model=model)
+
+
+def _with_sheet_rows(records: list[dict], problems: list[Problem]) -> list[Problem]:
+    """A workbook's problems said the way the person sees the workbook: the sheet, the row and
+    the column header as written (never a field's internal name, nor the record's position);
+    a reference to an object that itself failed is not listed (said once instead)."""
+    out, hidden = [], 0
+
+    def record_of(p: Problem) -> dict | None:
+        ok = p.index and p.index <= len(records)
+        record = records[p.index - 1] if ok else None
+        return record if record and (record.get("row") or record.get("sheet")) else None
+
+    failed = any(record_of(p) and not p.message.startswith(_REFERENCE) for p in problems)
     for p in problems:
-        row = records[p.index - 1].get("row") if p.index and p.index <= len(records) else None
-        if row:
-            where = f"{plan_xlsx.SHEET_KPIS} {row}行目"
-            p = replace(p, key=f"{p.key} （{where}）" if p.key else where)
-        out.append(p)
+        record = record_of(p)
+        if record is None:
+            out.append(p)
+            continue
+        if failed and p.message.startswith(_REFERENCE):
+            hidden += 1
+            continue
+        columns = SHEET_COLUMNS.get(record["model"], {})
+        name = p.field.split(" (")[0] if p.field else ""
+        column = columns.get(name) or columns.get(_ALL, "")
+        message = p.message
+        duplicate = _DUPLICATE.search(message)
+        if duplicate and int(duplicate.group(1)) <= len(records):
+            sheet, row = _sheet_place(records[int(duplicate.group(1)) - 1])
+            message = message.replace(duplicate.group(0), f"{sheet} {row}と重複しています")
+        sheet, row = _sheet_place(record)
+        out.append(
+            Problem(
+                None,
+                "",
+                "",
+                f"「{column}」" if column else "",
+                message,
+                where=f"{sheet} {row}".strip(),
+            )
+        )
+    if hidden:
+        out.append(
+            Problem(
+                None,
+                "",
+                "",
+                "",
+                f"上の誤りのあるものを参照する{hidden}件（成果指標の行など）は確かめていません。"
+                "誤りを直してから、もう一度読み込んでください。",
+            )
+        )
     return out
 
 

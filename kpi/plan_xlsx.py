@@ -30,14 +30,24 @@ import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from initiatives.models import Plan
 from smartdocho.fiscal import FiscalYearError, era_label, parse_fy
 
 from . import mangled_codes, target_text
-from .models import Department, Direction, Kpi, TargetBasis, TargetKind, Unit
-from .numbers import NumberError, parse_number
+from .models import (
+    Department,
+    Direction,
+    Kpi,
+    TargetBasis,
+    TargetKind,
+    Unit,
+    validate_kpi_code,
+)
+from .numbers import MAX_INTEGER_DIGITS, NumberError, OutOfRange, parse_number
 
 logger = logging.getLogger(__name__)
 
@@ -107,6 +117,9 @@ UNIT_RULES = {
     "億円": ("hundred-million-yen", "amount", 0, "円", 100_000_000),
 }
 
+# A baseline year may lie this many years before the plan's first year, a target year this many
+# after its last year; further out is taken for a typing slip (R20 for R2, 1999 for 2019).
+YEARS_AROUND = 10
 MAX_ROWS = 2000  # KPI rows read; the page bounds records further (MAX_PLAN_RECORDS)
 MAX_COLUMNS = 80
 MAX_EMPTY_ROWS = 10_000  # rows of nothing (formatting) read before giving up
@@ -123,9 +136,12 @@ class SheetProblem:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.sheet} {self.row}行目" if self.row else self.sheet
+        sheet = "計画シート" if self.sheet == SHEET_PLAN else self.sheet
+        where = f"{sheet} {self.row}行目" if self.row else sheet
         return (
-            f"{where} {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+            f"{where}「{self.column}」：{self.message}"
+            if self.column
+            else f"{where}：{self.message}"
         )
 
 
@@ -191,6 +207,7 @@ class _Uncached:
 class _SheetExtras:
     formulas: set  # (row, column) of formula cells, bounded
     merges: dict  # (row, column) of a merged range's top-left cell → last row of the range
+    hidden: set = frozenset()  # rows hidden in Excel (kpi/spreadsheets.py decides which)
 
 
 def _sheet_extras(ws) -> _SheetExtras:
@@ -198,10 +215,15 @@ def _sheet_extras(ws) -> _SheetExtras:
     more streaming pass over the sheet's XML, keeping only coordinates (bounded in number)."""
     from openpyxl.worksheet._reader import WorkSheetParser  # openpyxl is pinned exactly
 
+    from .spreadsheets import row_is_hidden
+
     formulas: set = set()
+    hidden: set = set()
     with ws._get_source() as src:
         parser = WorkSheetParser(src, ws._shared_strings, data_only=False)
-        for _number, cells in parser.parse():
+        for number, cells in parser.parse():
+            if len(hidden) <= MAX_ROWS and row_is_hidden(parser, number):
+                hidden.add(number)
             for c in cells:
                 if (
                     c.get("data_type") == "f"
@@ -217,7 +239,7 @@ def _sheet_extras(ws) -> _SheetExtras:
         r = CellRange(merged.ref)
         if r.max_row > r.min_row and r.min_col <= MAX_COLUMNS:
             merges[(r.min_row, r.min_col)] = r.max_row
-    return _SheetExtras(formulas, merges)
+    return _SheetExtras(formulas, merges, hidden)
 
 
 def _is_blank(cell) -> bool:
@@ -320,8 +342,20 @@ def _cell_number(cell) -> Decimal:
         raise NumberError(_("数値を書いてください。"))
     if isinstance(value, int | float):
         d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-        return d * 100 if _is_percent_cell(cell) else d
+        d = d * 100 if _is_percent_cell(cell) else d
+        if not d.is_finite() or d.adjusted() >= MAX_INTEGER_DIGITS:
+            raise OutOfRange(_too_large_message())
+        return d
     return parse_number(_plain(value))
+
+
+def _too_large_message() -> str:
+    return _(
+        "数値が大きすぎます（整数部分は%(n)s桁まで、%(max)sまで）。単位を確かめてください。"
+    ) % {
+        "n": MAX_INTEGER_DIGITS,
+        "max": f"{10**MAX_INTEGER_DIGITS - 1:,}",
+    }
 
 
 def _fy(cell) -> int | None:
@@ -342,7 +376,7 @@ def _code(cell) -> tuple[str, list[str]]:
     value = cell.value
     found = mangled_codes.date_of_value(value) if isinstance(value, dt.datetime | dt.date) else None
     if found is None:
-        return _plain(value), []
+        return target_text.width_normal(_plain(value)), []
     candidates = mangled_codes.codes_from_date(*found)
     two_parts = [c for c in candidates if c.count("-") == 1]  # the year is usually Excel's own
     return "", two_parts + [c for c in candidates if c not in two_parts]
@@ -379,6 +413,26 @@ def _read_plan(ws, extras: _SheetExtras) -> tuple[dict, list[SheetProblem]]:
         if not text:
             if label not in PLAN_OPTIONAL:
                 problems.append(SheetProblem(SHEET_PLAN, None, label, _("値を書いてください。")))
+            else:
+                fields[name] = ""  # the sheet is the whole plan: an empty cell clears the field
+            continue
+        f = Plan._meta.get_field(name)
+        if getattr(f, "max_length", None) and len(text) > f.max_length:
+            problems.append(SheetProblem(SHEET_PLAN, None, label, _too_long(Plan, name)))
+            continue
+        if name == "slug" and not re.fullmatch(r"[-a-zA-Z0-9_]+", text):
+            problems.append(
+                SheetProblem(
+                    SHEET_PLAN,
+                    None,
+                    label,
+                    _(
+                        "識別子「%(text)s」は、半角の英字・数字・ハイフン（-）・アンダースコア（_）"
+                        "だけで書いてください（例: example-city-dx-1）。"
+                    )
+                    % {"text": text},
+                )
+            )
             continue
         if name in ("first_fy", "last_fy"):
             try:
@@ -416,6 +470,10 @@ class _Empty:
     number_format = "General"
 
 
+HIDDEN_ROW = gettext_lazy(
+    "この行は Excel で非表示になっています。行を再表示して内容を確かめるか、"
+    "読み込まない行なら削除してから、もう一度読み込んでください。"
+)
 HEADER_SEARCH_ROWS = 10  # rows searched for the header row (titles above it are skipped)
 
 
@@ -491,10 +549,14 @@ def _read_kpi_rows(ws, extras: _SheetExtras) -> tuple[list[_Row], list[SheetProb
         )
     if problems:
         return [], problems
+    below = [(n, c) for n, c in [*seen, *lines] if n > header_number]
+    for n, _cells in below:
+        if n in extras.hidden:  # loaded unseen otherwise: the person decides (show or delete)
+            problems.append(SheetProblem(SHEET_KPIS, n, "", str(HIDDEN_ROW)))
     rows = [
         _kpi_row(n, c, columns, year_columns, problems)
-        for n, c in [*seen, *lines]
-        if n > header_number and not _only_helper_formulas(c, columns, year_columns)
+        for n, c in below
+        if not _only_helper_formulas(c, columns, year_columns)
     ]
     if not rows:
         problems.append(SheetProblem(SHEET_KPIS, None, "", _("成果指標の行がありません。")))
@@ -558,6 +620,16 @@ def read_workbook(content: bytes) -> list[dict]:
         wb.close()
 
 
+def _unit_text(row: _Row) -> str:
+    """The row's 単位 with its width folded ("％" is "%"); "" for none, and for a dash ("—")."""
+    text = target_text.width_normal(row.text("単位"))
+    return "" if text in target_text.NO_VALUE else text
+
+
+def _too_long(model, name: str) -> str:
+    return _("長すぎます（%(n)s文字まで）。") % {"n": model._meta.get_field(name).max_length}
+
+
 def _stable_code(prefix: str, text: str) -> str:
     return f"{prefix}-{hashlib.sha1(text.encode('utf-8')).hexdigest()[:10]}"
 
@@ -568,13 +640,18 @@ class _Builder:
         self.slug = plan.get("slug", "")
         self.problems: list[SheetProblem] = list(problems or [])
         self.departments: dict[str, dict] = {}
-        self.units: dict[str, dict] = {}
+        self.units: dict[str, dict] = {}  # width-normalized 単位 → its record
+        self.unit_kinds: dict[str, str] = {}  # the kind of a unit already in the plan
         self.pillars: dict[int, dict] = {}
         self.items: dict[tuple[int, str], dict] = {}
         self.kpis: list[dict] = []
         self.yearly: list[dict] = []
         self.steps: list[dict] = []
         self.rows: dict[int, int] = {}  # id(fields) → its row
+
+    def _period(self) -> str:
+        years = (self.plan.get("first_fy"), self.plan.get("last_fy"))
+        return "～".join(era_label(y) for y in years if isinstance(y, int))
 
     def problem(self, row: _Row, column: str, message: str) -> None:
         if isinstance(row.cells.get(column), _Uncached):
@@ -596,7 +673,7 @@ class _Builder:
             codes[code] = row.number
         if self.problems:
             raise WorkbookError(self.problems)
-        plan = {"model": "initiatives.plan", "fields": self.plan}
+        plan = {"model": "initiatives.plan", "fields": self.plan, "sheet": SHEET_PLAN}
         records = [self._record("kpi.department", d) for d in self.departments.values()]
         records.append(plan)
         records += [self._record("kpi.unit", u) for u in self.units.values()]
@@ -666,16 +743,45 @@ class _Builder:
             )
         return [self.slug, pillar, item["number"]]
 
+    def unit_kind(self, text: str) -> str:
+        """The kind of the row's unit in words (件数・人数…), for messages."""
+        from .models import UnitKind
+
+        unit = self.units.get(text)
+        kind = self.unit_kinds.get(text) or (unit or {}).get("kind") or "count"
+        return str(UnitKind(kind).label)
+
     def _unit(self, row: _Row) -> list | None:
-        text = row.text("単位")
+        text = _unit_text(row)
         if not text:
-            self.problem(row, "単位", _("単位を書いてください（例: %、件、人）。"))
+            written = row.text("単位")
+            if written:  # "—": no unit, said as such
+                message = _(
+                    "単位「%(text)s」は単位として使えません。単位を書いてください（例: %%、件、人。"
+                    "実施スケジュールの指標は「段階」など）。"
+                ) % {"text": written}
+            else:
+                message = _(
+                    "単位を書いてください（例: %、件、人。実施スケジュールの指標は「段階」など）。"
+                )
+            self.problem(row, "単位", message)
+            return None
+        if len(text) > Unit._meta.get_field("label").max_length:
+            self.problem(row, "単位", _too_long(Unit, "label"))
             return None
         if text not in self.units:
-            existing = Unit.objects.filter(plan__slug=self.slug, label=text).first()
+            existing = next(
+                (
+                    u
+                    for u in Unit.objects.filter(plan__slug=self.slug).order_by("code")
+                    if target_text.width_normal(u.label) == text
+                ),
+                None,
+            )
             if existing is not None:
+                self.unit_kinds[text] = existing.kind
                 self.units[text] = self._at(
-                    row, {"plan": [self.slug], "code": existing.code, "label": text}
+                    row, {"plan": [self.slug], "code": existing.code, "label": existing.label}
                 )
             else:
                 code, kind, decimals, base, scale = UNIT_RULES.get(
@@ -699,14 +805,39 @@ class _Builder:
         name = row.text("所管課")
         if not name:
             return None
+        if len(name) > Department._meta.get_field("name").max_length:
+            self.problem(row, "所管課", _too_long(Department, "name"))
+            return None
         if name not in self.departments:
             existing = Department.objects.filter(name=name).order_by("code").first()
             code = existing.code if existing else _stable_code("dept", name)
             self.departments[name] = self._at(row, {"code": code, "name": name})
         return [self.departments[name]["code"]]
 
+    def _lengths(self, row: _Row) -> bool:
+        """Whether every text cell fits its field; each one that does not is a problem here,
+        so that it is said once, by its column, and not by the loader for every row using it."""
+        from initiatives.models import InitiativeItem, Pillar
+
+        fits = True
+        for column, model, name in (
+            ("取組方針", Pillar, "title"),
+            ("取組項目番号", InitiativeItem, "label"),
+            ("取組項目", InitiativeItem, "title"),
+            ("指標コード", Kpi, "code"),
+            ("成果指標", Kpi, "name"),
+            ("基準値", Kpi, "baseline_text"),
+            ("目標", Kpi, "target_text"),
+            ("条件", Kpi, "target_condition"),
+        ):
+            if len(row.text(column)) > model._meta.get_field(name).max_length:
+                self.problem(row, column, _too_long(model, name))
+                fits = False
+        return fits
+
     def _row(self, row: _Row, order: dict[int, int]) -> dict | None:
         # A row with a problem is still checked to its end: every problem in one pass.
+        self._lengths(row)
         pillar = self._pillar(row)
         item = self._item(row, pillar) if pillar is not None else None
         code, candidates = _code(row.cells.get("指標コード", _Empty()))
@@ -714,10 +845,15 @@ class _Builder:
             self.problem(row, "指標コード", _mangled(candidates))
         elif not code:
             self.problem(row, "指標コード", _("指標コードを書いてください。"))
+        else:
+            try:
+                validate_kpi_code(code)
+            except ValidationError as err:
+                self.problem(row, "指標コード", " ".join(err.messages))
         if not row.text("成果指標"):
             self.problem(row, "成果指標", _("成果指標の名前を書いてください。"))
         unit = self._unit(row)
-        unit_text = row.text("単位")
+        unit_text = _unit_text(row)
         fields: dict = {
             "plan": [self.slug],
             "pillar": [self.slug, pillar],
@@ -765,10 +901,31 @@ class _Builder:
         fields.update(baseline_fy=None, baseline_value=None, baseline_approximate=False)
         fields["baseline_text"] = ""
         if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
-            value = _cell_number(cell)
-            reading = target_text.BaselineReading(value=value)
+            try:
+                value = _cell_number(cell)
+            except OutOfRange:
+                self.problem(row, "基準値", _too_large_message())
+                return
+            reading = target_text.BaselineReading(
+                value=value, ambiguous=target_text.NEGATIVE if value < 0 else ""
+            )
         else:
             reading = target_text.read_baseline(_written(cell), unit_text)
+        if reading.ambiguous == target_text.TOO_LARGE:
+            self.problem(row, "基準値", _too_large_message())
+            return
+        if reading.ambiguous == target_text.NEGATIVE:
+            kind = self.unit_kind(unit_text)
+            self.problem(
+                row,
+                "基準値",
+                _(
+                    "基準値「%(text)s」は負の数です。単位「%(unit)s」（%(kind)s）では"
+                    "負の値は使えません。"
+                )
+                % {"text": _written(cell), "unit": unit_text, "kind": kind},
+            )
+            return
         if not reading.settled:
             self.problem(
                 row,
@@ -785,6 +942,18 @@ class _Builder:
         if fy is None:
             if fy_written:  # else its year is already reported as unreadable
                 self.problem(row, "基準年度", _("基準値があるときは基準年度を書いてください。"))
+            return
+        first = self.plan.get("first_fy")
+        if isinstance(first, int) and fy < first - YEARS_AROUND:
+            self.problem(
+                row,
+                "基準年度",
+                _(
+                    "基準年度（%(fy)s）が計画期間（%(period)s）の初年度より%(n)s年以上前です。"
+                    "年度を確かめてください。"
+                )
+                % {"fy": era_label(fy), "period": self._period(), "n": YEARS_AROUND + 1},
+            )
             return
         fields.update(
             baseline_fy=fy,
@@ -808,7 +977,11 @@ class _Builder:
         else:
             reading = target_text.read_target(written, unit_text)
             if not reading.settled:
-                self.problem(row, "目標", _unsettled(written, reading))
+                baseline = fields.get("baseline_value")
+                relative = _relative_meanings(
+                    written, reading, Decimal(baseline) if baseline else None, unit_text
+                )
+                self.problem(row, "目標", _unsettled(written, reading, relative))
                 return None
         if reading is None:
             return None
@@ -826,6 +999,18 @@ class _Builder:
                 return None
             else:
                 target_fy = reading.target_fy
+        last = self.plan.get("last_fy")
+        if target_fy is not None and isinstance(last, int) and target_fy > last + YEARS_AROUND:
+            self.problem(
+                row,
+                "目標年度",
+                _(
+                    "目標年度（%(fy)s）が計画期間（%(period)s）の最終年度より%(n)s年以上後です。"
+                    "年度を確かめてください。"
+                )
+                % {"fy": era_label(target_fy), "period": self._period(), "n": YEARS_AROUND + 1},
+            )
+            return None
         if reading.kind != TargetKind.NONE and target_fy is None and ok:
             self.problem(row, "目標年度", _("目標があるときは目標年度を書いてください。"))
             return None
@@ -844,6 +1029,9 @@ class _Builder:
                 return None
             try:
                 value = _cell_number(cell)
+            except OutOfRange:
+                self.problem(row, era_label(fy), _too_large_message())
+                return None
             except NumberError:
                 self.problem(row, era_label(fy), _("年度別目標値は数値で書いてください。"))
                 return None
@@ -877,7 +1065,38 @@ class _Builder:
             target_text=written,
             target_condition=condition,
         )
+        if not self._years_fit(row, fields, target_fy, yearly):
+            return None
         return yearly, reading.steps
+
+    def _years_fit(self, row: _Row, fields: dict, target_fy: int | None, yearly: dict) -> bool:
+        """The year rules the loader would check (kpi.models Kpi and YearlyTarget), checked here
+        so that they are listed with the other rows' problems in the same pass."""
+        first = self.plan.get("first_fy")
+        fits = True
+        if target_fy is not None and isinstance(first, int) and target_fy < first:
+            self.problem(
+                row,
+                "目標年度",
+                _("目標年度（%(fy)s）が計画期間（%(period)s）の初年度より前です。")
+                % {"fy": era_label(target_fy), "period": self._period()},
+            )
+            fits = False
+        baseline_fy = fields.get("baseline_fy")
+        for fy in sorted(yearly):
+            if (baseline_fy is not None and fy <= baseline_fy) or (
+                target_fy is not None and fy > target_fy
+            ):
+                self.problem(
+                    row,
+                    era_label(fy) if fy in row.years else "目標",
+                    _(
+                        "年度別目標値の年度（%(fy)s）は、基準年度より後、目標年度までにしてください。"
+                    )
+                    % {"fy": era_label(fy)},
+                )
+                fits = False
+        return fits
 
     def _override(self, row: _Row, kind_text: str, written: str, unit_text: str):
         annual = kind_text.endswith(("/年", "/年度"))
@@ -893,6 +1112,9 @@ class _Builder:
                 continue
             try:
                 values[column] = _cell_number(cell)
+            except OutOfRange:
+                self.problem(row, column, _too_large_message())
+                return None
             except NumberError:
                 self.problem(row, column, _("数値で書いてください。"))
                 return None
@@ -927,6 +1149,8 @@ def _reason(reason: str) -> str:
         target_text.BAD_YEAR: _("「…まで」の年度が読めません"),
         target_text.RANGE_ORDER: _("範囲の下限が上限以上です"),
         target_text.UNKNOWN_UNIT: _("数値の後ろが単位の列と違います"),
+        target_text.TOO_LARGE: _("数値が大きすぎます。整数部分は%(n)s桁（%(max)s）までです")
+        % {"n": MAX_INTEGER_DIGITS, "max": f"{10**MAX_INTEGER_DIGITS - 1:,}"},
         target_text.STRICT: _(
             "「超」「未満」はその値を含みませんが、目標の種類の以上・以下は値を含みます"
         ),
@@ -938,15 +1162,67 @@ def _meaning(kind: str, value: Decimal | None) -> str:
     return f"{_dec_text(value)}{label}" if value is not None else label
 
 
-def _unsettled(written: str, reading: target_text.TargetReading) -> str:
+def _shown_number(d: Decimal) -> str:
+    """12,000; 36.4: grouped, at most two decimals, no trailing zeros."""
+    text = f"{d.quantize(Decimal('0.01')):,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+_RELATIVE = re.compile(
+    r"([0-9]+(?:\.[0-9]+)?)%(?:の)?("
+    + "|".join(target_text.DECREASE_WORDS + target_text.INCREASE_WORDS + ("減", "増"))
+    + ")"
+)
+
+
+def _relative_meanings(
+    written: str, reading: target_text.TargetReading, baseline: Decimal | None, unit: str
+) -> tuple[list[str], bool]:
+    """For "20%削減" or "10%増" with a numeric baseline: the level that change reaches, with the
+    arithmetic shown ("15,000の20%減 → 12,000以下"); where the unit is % itself, also the change
+    in points ("50から20ポイント減 → 30以下"). (meanings, whether the level reading of the bare
+    percentage still makes sense, i.e. only when the unit is %)."""
+    m = _RELATIVE.search(target_text.normalize(written))
+    if m is None or baseline is None:
+        return [], True
+    n = Decimal(m.group(1))
+    down = m.group(2) in target_text.DECREASE_WORDS or m.group(2) == "減"
+    word, kind = ("減", _("以下")) if down else ("増", _("以上"))
+    factor = 1 - n / 100 if down else 1 + n / 100
+    relative = _("%(base)sの%(n)s%%%(word)s → %(value)s%(kind)s") % {
+        "base": _shown_number(baseline),
+        "n": _shown_number(n),
+        "word": word,
+        "value": _shown_number(baseline * factor),
+        "kind": kind,
+    }
+    if unit != "%":
+        return [relative], False
+    points = _("%(base)sから%(n)sポイント%(word)s → %(value)s%(kind)s") % {
+        "base": _shown_number(baseline),
+        "n": _shown_number(n),
+        "word": word,
+        "value": _shown_number(baseline - n if down else baseline + n),
+        "kind": kind,
+    }
+    return [points, relative], True
+
+
+def _unsettled(
+    written: str, reading: target_text.TargetReading, relative: tuple[list[str], bool] = ([], True)
+) -> str:
     text = _("目標「%(text)s」を一通りに読めません（%(reason)s）。") % {
         "text": written,
         "reason": _reason(reading.ambiguous),
     }
-    if reading.meanings:
-        text += _("考えられる意味: %(meanings)s。") % {
-            "meanings": " / ".join(_meaning(k, v) for k, v in reading.meanings)
-        }
+    extra, level_too = relative
+    meanings = [
+        _meaning(k, v)
+        for k, v in reading.meanings
+        if level_too or k in ("increase", "decrease") or v is None
+    ]
+    if extra or meanings:
+        text += _("考えられる意味: %(meanings)s。") % {"meanings": " / ".join(extra + meanings)}
     return text + _(
         "目標のセルを書き直すか、目標の種類・目標値の列で指定してから、もう一度読み込んでください。"
     )
@@ -964,7 +1240,7 @@ HELP_LINES = [
     "識別子: 方針のアドレスに使う英数字（例: example-city-dx-1）。同じ識別子で読み込むと更新します。",
     "団体名 / 計画名: 計画に書かれたとおり。",
     "開始年度 / 終了年度: R6、令和6年度、2024、2024年度 などの書き方で。",
-    "報告先: 毎年度の進捗を報告する会議体（省略可）。",
+    "報告先: 毎年度の進捗を報告する会議体（省略可。空欄にして読み込み直すと空欄になります）。",
     "",
     "■ シート「成果指標」（見出しの行の下に、1行に1つの成果指標）",
     "見出しの行の上に題名の行があってもかまいません（最初の10行から見出しの行を探します）。",
@@ -976,15 +1252,19 @@ HELP_LINES = [
     "取組項目番号: 計画に書かれたとおりの番号（例: 2-8-2、(1)）。取組項目: その名前。"
     "両方空欄なら取組項目なし。取組項目の順序は、取組方針ごとに現れた順です。",
     "指標コード: 計画に書かれたとおり（例: 1-2、3.1、①）。方針の中で重ならないように。"
+    "全角の英数字・記号は半角と同じに扱います（３－１－１ は 3-1-1）。"
     "Excel が 1-2 を日付に変えないよう、列の書式は「文字列」にしてあります。"
     "日付に変わった番号は推測せず、考えられる番号を示して誤りとします。",
     "成果指標: 指標の名前。",
     "単位: %、件、人、団体、回、円、千円、百万円、億円 など。% は割合（小数1桁）、"
     "人・件・団体・回は件数（整数）、円・千円・百万円・億円は金額（円に換算する倍率つき）、"
-    "それ以外は件数（整数）として登録します。",
+    "それ以外は件数（整数）として登録します。全角と半角は同じ単位です（％ は %）。"
+    "「—」は単位になりません（実施スケジュールの指標は「段階」など）。",
     "基準年度 / 基準値: 基準値は 30、約30（概数）、平均52.5（書かれたとおりに表示）。"
-    "基準値がない新規の指標は「—」「-」「新規」か空欄（基準年度も空欄に）。",
-    "目標年度: 目標の年度。計画期間の後の年度（例: 2030）も書けます。",
+    "基準値がない新規の指標は「—」「-」「新規」か空欄（基準年度も空欄に）。"
+    "負の値（-5、▲5）と13桁を超える数値は使えません。"
+    "基準年度が計画の開始年度より11年以上前なら、書き誤りとして示します。",
+    "目標年度: 目標の年度。計画期間の後の年度（例: 2030）も、終了年度の10年後まで書けます。",
     "目標: 計画に書かれたとおり。読める書き方は次のとおりです（書かれた文はそのまま表示します）。",
     "　288、288件、80%以上 → 以上（その値以上をめざす）／ 10%以下 → 以下",
     "　維持、予算規模維持 → 維持（80%を維持 なら 80 を維持）",
@@ -1002,7 +1282,8 @@ HELP_LINES = [
     "　空欄、— → 目標なし（未設定）",
     "累計: 計画期間の初めからの累計の指標なら ○、そうでなければ空欄。",
     "所管課: 課の名前。同じ名前の課がなければ作成します。",
-    "備考: 注記。",
+    "備考: 注記（空欄にして読み込み直すと空欄になります）。",
+    "非表示の行は読み込みません（誤りとして示します）。再表示して確かめるか、削除してください。",
     "年度の列（任意）: 見出しを R6、R7…（または 2024、2025…）にすると、その年度の年度別目標値を書けます。",
     "この説明にない名前の列は読み込めません（見出しの誤字に気づけるように）。",
     "望ましい方向は目標の種類から決めます（以下・下げる: 低いほど良い、維持: 中立、それ以外: 高いほど良い）。",

@@ -278,6 +278,19 @@ def _cell(ws, raw: dict) -> Cell | None:
     return Cell(str(value), "text", number_format)
 
 
+def row_is_hidden(parser, line: int) -> bool:
+    """Whether row `line` of the sheet openpyxl's parser has read is hidden: marked hidden, of
+    height 0, or (the sheet's rows being hidden by default, zeroHeight) without a height of its
+    own. Call after the parser has read the row."""
+    attrs = parser.row_dimensions.get(str(line), {})
+    if _truthy(attrs.get("hidden", "0")) or attrs.get("ht") in ("0", "0.0"):
+        return True
+    fmt = getattr(parser, "sheet_format", None)
+    if fmt is not None and fmt.zeroHeight:  # rows hidden unless given a height of their own
+        return not (attrs.get("customHeight") and attrs.get("ht") not in (None, "0"))
+    return False
+
+
 def read_first_visible_sheet(content: bytes) -> Sheet:
     """The first visible sheet of an XLSX, with its hidden rows, columns and merges.
 
@@ -315,16 +328,7 @@ def read_first_visible_sheet(content: bytes) -> Sheet:
                     cell = _cell(ws, raw)
                     if cell is not None:
                         cells[raw["column"]] = cell
-                attrs = parser.row_dimensions.get(str(line), {})
-                hidden_row = _truthy(attrs.get("hidden", "0")) or attrs.get("ht") in ("0", "0.0")
-                rows.append(Row(line=line, cells=cells, hidden=hidden_row))
-            fmt = getattr(parser, "sheet_format", None)
-            if fmt is not None and fmt.zeroHeight:
-                # Rows are hidden unless given a height of their own.
-                for row in rows:
-                    attrs = parser.row_dimensions.get(str(row.line), {})
-                    if not (attrs.get("customHeight") and attrs.get("ht") not in (None, "0")):
-                        row.hidden = True
+                rows.append(Row(line=line, cells=cells, hidden=row_is_hidden(parser, line)))
             hidden_columns: set[int] = set()
             for attrs in parser.column_dimensions.values():
                 if _truthy(attrs.get("hidden", "0")) or attrs.get("width") in ("0", "0.0"):

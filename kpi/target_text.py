@@ -33,7 +33,7 @@ from decimal import Decimal
 
 from smartdocho.fiscal import FiscalYearError, parse_fy
 
-from .numbers import NumberError, parse_number
+from .numbers import NumberError, OutOfRange, parse_number
 
 AT_LEAST, AT_MOST, MAINTAIN = "at_least", "at_most", "maintain"
 INCREASE, DECREASE, RANGE, MILESTONE, NONE = "increase", "decrease", "range", "milestone", "none"
@@ -46,6 +46,8 @@ BAD_YEAR = "bad_year"  # "（…年度まで）" with a year we cannot read
 RANGE_ORDER = "range_order"  # "90～80"
 UNKNOWN_UNIT = "unknown_unit"  # a number followed by a unit that is not the row's
 STRICT = "strict"  # "80%超", "5%未満": the kinds include their value (以上, 以下)
+TOO_LARGE = "too_large"  # a number past MAX_INTEGER_DIGITS digits: no field holds it
+NEGATIVE = "negative"  # "-5", "−5", "▲5": a negative number (no unit kind allows one)
 
 INCREASE_WORDS = ("上げる", "向上", "増加", "増やす", "拡大", "拡充", "上昇")
 DECREASE_WORDS = ("下げる", "減少", "減らす", "削減", "縮減", "縮小", "低減", "低下")
@@ -112,6 +114,22 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
+_CODE_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff70\u2500"
+
+
+def width_normal(text: str) -> str:
+    """Text with its width folded and nothing else: full-width ASCII (U+FF01–FF5E) as ASCII, the
+    ideographic space as a space, and a dash-like mark between two digits or letters as "-"
+    ("３－１－１", "3ー1ー1" → "3-1-1"). Not NFKC, which would also make ① into 1: codes and unit
+    names keep every other character as written. Leading and trailing spaces removed."""
+    s = "".join(
+        chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else " " if c == "\u3000" else c
+        for c in str(text)
+    )
+    s = re.sub(rf"(?<=[0-9A-Za-z])[{_CODE_DASHES}](?=[0-9A-Za-z])", "-", s)
+    return s.strip()
+
+
 def word_key(text: str) -> str:
     """A name to compare (目標の種類): NFKC, no spaces, lower case, every dash-like mark one."""
     s = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text))).lower()
@@ -158,11 +176,26 @@ def _value_with_unit(text: str, unit: str) -> tuple[Decimal | None, str]:
     return value, ""
 
 
+def _too_large(text: str) -> bool:
+    """Whether the text holds a number past MAX_INTEGER_DIGITS digits (or one in exponent form
+    beyond it: "1e20")."""
+    for m in re.finditer(r"[0-9][0-9,]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?", text):
+        try:
+            parse_number(m.group(0))
+        except OutOfRange:
+            return True
+        except NumberError:
+            continue
+    return False
+
+
 def read_target(text: str, unit: str = "") -> TargetReading:
     """The target a 目標 text states (forms in the module docstring). `unit` is the row's 単位."""
     s = normalize(text)
     if s in NO_VALUE:
         return TargetReading()
+    if _too_large(s):
+        return _unsure(TOO_LARGE)
     if "→" in s or "->" in s:
         return read_schedule(s)
     parts = [p for p in re.split(r"、|(?<=\))[,;]", s) if p]
@@ -354,8 +387,13 @@ def read_baseline(text: str, unit: str = "") -> BaselineReading:
     prefix = re.match(r"(平均|年平均|計|合計|累計)", body)
     if prefix:
         body = body[prefix.end() :]
+    negative = re.match(r"[-▲△]", body)
+    if negative:
+        body = body[1:]
     value, _ = _value_with_unit(body, unit)
     if value is None:
-        return BaselineReading(ambiguous=UNREADABLE)
+        return BaselineReading(ambiguous=TOO_LARGE if _too_large(body) else UNREADABLE)
+    if negative:
+        return BaselineReading(value=-value, ambiguous=NEGATIVE)
     keep = approximate or bool(prefix)
     return BaselineReading(value=value, approximate=approximate, keep_text=keep)

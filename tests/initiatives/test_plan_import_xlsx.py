@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from initiatives.models import Plan
+from kpi import plan_io
 from kpi.models import Kpi
 from tests.kpi.plan_books import book, cell_values, kpi_row
 
@@ -128,3 +129,65 @@ def test_export_plan_writes_xlsx_that_loads_back(tmp_path):
     yaml_out = io.StringIO()
     call_command("export_plan", "test-town-dx", stdout=yaml_out)  # YAML stays the default
     assert yaml_out.getvalue().startswith("# smartdocho plan fixture")
+
+
+# --- the preview of a workbook (what each 目標 reads as, what the file leaves alone) --------
+
+
+def test_the_preview_shows_how_each_new_target_was_read(admin_client):
+    rows = [
+        kpi_row("1-1", "80～90%", 50),
+        kpi_row("1-2", "1,000件/年", 800, unit="件"),
+        kpi_row("1-3", "検討(R6)→運用(R8)", "—", unit="段階", 基準年度=None),
+        kpi_row("1-4", "1,000件（R7年度まで）、1,500件（R8年度まで）", 800, unit="件", 累計="○"),
+    ]
+    response = _upload(admin_client, book(rows))
+    text = response.content.decode()
+    assert response.status_code == 200 and not Kpi.objects.exists()
+    assert "目標の読み方" in text
+    assert "範囲 80.0～90.0%" in text
+    assert "1,000件 以上、毎年度" in text
+    assert "段階 検討（R6） → 運用（R8）" in text
+    assert "年度別目標値 R7 1,000" in text and "累計" in text
+
+
+def test_kpis_and_items_in_the_plan_but_not_in_the_file_are_listed_as_kept(admin_client):
+    assert plan_io.import_plan(
+        book([kpi_row("1-1"), kpi_row("1-2", 取組項目番号="1-2", 取組項目="別の項目")]), "plan.xlsx"
+    ).applied
+    response = _upload(admin_client, book([kpi_row("1-1")]))
+    text = response.content.decode()
+    assert "ファイルにない（そのまま残ります）" in text
+    assert "指標1-2" in text and "別の項目" in text
+    assert Kpi.objects.count() == 2
+
+
+def test_an_emptied_report_to_on_the_plan_sheet_clears_it_and_the_preview_shows_it(admin_client):
+    from tests.kpi.plan_books import PLAN
+
+    assert plan_io.import_plan(book([kpi_row("1-1", 備考="注記")]), "plan.xlsx").applied
+    plan = [(k, None) if k == "報告先" else (k, v) for k, v in PLAN]
+    response = _upload(admin_client, book([kpi_row("1-1", 備考=None)], plan=plan))
+    text = response.content.decode()
+    assert "試験町DX推進会議" in text and "注記" in text  # old values, going
+    report = response.context["report"]
+    changes = {(c.where, c.field): (c.old, c.new) for c in report.changes}
+    assert changes[("計画シート", "報告先")] == ("試験町DX推進会議", "（空欄）"), changes
+    assert changes[("成果指標 2行目", "注記（「備考」）")] == ("注記", "（空欄）"), changes
+    assert not any("(" in c.field or "件目" in str(c) for c in report.changes), report.changes
+    admin_client.post(URL, {"confirm": "1", "token": response.context["token"]})
+    assert Plan.objects.get().report_to == "" and Kpi.objects.get().note == ""
+
+
+def test_the_problems_table_heads_its_message_column_problem_and_places_rows_by_sheet(admin_client):
+    response = _upload(admin_client, book([kpi_row(unit="—")]))
+    assert response.status_code == 400
+    assert '<th scope="col">問題</th>' in response.content.decode()
+    assert '<td class="num">成果指標 2行目</td>' in response.content.decode()
+
+
+def test_the_page_speaks_plainly_without_technical_terms(admin_client):
+    text = admin_client.get(URL).content.decode()
+    for word in ("フィクスチャ", "natural key", "fixtures/templates"):
+        assert word not in text
+    assert text.index("Excel") < text.index("YAML")

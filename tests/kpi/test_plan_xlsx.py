@@ -14,7 +14,7 @@ from django.core.management import call_command
 
 from initiatives.models import InitiativeItem, Plan
 from kpi import plan_io, plan_xlsx
-from kpi.models import Department, Kpi, ScheduleStep, Unit, YearlyTarget
+from kpi.models import Department, Kpi, KpiValue, ScheduleStep, Unit, YearlyTarget
 from tests.conftest import ROOT
 from tests.kpi.plan_books import HEADERS, book, cell_values, kpi_row
 
@@ -120,7 +120,7 @@ def test_a_code_excel_turned_into_a_date_is_refused_even_when_one_code_would_fit
     rows = [kpi_row("1-1"), kpi_row(dt.datetime(2026, 1, 2)), kpi_row("1-3")]
     problems = _problems(book(rows))
     assert any(
-        "3行目 指標コード" in p
+        "3行目「指標コード」" in p
         and "日付" in p
         and "「1-2」" in p
         and "「2-1」" in p
@@ -269,11 +269,15 @@ def test_the_page_bound_on_records_holds_for_workbooks():
     assert any("多すぎます" in p for p in problems), problems
 
 
-def test_a_problem_found_by_model_validation_names_the_sheet_row():
-    rows = [kpi_row("1-1"), kpi_row("1-2", 目標年度="R4", 基準年度="R3")]  # before the plan
+def test_a_problem_found_by_model_validation_names_the_sheet_row_and_its_column_header():
+    _load(book([kpi_row("1-1"), kpi_row("1-2")]))
+    KpiValue.objects.create(kpi=Kpi.objects.get(code="1-2"), fiscal_year=2024, value=60)
+    rows = [kpi_row("1-1"), kpi_row("1-2", unit="件", target="80件以上")]  # values mean %
     report = plan_io.import_plan(book(rows), "plan.xlsx")
-    assert not report.applied and not Kpi.objects.exists()
-    assert [(p.field, p.key) for p in report.problems] == [("target_fy", "成果指標 3行目")]
+    assert not report.applied and Kpi.objects.get(code="1-2").unit.label == "%"
+    assert [(p.where, p.field) for p in report.problems] == [("成果指標 3行目", "「単位」")]
+    assert str(report.problems[0]).startswith("成果指標 3行目「単位」：")
+    assert "unit" not in str(report.problems[0])
 
 
 def test_a_duplicate_code_is_named_with_both_rows():

@@ -226,9 +226,9 @@ def test_bad_years_on_both_sheets_and_in_several_rows_are_reported_in_one_pass()
     rows = [kpi_row("1-1", 基準年度="令和"), kpi_row("1-2", 目標年度="R", 取組方針番号="一")]
     problems = _problems(book(rows, plan=plan))
     assert any("計画" in p and "開始年度" in p for p in problems), problems
-    assert any("2行目 基準年度" in p for p in problems), problems
-    assert any("3行目 目標年度" in p for p in problems), problems
-    assert any("3行目 取組方針番号" in p for p in problems), problems
+    assert any("2行目「基準年度」" in p for p in problems), problems
+    assert any("3行目「目標年度」" in p for p in problems), problems
+    assert any("3行目「取組方針番号」" in p for p in problems), problems
 
 
 def test_a_full_width_approximate_baseline_keeps_its_text_as_written():
@@ -269,10 +269,10 @@ def test_the_preview_shows_changes_as_people_write_them_not_python_values():
     _load(book([kpi_row(target="80%以上")]))
     again = book([kpi_row(target="300件以下", baseline=50, unit="件", 累計="○")])
     report = plan_io.import_plan(again, "plan.xlsx", dry_run=True)
-    shown = {c.field.split(" (")[-1].rstrip(")"): (c.old, c.new) for c in report.changes}
-    assert shown["cumulative"] == ("—", "累計")
-    assert shown["unit"] == ("%", "件")
-    assert shown["target_kind"] == ("以上", "以下")
+    shown = {c.field: (c.old, c.new) for c in report.changes}
+    assert shown["累計"] == ("—", "累計")
+    assert shown["単位"] == ("%", "件")
+    assert shown["目標の種類（「目標」）"] == ("以上", "以下")
     assert not any(
         v in ("True", "False", "percent", "at_least") for pair in shown.values() for v in pair
     )
@@ -328,5 +328,5 @@ def test_a_merged_formula_with_no_result_is_reported_not_read_as_empty_rows():
         )
 
     problems = _problems(_edited(book(rows), edit))
-    assert any("2行目 目標年度" in p and "成果指標!J2 は数式" in p for p in problems), problems
+    assert any("2行目「目標年度」" in p and "成果指標!J2 は数式" in p for p in problems), problems
     assert not any("目標年度を書いてください" in p for p in problems), problems

@@ -55,6 +55,10 @@ def write_report(command: BaseCommand, report: Report, *, dry_run: bool) -> None
         out.write(f"新規: {created}")
     for change in report.changes:
         out.write(f"変更: {change}")
+    for reading in report.readings:
+        out.write(f"目標の読み方: {reading.key} {reading.name}: {reading.reading}")
+    for absent in report.absent:
+        out.write(f"ファイルにない（そのまま残ります）: {absent.model} {absent.key} {absent.name}")
     if report.users_created:
         out.write("利用者（無効な状態で作成）: " + ", ".join(report.users_created))
     if report.problems:
