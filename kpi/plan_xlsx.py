@@ -78,6 +78,28 @@ HEADERS = [
     "備考",
 ]
 OVERRIDES = ["目標の種類", "目標値", "目標値（上限）", "条件"]
+# Optional columns: which way is better where the kind of target does not say it ("0件を維持":
+# lower is better), and the item's めざす姿. Export writes them after the overrides.
+EXTRAS = ["望ましい方向", "めざす姿"]
+DIRECTION_WORDS = {
+    "高いほど良い": Direction.HIGHER,
+    "低いほど良い": Direction.LOWER,
+    "中立": Direction.NEUTRAL,
+}
+DIRECTION_WORDS_IN = {
+    target_text.word_key(word): direction
+    for word, direction in {
+        **DIRECTION_WORDS,
+        **{d.value: d for d in Direction},
+        "高い": Direction.HIGHER,
+        "多いほど良い": Direction.HIGHER,
+        "大きいほど良い": Direction.HIGHER,
+        "低い": Direction.LOWER,
+        "少ないほど良い": Direction.LOWER,
+        "小さいほど良い": Direction.LOWER,
+        "なし": Direction.NEUTRAL,
+    }.items()
+}
 # Words for 目標の種類 (and what export writes there); "/年" after one means a yearly flow.
 KIND_WORDS = {
     "以上": TargetKind.AT_LEAST,
@@ -389,7 +411,7 @@ def _header_key(value: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _plain(value)))
 
 
-_HEADER_KEYS = {_header_key(h): h for h in HEADERS + OVERRIDES}
+_HEADER_KEYS = {_header_key(h): h for h in HEADERS + OVERRIDES + EXTRAS}
 
 
 def _read_plan(ws, extras: _SheetExtras) -> tuple[dict, list[SheetProblem]]:
@@ -508,7 +530,7 @@ def _read_header(number: int, cells) -> tuple[dict[int, str], dict[int, int], li
                 )
             year_columns[i] = fy
             continue
-        message = _unknown(key, HEADERS + OVERRIDES)
+        message = _unknown(key, HEADERS + OVERRIDES + EXTRAS)
         if re.search(r"[0-9０-９]", key):
             message += _("（年度の列は R6、令和6年度、2024 のように書いてください）")
         problems.append(SheetProblem(SHEET_KPIS, number, key, message))
@@ -730,11 +752,24 @@ class _Builder:
             return None
         key = (pillar, label or title)
         item = self.items.get(key)
+        goal = row.text("めざす姿")
         if item is None:
             number = 1 + sum(1 for p, _k in self.items if p == pillar)
             item = {"pillar": [self.slug, pillar], "number": number, "label": label, "title": title}
+            if "めざす姿" in row.cells:
+                # With the column, the table is the whole truth: an empty cell clears it.
+                item["goal"] = goal
             self.items[key] = self._at(row, item)
-        elif item["title"] != title:
+        elif goal and item.get("goal") and item["goal"] != goal:
+            self.problem(
+                row,
+                "めざす姿",
+                _("同じ取組項目に別のめざす姿が書かれています（「%(goal)s」）。")
+                % {"goal": item["goal"]},
+            )
+        elif goal:
+            item["goal"] = goal
+        if item["title"] != title:
             self.problem(
                 row,
                 "取組項目",
@@ -1050,11 +1085,19 @@ class _Builder:
                 )
                 return None
         condition = row.text("条件") or reading.condition
-        direction = {
-            TargetKind.AT_MOST: Direction.LOWER,
-            TargetKind.DECREASE: Direction.LOWER,
-            TargetKind.MAINTAIN: Direction.NEUTRAL,
-        }.get(reading.kind, Direction.HIGHER).value
+        direction = _direction_of(reading.kind).value
+        written_direction = row.text("望ましい方向")
+        if written_direction:
+            chosen = DIRECTION_WORDS_IN.get(target_text.word_key(written_direction))
+            if chosen is None:
+                self.problem(
+                    row,
+                    "望ましい方向",
+                    _("望ましい方向は「%(words)s」のどれかで書いてください。")
+                    % {"words": "」「".join(DIRECTION_WORDS)},
+                )
+                return None
+            direction = chosen.value
         fields.update(
             direction=direction,
             target_fy=target_fy,
@@ -1287,6 +1330,10 @@ HELP_LINES = [
     "年度の列（任意）: 見出しを R6、R7…（または 2024、2025…）にすると、その年度の年度別目標値を書けます。",
     "この説明にない名前の列は読み込めません（見出しの誤字に気づけるように）。",
     "望ましい方向は目標の種類から決めます（以下・下げる: 低いほど良い、維持: 中立、それ以外: 高いほど良い）。",
+    "望ましい方向（任意の列）: 目標の種類で決まらないとき（例: 「0件を維持」で少ないほど良い）に、"
+    "高いほど良い・低いほど良い・中立 のどれかを書きます。",
+    "めざす姿（任意の列）: 取組項目のめざす姿。同じ取組項目の行のどれか1行に書けば足ります。"
+    "列があって空欄なら、めざす姿はなしになります。",
     "",
     "■ 読み方が決まらない目標",
     "上のどれにも当たらない目標（例: 20%削減 は水準か減らす割合か決まりません。"
@@ -1330,7 +1377,7 @@ def write_layout(
     plan_ws.column_dimensions["A"].width = 14
     plan_ws.column_dimensions["B"].width = 50
     ws = wb.create_sheet(SHEET_KPIS)
-    headers = HEADERS + OVERRIDES + [era_label(fy) for fy in years]
+    headers = HEADERS + OVERRIDES + EXTRAS + [era_label(fy) for fy in years]
     ws.append(headers)
     for row in kpi_rows:
         ws.append(row)
@@ -1355,6 +1402,22 @@ def write_layout(
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def _direction_of(kind: str) -> Direction:
+    """The better direction a kind of target says: 以下・下げる lower, 維持 neutral, else higher."""
+    return {
+        TargetKind.AT_MOST: Direction.LOWER,
+        TargetKind.DECREASE: Direction.LOWER,
+        TargetKind.MAINTAIN: Direction.NEUTRAL,
+    }.get(kind, Direction.HIGHER)
+
+
+def _direction_cell(kpi: Kpi) -> str | None:
+    """望ましい方向 where it differs from what the target's kind says, else empty."""
+    if kpi.direction == _direction_of(kpi.target_kind).value:
+        return None
+    return next(word for word, d in DIRECTION_WORDS.items() if d.value == kpi.direction)
 
 
 def _generated_target(kpi: Kpi, steps: list) -> str:
@@ -1480,6 +1543,8 @@ def write_workbook(slug: str) -> bytes:
                 kpi.department.name if kpi.department else None,
                 kpi.note or None,
                 *overrides,
+                _direction_cell(kpi),
+                (item.goal or None) if item else None,
                 *[_cell_value(yearly.get(fy)) for fy in years],
             ]
         )
@@ -1511,5 +1576,5 @@ TEMPLATE_ROWS = [
 
 def template_workbook() -> bytes:
     """A workbook to fill in: instructions (説明), and a small example plan that loads as is."""
-    rows = [r + [None] * len(OVERRIDES) for r in TEMPLATE_ROWS]
+    rows = [r + [None] * (len(OVERRIDES) + len(EXTRAS)) for r in TEMPLATE_ROWS]
     return write_layout(TEMPLATE_PLAN, rows, [])

@@ -1,0 +1,97 @@
+"""The optional columns 望ましい方向 and めざす姿 of a plan workbook: what a target's kind cannot
+say ("0件を維持" where fewer is better), and the item's goal, read, cleared and written back."""
+
+import pytest
+
+from initiatives.models import InitiativeItem
+from kpi import plan_io, plan_xlsx
+from kpi.models import Kpi
+from tests.kpi.plan_books import book, cell_values, kpi_row
+
+pytestmark = pytest.mark.django_db
+
+
+def _load(content: bytes) -> plan_io.Report:
+    report = plan_io.import_plan(content, "plan.xlsx")
+    assert report.applied, [str(p) for p in report.problems]
+    return report
+
+
+def _problems(content: bytes) -> list[str]:
+    with pytest.raises(plan_io.PlanFileError) as refused:
+        plan_io.import_plan(content, "plan.xlsx")
+    return [str(p) for p in refused.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("written", "direction"),
+    [
+        ("低いほど良い", "lower"),
+        ("少ないほど良い", "lower"),
+        ("高いほど良い", "higher"),
+        ("中立", "neutral"),
+        ("lower", "lower"),
+        (" 低いほど良い ", "lower"),
+        (None, "neutral"),  # 維持 says neutral when nothing is written
+    ],
+)
+def test_a_maintain_target_takes_the_direction_written(written, direction):
+    _load(book([kpi_row(target="0件を維持", baseline=0, unit="件", 望ましい方向=written)]))
+    assert Kpi.objects.get(code="1-1").direction == direction
+
+
+def test_a_direction_that_is_no_direction_is_refused_with_the_words_to_use():
+    problems = _problems(book([kpi_row(望ましい方向="右肩上がり")]))
+    assert any("望ましい方向" in p and "「低いほど良い」" in p for p in problems), problems
+    assert not Kpi.objects.exists()
+
+
+def test_a_maintain_kpi_lower_is_better_judges_an_increase_as_a_deterioration():
+    from kpi.evaluation import assess
+
+    _load(book([kpi_row(target="0件を維持", baseline=0, unit="件", 望ましい方向="低いほど良い")]))
+    kpi = Kpi.objects.for_display().get(code="1-1")
+    kpi.values.create(fiscal_year=2024, value=1, status="final")
+    kpi = Kpi.objects.for_display().get(code="1-1")
+    a = assess([kpi], kpi.plan, 2024)[kpi.id]
+    assert a.status == "deterioration"
+
+
+def test_the_goal_column_sets_clears_and_keeps_the_items_goal():
+    rows = [
+        kpi_row(code="1-1", めざす姿="手続がオンラインで完結している"),
+        kpi_row(code="1-2", めざす姿=None),  # the same item: one goal is enough
+    ]
+    _load(book(rows))
+    item = InitiativeItem.objects.get(label="1-1")
+    assert item.goal == "手続がオンラインで完結している"
+    # Without the column, the goal stays as it is.
+    _load(book([kpi_row(code="1-1"), kpi_row(code="1-2")]))
+    assert InitiativeItem.objects.get(label="1-1").goal == "手続がオンラインで完結している"
+    # With the column emptied, the table says there is none.
+    _load(book([kpi_row(code="1-1", めざす姿=None), kpi_row(code="1-2", めざす姿=None)]))
+    assert InitiativeItem.objects.get(label="1-1").goal == ""
+
+
+def test_two_goals_for_one_item_are_refused():
+    rows = [kpi_row(code="1-1", めざす姿="甲"), kpi_row(code="1-2", めざす姿="乙")]
+    problems = _problems(book(rows))
+    assert any("めざす姿" in p and "「甲」" in p for p in problems), problems
+
+
+def test_direction_and_goal_are_written_back_and_read_back_the_same():
+    rows = [
+        kpi_row(code="1-1", target="0件を維持", baseline=0, unit="件", 望ましい方向="低いほど良い"),
+        kpi_row(code="1-2", めざす姿="手続がオンラインで完結している"),
+    ]
+    _load(book(rows))
+    first = plan_xlsx.write_workbook("test-town-dx")
+    sheet = cell_values(first)["成果指標"]
+    header = sheet[0]
+    by_code = {r[header.index("指標コード")]: r for r in sheet[1:]}
+    assert by_code["1-1"][header.index("望ましい方向")] == "低いほど良い"
+    assert by_code["1-2"][header.index("望ましい方向")] is None  # 以上 says it already
+    assert by_code["1-2"][header.index("めざす姿")] == "手続がオンラインで完結している"
+    report = plan_io.import_plan(first, "plan.xlsx")
+    assert report.applied and not report.changes, [str(c) for c in report.changes]
+    assert cell_values(plan_xlsx.write_workbook("test-town-dx")) == cell_values(first)
