@@ -55,6 +55,7 @@ from initiatives.models import (
     PolicyDirection,
 )
 from initiatives.plan_reader import Number, Plain
+from smartdocho.display import fy_text
 from smartdocho.fiscal import era_label
 
 from . import plan_xlsx
@@ -224,6 +225,27 @@ class Absent:
     name: str
 
 
+@dataclass(frozen=True)
+class Retargeted:
+    """A KPI with entered values whose target the file changes: old and new, in words."""
+
+    key: str
+    name: str
+    old: str
+    new: str
+    values: int  # how many values the KPI has
+
+
+TARGET_FIELDS = (
+    "target_fy",
+    "target_kind",
+    "target_value",
+    "target_value_high",
+    "target_basis",
+    "target_condition",
+)
+
+
 @dataclass
 class Report:
     created: Counter = field(default_factory=Counter)
@@ -236,6 +258,9 @@ class Report:
     users_created: list[str] = field(default_factory=list)
     readings: list[Reading] = field(default_factory=list)  # each new or changed KPI's target
     absent: list[Absent] = field(default_factory=list)  # in the database, not in the file
+    # Targets the file changes on KPIs that already have values: the import makes the new one
+    # the original target; a revision during the plan belongs in 目標の再設定 (with its history).
+    retargeted: list[Retargeted] = field(default_factory=list)
     records: int = 0
     applied: bool = False
 
@@ -717,6 +742,22 @@ def _check_value(obj: KpiValue | models.Model) -> None:
         raise ValidationError(error)
 
 
+def _target_words(kpi: Kpi) -> str:
+    """The KPI's target in words for the preview, from its fields (the text as written may
+    stay the same while the value changes): "以上 300（R7（2025年度））"."""
+    parts = [str(kpi.get_target_kind_display())]
+    if kpi.target_value is not None:
+        value = f"{Decimal(kpi.target_value).normalize():f}"
+        if kpi.target_value_high is not None:
+            value += f"～{Decimal(kpi.target_value_high).normalize():f}"
+        parts.append(value)
+    if kpi.target_basis == "annual":
+        parts.append("毎年度")
+    if kpi.target_condition:
+        parts.append(f"条件「{kpi.target_condition}」")
+    return " ".join(parts) + f"（{fy_text(kpi.target_fy)}）"
+
+
 def _check_unit_change(existing: models.Model, obj: models.Model) -> None:
     """Refuse a change that would make the values already entered mean something else: a KPI
     moved to another unit, or a unit's scale or kind changed while its KPIs have values.
@@ -825,6 +866,12 @@ def _load_object(
     if not changed:
         report.unchanged[name] += 1
         return
+    if isinstance(obj, Kpi) and any(f.name in TARGET_FIELDS for f in changed):
+        count = KpiValue.objects.filter(kpi=existing).count()
+        if count:
+            report.retargeted.append(
+                Retargeted(obj.code, obj.name, _target_words(existing), _target_words(obj), count)
+            )
     _save(item, obj, history=True)
     report.updated[name] += 1
     for f in changed:

@@ -487,3 +487,30 @@ def test_a_units_label_and_decimals_change_with_values_in_place(populated):
         _real_with(old, old.replace("decimals: 0", "decimals: 1")), REAL.name
     )
     assert report.applied, [str(p) for p in report.problems]
+
+
+def test_changing_the_target_of_a_kpi_with_values_is_pointed_out_before_loading(populated):
+    assert KpiValue.objects.filter(kpi__code="1-2").count() == 4
+    content = _real_with("target_value: '288'", "target_value: '300'")
+    report = plan_io.import_plan(content, REAL.name, dry_run=True)
+    assert report.ok and not report.applied
+    [r] = report.retargeted
+    assert (r.key, r.values) == ("1-2", 4)
+    assert r.old == "以上 288（R7（2025年度））" and r.new == "以上 300（R7（2025年度））"
+
+
+def test_a_target_change_on_a_kpi_without_values_is_not_pointed_out(policy):
+    content = _real_with("target_value: '288'", "target_value: '300'")
+    report = plan_io.import_plan(content, REAL.name, dry_run=True)
+    assert report.ok and report.changes and not report.retargeted
+
+
+def test_the_import_page_shows_the_target_change_notice(client, admin, populated):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(admin)
+    content = _real_with("target_value: '288'", "target_value: '300'")
+    response = client.post("/manage/import-plan/", {"file": SimpleUploadedFile(REAL.name, content)})
+    html = response.content.decode()
+    assert "実績値のある成果指標の目標を変えます" in html and "目標の再設定" in html
+    assert "以上 288（R7（2025年度）） → 以上 300（R7（2025年度））" in html

@@ -55,6 +55,12 @@ def write_report(command: BaseCommand, report: Report, *, dry_run: bool) -> None
         out.write(f"新規: {created}")
     for change in report.changes:
         out.write(f"変更: {change}")
+    for r in report.retargeted:
+        out.write(
+            f"注意: 実績値のある成果指標の目標を変えます（当初の目標として扱われます。計画途中の"
+            f"見直しなら「目標の再設定」で記録してください）: {r.key} {r.name}: {r.old} → {r.new}"
+            f"（実績値 {r.values} 件）"
+        )
     for reading in report.readings:
         out.write(f"目標の読み方: {reading.key} {reading.name}: {reading.reading}")
     for absent in report.absent:
