@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from initiatives.models import InitiativeItem, Pillar, Plan, fy_in_range
-from smartdocho.display import fy_text
+from smartdocho.display import fy_text, is_english
 from smartdocho.fiscal import format_fy, mentions_fy
 
 VALUE_DIGITS = {"max_digits": 18, "decimal_places": 4}
@@ -523,7 +523,9 @@ class Kpi(models.Model):
                 steps = [s.label for s in self.steps.all()]
                 text = " → ".join(steps) or text
             elif self.target_kind in VALUED_KINDS:
-                text = f"{self.unit.format(self.target_value)}{self.get_target_kind_display()}"
+                # "80以上", but "80 at least": English words need a space before them.
+                gap = " " if is_english() else ""
+                text = f"{self.unit.format(self.target_value)}{gap}{self.get_target_kind_display()}"
         if self.target_basis == TargetBasis.ANNUAL and not self.target_text:
             text = f"{text}{_('（毎年度）')}"
         if self.target_text and mentions_fy(self.target_text, self.target_fy):

@@ -137,3 +137,13 @@ def test_a_range_target_says_inside_the_range_is_better_not_higher(client, shape
     assert "目標の範囲の中" in better and "高いほど良い" not in better
     other = client.get(reverse("kpi:detail", args=[shapes.slug, "1.1"])).content.decode()
     assert "高いほど良い" in other.split("望ましい方向", 1)[1].split("</dd>", 1)[0]
+
+
+def test_a_target_built_from_its_value_has_a_space_before_english_words(shapes):
+    from django.utils import translation
+
+    Kpi.objects.filter(plan=shapes, code="新1").update(target_kind="at_most", target_value=20)
+    kpi = Kpi.objects.for_display().get(plan=shapes, code="新1")
+    assert kpi.target_label.startswith("20以下（")
+    with translation.override("en"):
+        assert kpi.target_label.startswith("20 at most")
