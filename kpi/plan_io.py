@@ -755,7 +755,24 @@ def _target_words(kpi: Kpi) -> str:
         parts.append("毎年度")
     if kpi.target_condition:
         parts.append(f"条件「{kpi.target_condition}」")
+    if kpi.cumulative:
+        parts.append("累計")
     return " ".join(parts) + f"（{fy_text(kpi.target_fy)}）"
+
+
+def _check_step_change(existing: models.Model, obj: models.Model) -> None:
+    """Refuse renaming a schedule step that entered values have reached: a value is the number
+    of the step reached, so the value would come to name another step. Its year may change."""
+    if not isinstance(obj, ScheduleStep) or existing.label == obj.label:
+        return
+    if KpiValue.objects.filter(kpi_id=existing.kpi_id, value__gte=existing.order).exists():
+        raise ValidationError(
+            {
+                "label": f"段階{existing.order}「{existing.label}」には入力済みの実績値が達している"
+                f"ため、「{obj.label}」に変えられません（実績値の意味が変わります）。段階を"
+                "前に加えるときも同じです。後ろに加える段階や、段階の年度は変えられます。"
+            }
+        )
 
 
 def _check_unit_change(existing: models.Model, obj: models.Model) -> None:
@@ -855,6 +872,7 @@ def _load_object(
         _check_value(obj)
     if existing is not None:
         _check_unit_change(existing, obj)
+        _check_step_change(existing, obj)
     if existing is None:
         _save(item, obj, history=not file_has_history)
         report.created[name] += 1
@@ -866,7 +884,7 @@ def _load_object(
     if not changed:
         report.unchanged[name] += 1
         return
-    if isinstance(obj, Kpi) and any(f.name in TARGET_FIELDS for f in changed):
+    if isinstance(obj, Kpi) and any(f.name in (*TARGET_FIELDS, "cumulative") for f in changed):
         count = KpiValue.objects.filter(kpi=existing).count()
         if count:
             report.retargeted.append(
@@ -955,6 +973,8 @@ def import_plan(
                     Problem(i, record["model"], "", "", f"履歴を読み取れません: {err}")
                 )
         if not report.problems:
+            _prune_children(seen, report)
+        if not report.problems:
             report.readings = _readings(records, report)
             report.absent = _absent(records, seen)
             report.changes = [_sheet_change(records, c) for c in report.changes]
@@ -965,6 +985,80 @@ def import_plan(
             report.applied = True
     report.problems = _with_sheet_rows(records, report.problems)
     return report
+
+
+DELETED = "（削除）"
+
+
+def _prune_children(seen: dict, report: Report) -> None:
+    """A KPI the file lists has the yearly targets and schedule steps the file lists, and no
+    others: a step or yearly target taken out of the file is deleted, and said as a change.
+    A step that entered values have reached is never deleted (their meaning would change): a
+    Problem instead. Steps changed on a KPI with values are pointed out (report.retargeted).
+    """
+    listed = {label: set() for label in ("kpi.kpi", "kpi.yearlytarget", "kpi.schedulestep")}
+    for label, key in seen:
+        if label in listed:
+            listed[label].add(tuple(json.loads(key)))
+    touched_steps = {
+        tuple(json.loads(c.key))[:2]
+        for c in report.changes + report.new
+        if c.model == "kpi.schedulestep"
+    }
+    for slug, code in sorted(listed["kpi.kpi"]):
+        kpi = Kpi.objects.filter(plan__slug=slug, code=code).first()
+        if kpi is None:
+            continue
+        index = seen.get(("kpi.kpi", json.dumps([slug, code], ensure_ascii=False)), 0)
+        for target in kpi.yearly_targets.all():
+            if (slug, code, target.fiscal_year) not in listed["kpi.yearlytarget"]:
+                report.changes.append(
+                    Change(
+                        index,
+                        "kpi.yearlytarget",
+                        json.dumps([slug, code, target.fiscal_year], ensure_ascii=False),
+                        f"年度別目標値 {era_label(target.fiscal_year)} (value)",
+                        f"{Decimal(target.value).normalize():f}",
+                        DELETED,
+                    )
+                )
+                target.delete()
+        reached = max((v.value for v in kpi.values.all()), default=None)
+        steps = sorted(kpi.steps.all(), key=lambda s: s.order)
+        gone = [s for s in steps if (slug, code, s.order) not in listed["kpi.schedulestep"]]
+        for step in gone:
+            if reached is not None and reached >= step.order:
+                report.problems.append(
+                    Problem(
+                        index,
+                        "kpi.schedulestep",
+                        json.dumps([slug, code, step.order], ensure_ascii=False),
+                        "order",
+                        f"成果指標 {code} の段階{step.order}「{step.label}」には入力済みの実績値が"
+                        "達しているため、ファイルから外せません（実績値の意味が変わります）。",
+                    )
+                )
+                continue
+            report.changes.append(
+                Change(
+                    index,
+                    "kpi.schedulestep",
+                    json.dumps([slug, code, step.order], ensure_ascii=False),
+                    f"実施スケジュールの段階{step.order} (label)",
+                    f"{step.label}（{era_label(step.due_fy)}）",
+                    DELETED,
+                )
+            )
+            step.delete()
+        if reached is not None and ((slug, code) in touched_steps or gone):
+            count = kpi.values.count()
+            words = "→".join(f"{s.label}（{era_label(s.due_fy)}）" for s in steps)
+            now = "→".join(
+                f"{s.label}（{era_label(s.due_fy)}）"
+                for s in sorted(kpi.steps.all(), key=lambda s: s.order)
+            )
+            if not any(r.key == code for r in report.retargeted):
+                report.retargeted.append(Retargeted(code, kpi.name, words, now, count))
 
 
 PLAN_SHEET = "計画シート"

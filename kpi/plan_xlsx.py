@@ -1070,6 +1070,9 @@ class _Builder:
             except NumberError:
                 self.problem(row, era_label(fy), _("年度別目標値は数値で書いてください。"))
                 return None
+            if value < 0:
+                self.problem(row, era_label(fy), self._negative_message(_written(cell), unit_text))
+                return None
             if fy in yearly and yearly[fy] != value:
                 self.problem(row, era_label(fy), _("目標に書かれた同じ年度の値と違います。"))
                 return None
@@ -1141,6 +1144,12 @@ class _Builder:
                 fits = False
         return fits
 
+    def _negative_message(self, text: str, unit_text: str) -> str:
+        """No unit kind allows a negative number: a target below zero is refused, as a baseline."""
+        return _(
+            "「%(text)s」は負の数です。単位「%(unit)s」（%(kind)s）では負の値は使えません。"
+        ) % {"text": text, "unit": unit_text, "kind": self.unit_kind(unit_text)}
+
     def _override(self, row: _Row, kind_text: str, written: str, unit_text: str):
         annual = kind_text.endswith(("/年", "/年度"))
         kind = KIND_WORDS_IN.get(re.sub(r"/年度?$", "", kind_text))
@@ -1160,6 +1169,9 @@ class _Builder:
                 return None
             except NumberError:
                 self.problem(row, column, _("数値で書いてください。"))
+                return None
+            if values[column] < 0:
+                self.problem(row, column, self._negative_message(_written(cell), unit_text))
                 return None
         steps: tuple = ()
         if kind == TargetKind.MILESTONE:

@@ -130,7 +130,10 @@ def add_narratives(report: dict, plan: Plan, fiscal_year: int, kpis: Sequence[Kp
             label = item.label or f"{item.pillar.number}-({item.number})"
             view = progress.get((item.id, fiscal_year))
             sample = sample or bool(view and view.is_sample)
+            # The KPIs linked to the item and those the plan lists under it (Kpi.item), as on
+            # the item's page.
             codes = [code_of.get(link.kpi_id) for link in item.kpi_links.all()]
+            codes += [k.code for k in kpis if k.item_id == item.id and k.code not in codes]
             linked.update(codes)
             blocks.append(
                 {

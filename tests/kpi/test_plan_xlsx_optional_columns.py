@@ -95,3 +95,16 @@ def test_direction_and_goal_are_written_back_and_read_back_the_same():
     report = plan_io.import_plan(first, "plan.xlsx")
     assert report.applied and not report.changes, [str(c) for c in report.changes]
     assert cell_values(plan_xlsx.write_workbook("test-town-dx")) == cell_values(first)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        {"目標の種類": "以下", "目標値": -24, "target": "20%削減"},
+        {"目標の種類": "範囲", "目標値": 1, "目標値（上限）": -3, "target": "範囲"},
+        {"R7": -5, "target": "80%以上"},
+    ],
+)
+def test_a_negative_target_is_refused_like_a_negative_baseline(cells):
+    problems = _problems(book([kpi_row(unit="分", baseline=30, **cells)]))
+    assert any("負の数" in p and "負の値は使えません" in p for p in problems), problems

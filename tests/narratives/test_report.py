@@ -435,3 +435,17 @@ def test_a_real_entry_in_a_report_with_sample_values_is_not_marked_sample_in_any
     text = _docx_text(client.get(R6 + "report.docx").content)
     rating = text.split("本番の記入の今後", 1)[1].split("\n", 3)
     assert not any("【サンプル】" in line and "おおむね" in line for line in rating[:3])
+
+
+def test_an_item_shows_the_kpis_the_plan_lists_under_it_in_every_format(client, owned_items):
+    """Kpi.item (a plan's KPI table) counts as much as a link, as on the item's page."""
+    item = _items(owned_items)[0]
+    Kpi.objects.filter(plan=owned_items, code="3-1").update(item=item)
+    html = _html(client)
+    block = html.split(f'id="item-1-{item.number}"', 1)[1].split("</article>", 1)[0]
+    assert "成果指標 3-1" in block and "結び付けられた成果指標はありません" not in block
+    rows = _sheet(client.get(R6 + "report.xlsx").content, "取組項目")
+    row = next(r for r in rows if item.title in r)
+    assert "3-1" in row
+    blocks = _docx_blocks(client.get(R6 + "report.docx").content)
+    assert "3-1" in blocks[f"取組項目 1-({item.number})　{item.title}"]
