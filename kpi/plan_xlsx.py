@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy
 from initiatives.models import Plan
 from smartdocho.fiscal import FiscalYearError, era_label, parse_fy
 
-from . import mangled_codes, target_text
+from . import mangled_codes, number_formats, target_text
 from .models import (
     Department,
     Direction,
@@ -363,12 +363,37 @@ def _cell_number(cell) -> Decimal:
     if isinstance(value, bool):
         raise NumberError(_("数値を書いてください。"))
     if isinstance(value, int | float):
+        _check_shown(value, cell)
         d = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         d = d * 100 if _is_percent_cell(cell) else d
         if not d.is_finite() or d.adjusted() >= MAX_INTEGER_DIGITS:
             raise OutOfRange(_too_large_message())
         return d
     return parse_number(_plain(value))
+
+
+class ShownDifferently(NumberError):
+    """A number cell whose format shows another number ("5千" for 5000, "53" for 52.5)."""
+
+
+def _check_shown(value: float | int, cell) -> None:
+    """Refuse a number shown otherwise than it is stored, as the values upload does: what the
+    admin read in Excel is what would be loaded. Raises ShownDifferently."""
+    code = getattr(cell, "number_format", None) or "General"
+    try:
+        shown = number_formats.shown(value, code)
+    except number_formats.FormatError:
+        return  # a format we cannot render (dates, conditions): nothing to compare with
+    if shown.number is not None and shown.exact:
+        return
+    stored = f"{number_formats.excel_value(value).normalize():f}"
+    raise ShownDifferently(
+        _(
+            "セルの値は %(stored)s ですが、表示形式「%(code)s」により「%(text)s」と表示されています。"
+            "表示と違う値は読み込みません。表示形式を「標準」にして、計画のとおりの値を入力してください。"
+        )
+        % {"stored": stored, "code": code, "text": shown.text.strip()}
+    )
 
 
 def _too_large_message() -> str:
@@ -941,6 +966,9 @@ class _Builder:
             except OutOfRange:
                 self.problem(row, "基準値", _too_large_message())
                 return
+            except ShownDifferently as err:
+                self.problem(row, "基準値", str(err))
+                return
             reading = target_text.BaselineReading(
                 value=value, ambiguous=target_text.NEGATIVE if value < 0 else ""
             )
@@ -1067,6 +1095,9 @@ class _Builder:
             except OutOfRange:
                 self.problem(row, era_label(fy), _too_large_message())
                 return None
+            except ShownDifferently as err:
+                self.problem(row, era_label(fy), str(err))
+                return None
             except NumberError:
                 self.problem(row, era_label(fy), _("年度別目標値は数値で書いてください。"))
                 return None
@@ -1166,6 +1197,9 @@ class _Builder:
                 values[column] = _cell_number(cell)
             except OutOfRange:
                 self.problem(row, column, _too_large_message())
+                return None
+            except ShownDifferently as err:
+                self.problem(row, column, str(err))
                 return None
             except NumberError:
                 self.problem(row, column, _("数値で書いてください。"))

@@ -108,3 +108,37 @@ def test_direction_and_goal_are_written_back_and_read_back_the_same():
 def test_a_negative_target_is_refused_like_a_negative_baseline(cells):
     problems = _problems(book([kpi_row(unit="分", baseline=30, **cells)]))
     assert any("負の数" in p and "負の値は使えません" in p for p in problems), problems
+
+
+def _formatted_book(value, number_format, column="基準値"):
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(book([kpi_row(unit="件", target="9000件以上")])))
+    ws = wb["成果指標"]
+    col = [c.value for c in ws[1]].index(column) + 1
+    ws.cell(2, col, value).number_format = number_format
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("value", "number_format", "shown"),
+    [(5000, '#,##0,"千"', "5千"), (52.5, "0", "53"), (1234.5, "#,##0", "1,235")],
+)
+def test_a_number_shown_otherwise_than_it_is_stored_is_refused(value, number_format, shown):
+    problems = _problems(_formatted_book(value, number_format))
+    assert any("基準値" in p and f"「{shown}」と表示" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("value", "number_format", "stored"),
+    [(1234, "#,##0", 1234), (0.531, "0.0%", "53.1"), (30, "General", 30)],
+)
+def test_a_number_shown_as_stored_loads(value, number_format, stored):
+    from decimal import Decimal
+
+    _load(_formatted_book(value, number_format))
+    assert Kpi.objects.get(code="1-1").baseline_value == Decimal(str(stored))
