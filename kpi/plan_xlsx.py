@@ -488,6 +488,17 @@ def _read_plan(ws, extras: _SheetExtras) -> tuple[dict, list[SheetProblem]]:
                 problems.append(SheetProblem(SHEET_PLAN, None, label, str(err)))
         else:
             fields[name] = text
+    first, last = fields.get("first_fy"), fields.get("last_fy")
+    if isinstance(first, int) and isinstance(last, int) and first > last:
+        problems.append(
+            SheetProblem(
+                SHEET_PLAN,
+                None,
+                "終了年度",
+                _("終了年度（%(last)s）が開始年度（%(first)s）より前です。")
+                % {"last": era_label(last), "first": era_label(first)},
+            )
+        )
     return fields, problems
 
 

@@ -142,3 +142,11 @@ def test_a_number_shown_as_stored_loads(value, number_format, stored):
 
     _load(_formatted_book(value, number_format))
     assert Kpi.objects.get(code="1-1").baseline_value == Decimal(str(stored))
+
+
+def test_a_plan_period_that_ends_before_it_starts_is_named_on_the_plan_sheet():
+    from tests.kpi.plan_books import PLAN
+
+    plan = [(k, "R9" if k == "開始年度" else v) for k, v in PLAN]
+    problems = _problems(book([kpi_row()], plan=plan))
+    assert any("計画シート" in p and "終了年度（R8）が開始年度（R9）より前" in p for p in problems)
