@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from initiatives.models import Plan
-from kpi import plan_io
+from kpi import plan_io, plan_xlsx
 from kpi.models import Department, Kpi, Unit
 from kpi.target_text import width_normal
 from tests.kpi.plan_books import PLAN, book, kpi_row
@@ -168,13 +168,31 @@ def test_a_too_long_pillar_title_is_said_by_its_column_on_every_row_that_writes_
 
 
 def test_a_loader_problem_names_the_cell_and_references_to_it_are_said_once():
-    plan = [("終了年度", "R5") if k == "終了年度" else (k, v) for k, v in PLAN]  # before 開始年度
-    problems = _problems(book([kpi_row("1-1"), kpi_row("1-2")], plan=plan))
-    assert problems[0].startswith("計画シート"), problems
-    assert not any("参照先が見つかりません" in p for p in problems), problems
-    assert "上の誤りのあるものを参照する5件" in problems[-1] and "確かめていません" in problems[-1]
-    assert len(problems) == 2, problems
-    assert not any(w in p for p in problems for w in ("first_fy", "last_fy", "slug", "件目 "))
+    # The reader now catches every plan-sheet fault it can see (a reversed period included), so
+    # a loader-only failure is made here: the records a workbook gives, with the problems the
+    # loader would report for a plan that failed and the rows that refer to it.
+    records = [
+        {"model": "initiatives.plan", "fields": {}, "sheet": plan_xlsx.SHEET_PLAN},
+        *({"model": "kpi.kpi", "fields": {}, "sheet": "成果指標", "row": n} for n in (2, 3)),
+    ]
+    problems = plan_io._with_sheet_rows(
+        records,
+        [
+            plan_io.Problem(
+                1, "initiatives.plan", "", "last_fy (last_fy)", "年度が前後しています。"
+            ),
+            *(
+                plan_io.Problem(n, "kpi.kpi", "", "plan", "参照先が見つかりません: ['x']")
+                for n in (2, 3)
+            ),
+        ],
+    )
+    said = [str(p) for p in problems]
+    assert said[0].startswith("計画シート「終了年度」"), said
+    assert not any("参照先が見つかりません" in p for p in said), said
+    assert "上の誤りのあるものを参照する2件" in said[-1] and "確かめていません" in said[-1]
+    assert len(said) == 2, said
+    assert not any(w in p for p in said for w in ("first_fy", "last_fy", "件目 "))
 
 
 # --- relative changes ------------------------------------------------------------------------
