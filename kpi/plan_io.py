@@ -43,7 +43,6 @@ from django.core.serializers.pyyaml import DjangoSafeDumper
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import DatabaseError, connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
-from django.utils.text import slugify
 
 from initiatives import plan_reader
 from initiatives.models import (
@@ -58,7 +57,7 @@ from initiatives.models import (
 )
 from initiatives.plan_reader import Number, Plain
 
-from . import plan_xlsx
+from . import plan_organizations, plan_xlsx
 from .evaluation import value_years
 from .forms import validate_value_row
 from .models import (
@@ -544,98 +543,6 @@ def _units_in_their_plan(data: list) -> list:
     return out[:at] + moved + out[at:]
 
 
-OTHER_ORGANIZATION = "この方針は別の団体のものです。自分の団体の方針だけを読み込めます。"
-ORGANIZATION_KINDS = (("都", "prefecture"), ("道", "prefecture"), ("府", "prefecture"),
-                      ("県", "prefecture"), ("区", "special_ward"), ("市", "municipality"),
-                      ("町", "municipality"), ("村", "municipality"))  # fmt: skip
-
-
-def _new_organization_slug(name: str, taken: set[str]) -> str:
-    base = slugify(name, allow_unicode=True)[:70] or "organization"
-    slug, n = base, 1
-    while slug in taken or Organization.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
-def _with_organizations(
-    records: list[dict], organization: Organization | None
-) -> tuple[list[dict], list[Problem]]:
-    """Each plan, department and staff profile of the file with its organization (issue 14).
-
-    A file written before organizations (the plan names only its `government`) is read as it
-    meant: its plan belongs to `organization` (the importing admin's), else to the organization
-    the plan already has, else to the file's one organization record, else to an organization of
-    that name, else to a new organization record put first in the file. Departments and staff
-    profiles the file lists without one, and not already in the database with one, belong to the
-    organization of the file's plans when they all have the same. With `organization`, a file
-    whose plan or organization records are another organization's is refused.
-    """
-    problems: list[Problem] = []
-    out = list(records)
-    org_records = [r for r in records if r["model"] == "initiatives.organization"]
-    taken = {str(r["fields"].get("slug")) for r in org_records}
-    plan_orgs: set[str] = set()
-    for i, record in enumerate(records, start=1):
-        if record["model"] != "initiatives.plan":
-            continue
-        fields = record["fields"]
-        existing = Plan.objects.filter(slug=str(fields.get("slug"))).select_related("organization")
-        existing = existing.first()
-        if organization is not None and existing and existing.organization_id != organization.pk:
-            problems.append(Problem(i, record["model"], "", "organization", OTHER_ORGANIZATION))
-            continue
-        if "organization" not in fields:
-            government = str(fields.get("government") or "").strip()
-            named = Organization.objects.filter(name=government).order_by("pk").first()
-            if organization is not None:
-                slug = organization.slug
-            elif existing is not None:
-                slug = existing.organization.slug
-            elif len(org_records) == 1:
-                slug = str(org_records[0]["fields"].get("slug"))
-            elif named is not None:
-                slug = named.slug
-            else:
-                name = government or "（団体名なし）"
-                slug = _new_organization_slug(name, taken)
-                taken.add(slug)
-                kind = next((k for end, k in ORGANIZATION_KINDS if name.endswith(end)), "other")
-                new = {"slug": slug, "name": name, "kind": kind}
-                out.insert(0, {"model": "initiatives.organization", "fields": new})
-            fields["organization"] = [slug]
-        ref = fields["organization"]
-        slug = str(ref[0]) if isinstance(ref, list) and len(ref) == 1 else str(ref)
-        if organization is not None and slug != organization.slug:
-            problems.append(Problem(i, record["model"], "", "organization", OTHER_ORGANIZATION))
-        plan_orgs.add(slug)
-    if organization is not None:
-        for i, record in enumerate(records, start=1):
-            if (
-                record["model"] == "initiatives.organization"
-                and str(record["fields"].get("slug")) != organization.slug
-            ):
-                problems.append(Problem(i, record["model"], "", "slug", OTHER_ORGANIZATION))
-    if len(plan_orgs) == 1:
-        (slug,) = plan_orgs
-        for record in records:
-            fields = record["fields"]
-            if "organization" in fields:
-                continue
-            if record["model"] == "kpi.department":
-                known = Department.objects.filter(code=str(fields.get("code")))
-            elif record["model"] == "kpi.staffprofile":
-                user = fields.get("user")
-                name = str(user[0]) if isinstance(user, list) and user else str(user)
-                known = StaffProfile.objects.filter(**{f"user__{User.USERNAME_FIELD}": name})
-            else:
-                continue
-            if not known.filter(organization__isnull=False).exists():
-                fields["organization"] = [slug]
-    return out, problems
-
-
 # --- loading ---------------------------------------------------------------------------------
 
 
@@ -910,8 +817,8 @@ def import_plan(
     load (a restore), each passes the entry form's checks (_check_value) and is a sample value
     only where the file says `is_sample: true`.
 
-    `organization`: the importing admin's (None for a site administrator): the file may only
-    hold that organization's plans (_with_organizations).
+    `organization`: the importing admin's (None for a site administrator): the file may touch
+    nothing of another organization (plan_organizations).
 
     Raises PlanFileError when the file as a whole cannot be read (see read_records); every
     problem with single objects is in the returned Report instead, which then applied nothing.
@@ -920,9 +827,10 @@ def import_plan(
     records = read_records(
         content, filename, accounts=accounts, values=values, max_records=max_records
     )
-    records, refused = _with_organizations(records, organization)
+    records, refused = plan_organizations.with_organizations(records, organization)
     if refused:
-        raise PlanFileError(refused)
+        message = plan_organizations.OTHER_ORGANIZATION
+        raise PlanFileError([Problem(i, label, "", "", message) for i, label in refused])
     report = Report(records=len(records))
     seen: dict[tuple[str, str], int] = {}
     created: set[tuple[str, str]] = set()

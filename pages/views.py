@@ -18,7 +18,7 @@ from django_tables2 import RequestConfig
 
 from initiatives import plan_reader
 from initiatives.models import InitiativeItem, Organization, Pillar, Plan
-from kpi import plan_io, plan_xlsx
+from kpi import plan_io, plan_organizations, plan_xlsx
 from kpi.evaluation import AsOfError, assess, resolve_as_of, status_counts
 from kpi.figures import kpi_block
 from kpi.models import Kpi
@@ -138,7 +138,7 @@ def _pending_content(request: HttpRequest) -> tuple[str, bytes] | str:
 def _refused_status(err: plan_io.PlanFileError) -> int:
     """403 for a file holding another organization's plan (nothing of it is the admin's to
     change), 400 for any other problem with the file."""
-    if any(p.message == plan_io.OTHER_ORGANIZATION for p in err.problems):
+    if any(p.message == plan_organizations.OTHER_ORGANIZATION for p in err.problems):
         return 403
     return 400
 

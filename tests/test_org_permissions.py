@@ -282,6 +282,28 @@ def test_another_organizations_plan_cannot_be_imported(client, world, role):
     assert world["b"]["plan"].title == type(world["b"]["plan"]).objects.get(slug="plan-b").title
 
 
+@pytest.mark.parametrize(
+    "record",
+    [
+        "{model: initiatives.pillar, fields: {plan: [plan-b], number: 1, title: 書き換え}}",
+        "{model: kpi.department, fields: {code: dept-b, name: 書き換え}}",
+        "{model: initiatives.organization, fields: {slug: org-b, name: 書き換え}}",
+        "{model: kpi.kpi, fields: {plan: [plan-b], code: g1-1, name: 書き換え}}",
+    ],
+)
+def test_a_file_touching_anything_of_another_organization_is_refused(client, world, record):
+    before = _state(world["b"]["plan"])
+    client.force_login(world["a"]["users"]["admin"])
+    upload = SimpleUploadedFile("plan.yaml", f"- {record}\n".encode())
+    response = client.post("/manage/import-plan/", {"file": upload})
+    assert response.status_code == 403
+    assert "別の団体" in response.content.decode()
+    assert _state(world["b"]["plan"]) == before
+    assert world["b"]["plan"].pillars.get().title == "柱1"
+    assert Organization.objects.get(slug="org-b").name == "浜松市"
+    assert Department.objects.get(code="dept-b").name == "浜松市情報課"
+
+
 def test_an_organizations_admin_imports_its_own_plan(client, world):
     client.force_login(world["a"]["users"]["admin"])
     response = client.post("/manage/import-plan/", _import_plan(client, world, "a"))
