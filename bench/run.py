@@ -75,13 +75,17 @@ def generate(plans: int, kpis: int, years: int) -> None:
     """A large dataset, in bulk: each plan `years` long with a value for every KPI and year."""
     from django.db import transaction
 
-    from initiatives.models import Pillar, Plan
+    from initiatives.models import Organization, Pillar, Plan
     from kpi.models import Kpi, KpiValue, Unit
 
     with transaction.atomic():
+        organization, _ = Organization.objects.get_or_create(
+            slug="bench", defaults={"name": "生成した団体"}
+        )
         Plan.objects.bulk_create(
             Plan(
                 slug=f"gen-{p}",
+                organization=organization,
                 government=f"自治体{p}",
                 title=f"生成した計画 {p}",
                 first_fy=2016,

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import Action, InitiativeItem, Milestone, Pillar, Plan, PlanSection, PolicyDirection
+from .models import (
+    Action,
+    InitiativeItem,
+    Milestone,
+    Organization,
+    Pillar,
+    Plan,
+    PlanSection,
+    PolicyDirection,
+)
 
 
 class PillarInline(admin.TabularInline):
@@ -13,10 +22,25 @@ class SectionInline(admin.StackedInline):
     extra = 0
 
 
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "code", "slug"]
+    list_filter = ["kind"]
+    search_fields = ["name", "code", "slug"]
+
+
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ["title", "government", "term", "first_fy", "last_fy", "is_current"]
-    list_filter = ["government", "is_current"]
+    list_display = [
+        "title",
+        "organization",
+        "government",
+        "term",
+        "first_fy",
+        "last_fy",
+        "is_current",
+    ]
+    list_filter = ["organization", "is_current"]
     search_fields = ["title", "slug", "government"]
     inlines = [PillarInline, SectionInline]
 

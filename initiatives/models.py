@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
+from smartdocho import lg_codes
 from smartdocho.display import fy_text
 from smartdocho.fiscal import MAX_FY, MIN_FY
 
@@ -27,6 +28,93 @@ def fy_in_range(field: str, *, nullable: bool = False) -> models.CheckConstraint
     return models.CheckConstraint(
         condition=condition, name=f"%(app_label)s_%(class)s_{field}_range"
     )
+
+
+class OrganizationKind(models.TextChoices):
+    PREFECTURE = "prefecture", gettext_lazy("都道府県")
+    MUNICIPALITY = "municipality", gettext_lazy("市区町村")
+    SPECIAL_WARD = "special_ward", gettext_lazy("特別区")
+    UNION = "union", gettext_lazy("一部事務組合・広域連合")
+    OTHER = "other", gettext_lazy("その他")
+
+
+CODE_CHECK_DIGIT = gettext_lazy(
+    "全国地方公共団体コードの6桁目（検査数字）が合いません。コードを確かめてください。"
+)
+
+
+def validate_lg_code(code: str) -> None:
+    if code and not lg_codes.is_valid(code):
+        raise ValidationError(CODE_CHECK_DIGIT, code="lg_code")
+
+
+class OrganizationManager(models.Manager["Organization"]):
+    def get_by_natural_key(self, slug: str) -> Organization:
+        return self.get(slug=slug)
+
+
+class Organization(models.Model):
+    """団体: a government (or union of governments) with its own plans, departments and staff.
+
+    Staff act only inside their organization (kpi/permissions.py); a superuser is the site's
+    administrator for every organization.
+    """
+
+    Kind = OrganizationKind
+
+    slug = models.SlugField(gettext_lazy("識別子"), max_length=80, unique=True, allow_unicode=True)
+    name = models.CharField(gettext_lazy("団体名"), max_length=100)
+    kind = models.CharField(
+        gettext_lazy("種類"),
+        max_length=20,
+        choices=OrganizationKind.choices,
+        default=OrganizationKind.OTHER,
+    )
+    # Empty where the body has none (e.g. an association of governments).
+    code = models.CharField(
+        gettext_lazy("全国地方公共団体コード"),
+        max_length=6,
+        blank=True,
+        validators=[validate_lg_code],
+        help_text=gettext_lazy("6桁（検査数字を含む）。例：131016（千代田区）"),
+    )
+
+    objects = OrganizationManager()
+
+    class Meta:
+        verbose_name = gettext_lazy("団体")
+        verbose_name_plural = gettext_lazy("団体")
+        ordering = ["code", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=~Q(code=""),
+                name="organization_code_unique",
+                violation_error_message="この全国地方公共団体コードの団体はすでにあります。",
+            ),
+            # Six ASCII digits when set (the check digit is validated in Python).
+            models.CheckConstraint(
+                condition=Q(code="") | Q(code__regex=r"^[0-9]{6}$"),
+                name="organization_code_six_digits",
+                violation_error_message="全国地方公共団体コードは6桁の数字で書いてください。",
+            ),
+            models.CheckConstraint(
+                condition=~Q(name=""),
+                name="organization_name_not_empty",
+                violation_error_message="団体名を入力してください。",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=OrganizationKind.values),
+                name="organization_kind_known",
+                violation_error_message="団体の種類が正しくありません。",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def natural_key(self) -> tuple[str]:
+        return (self.slug,)
 
 
 # Checks the apps above add to Plan.clean, e.g. kpi's check that `status_labels` names known
@@ -48,6 +136,13 @@ class PlanManager(models.Manager["Plan"]):
 
 class Plan(models.Model):
     slug = models.SlugField(gettext_lazy("識別子"), max_length=80, unique=True)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="plans",
+        verbose_name=gettext_lazy("団体"),
+    )
+    # The government's name as the plan writes it (shown on pages and the report's cover).
     government = models.CharField(gettext_lazy("団体名"), max_length=100)
     title = models.CharField(gettext_lazy("名称"), max_length=200)
     term = models.CharField(gettext_lazy("期"), max_length=50, blank=True)
@@ -140,6 +235,8 @@ class Plan(models.Model):
 
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
+
+    natural_key.dependencies = ["initiatives.organization"]
 
     def get_absolute_url(self) -> str:
         return reverse("initiatives:plan", kwargs={"slug": self.slug})

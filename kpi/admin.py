@@ -53,7 +53,8 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "code"]
+    list_display = ["name", "code", "organization"]
+    list_filter = ["organization"]
     search_fields = ["name", "code"]
 
 
@@ -192,8 +193,8 @@ class TargetRevisionAdmin(ReadOnlyHistoryAdmin):
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "department"]
-    list_filter = ["department"]
+    list_display = ["user", "organization", "department"]
+    list_filter = ["organization", "department"]
 
 
 @admin.register(PublishedReport)

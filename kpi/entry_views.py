@@ -51,7 +51,7 @@ def _entry_kpis(user, plan: Plan) -> list[Kpi]:
         .select_related("unit", "plan", "pillar", "department")
         .prefetch_related("steps")
     )
-    if not permissions.is_admin(user):
+    if not permissions.is_admin(user, plan):
         kpis = kpis.filter(department_id=permissions.department_id(user))
     return [
         k
@@ -137,7 +137,7 @@ def _rows(user, plan: Plan, fiscal_year: int, kpis: list[Kpi], data=None, show: 
 @require_http_methods(["GET", "HEAD", "POST"])
 def entry(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
     plan, fiscal_year = _plan_and_year(slug, fy)
-    if not permissions.can_use_entry(request.user):
+    if not permissions.can_use_entry(request.user, plan):
         raise PermissionDenied(ENTRY_FORBIDDEN)
     kpis = _entry_kpis(request.user, plan)
     data = request.POST if request.method == "POST" else None
@@ -200,7 +200,7 @@ def entry(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
         "errors": error_summary(formset, rows) if data is not None else [],
         "show": show,
         "entry_total": len(kpis),
-        "is_admin": permissions.is_admin(request.user),
+        "is_admin": permissions.is_admin(request.user, plan),
         "nav": "entry",
     }
     return render(request, "kpi/entry.html", context, status=status)
@@ -246,7 +246,7 @@ def error_summary(formset, rows: list[EntryRow]) -> list[ErrorLink]:
 @require_POST
 def reopen(request: HttpRequest, slug: str, fy: str, code: str) -> HttpResponse:
     plan, fiscal_year = _plan_and_year(slug, fy)
-    if not permissions.is_admin(request.user):
+    if not permissions.is_admin(request.user, plan):
         raise PermissionDenied(ADMIN_ONLY)
     value = get_object_or_404(KpiValue, kpi__plan=plan, kpi__code=code, fiscal_year=fiscal_year)
     form = ReopenForm(request.POST)
@@ -271,7 +271,7 @@ def reopen(request: HttpRequest, slug: str, fy: str, code: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def revise_target(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
-    if not permissions.is_admin(request.user):
+    if not permissions.is_admin(request.user, plan):
         raise PermissionDenied(ADMIN_ONLY)
     kpi = get_object_or_404(Kpi.objects.select_related("plan", "unit"), plan=plan, code=code)
     form = TargetRevisionForm(request.POST or None, kpi=kpi)
@@ -297,7 +297,7 @@ def revise_target(request: HttpRequest, slug: str, code: str) -> HttpResponse:
 @require_safe
 def entry_status(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
     plan, fiscal_year = _plan_and_year(slug, fy)
-    if not permissions.is_admin(request.user):
+    if not permissions.is_admin(request.user, plan):
         raise PermissionDenied(ADMIN_ONLY)
     kpis = [
         k
@@ -398,7 +398,7 @@ def upload_values(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
     saves that preview's rows or, with a token that names none, answers 400 and saves nothing.
     """
     plan, fiscal_year = _plan_and_year(slug, fy)
-    if not permissions.can_use_entry(request.user):
+    if not permissions.can_use_entry(request.user, plan):
         raise PermissionDenied(ENTRY_FORBIDDEN)
     context = {"plan": plan, "fiscal_year": fiscal_year, "nav": "entry"}
     status = 200
@@ -446,7 +446,7 @@ def upload_values(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
 def values_template(request: HttpRequest, slug: str, fy: str, fmt: str = "csv") -> HttpResponse:
     """The values template: XLSX for people (codes typed as text), CSV for machines."""
     plan, fiscal_year = _plan_and_year(slug, fy)
-    if not permissions.can_use_entry(request.user):
+    if not permissions.can_use_entry(request.user, plan):
         raise PermissionDenied(ENTRY_FORBIDDEN)
     if fmt == "xlsx":
         body = value_upload.template_xlsx(request.user, plan, fiscal_year)

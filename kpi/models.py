@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from initiatives.models import InitiativeItem, Pillar, Plan, fy_in_range
+from initiatives.models import InitiativeItem, Organization, Pillar, Plan, fy_in_range
 from smartdocho.display import fy_text, is_english
 from smartdocho.fiscal import format_fy, mentions_fy
 
@@ -36,8 +36,18 @@ class CodeManager(models.Manager):
 class Department(models.Model):
     """所管課: the department that owns a KPI and enters its values."""
 
+    # Codes stay unique across organizations, so that plan files keep naming a department by its
+    # code alone. Empty only until a plan file that lists it has loaded its plan (plan_io).
     code = models.SlugField(gettext_lazy("識別子"), max_length=50, unique=True)
     name = models.CharField(gettext_lazy("名称"), max_length=100)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="departments",
+        verbose_name=gettext_lazy("団体"),
+    )
 
     objects = CodeManager()
 
@@ -53,8 +63,12 @@ class Department(models.Model):
         return (self.code,)
 
 
+DEPARTMENT_OF_ANOTHER_ORGANIZATION = gettext_lazy("所属は職員の団体の所管課から選んでください。")
+
+
 class StaffProfile(models.Model):
-    """Which department a signed-in member of staff enters values for."""
+    """Which organization a signed-in member of staff works for, and the department they enter
+    values for. Roles act only inside the organization (kpi/permissions.py)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
@@ -66,6 +80,14 @@ class StaffProfile(models.Model):
         blank=True,
         verbose_name=gettext_lazy("所属"),
     )
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+        verbose_name=gettext_lazy("団体"),
+    )
 
     class Meta:
         verbose_name = gettext_lazy("職員の所属")
@@ -73,6 +95,15 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.department or '所属なし'})"
+
+    def clean(self) -> None:
+        if self.department_id is None:
+            return
+        dept_org = self.department.organization_id
+        if self.organization_id is None:
+            self.organization_id = dept_org
+        elif dept_org is not None and dept_org != self.organization_id:
+            raise ValidationError({"department": DEPARTMENT_OF_ANOTHER_ORGANIZATION})
 
 
 class UnitKind(models.TextChoices):
@@ -461,6 +492,15 @@ class Kpi(models.Model):
             errors["pillar"] = "取組方針が別の方針に属しています。"
         if self.unit_id and self.plan_id and self.unit.plan_id != self.plan_id:
             errors["unit"] = "単位が別の方針に属しています。この方針の単位を選んでください。"
+        if (
+            self.department_id
+            and self.plan_id
+            and self.department.organization_id is not None
+            and self.department.organization_id != self.plan.organization_id
+        ):
+            errors["department"] = (
+                "所管課が別の団体に属しています。この団体の所管課を選んでください。"
+            )
         if self.parent_id:
             parent = self.parent
             if parent.plan_id != self.plan_id:

@@ -49,6 +49,7 @@ from initiatives.models import (
     Action,
     InitiativeItem,
     Milestone,
+    Organization,
     Pillar,
     Plan,
     PlanSection,
@@ -58,7 +59,7 @@ from initiatives.plan_reader import Number, Plain
 from smartdocho.display import fy_text
 from smartdocho.fiscal import era_label
 
-from . import plan_xlsx
+from . import plan_organizations, plan_xlsx
 from .evaluation import value_years
 from .forms import validate_value_row
 from .models import (
@@ -80,6 +81,7 @@ User = get_user_model()
 HISTORY_MODEL = "kpi.valuehistory"  # the value history of files written before history was generic
 # In the order a file lists them: every reference points to something already loaded.
 MODELS = [
+    Organization,
     Department,
     Group,
     User,
@@ -129,6 +131,7 @@ def _f(model: type[models.Model], name: str) -> models.Field:
 NATURAL_KEYS: dict[type[models.Model], list[models.Field]] = {
     Unit: [_f(Plan, "slug"), _f(Unit, "code")],
     Department: [_f(Department, "code")],
+    Organization: [_f(Organization, "slug")],
     Plan: [_f(Plan, "slug")],
     PlanSection: [_f(Plan, "slug"), _f(PlanSection, "kind"), _f(PlanSection, "order")],
     Pillar: [_f(Plan, "slug"), _f(Pillar, "number")],
@@ -909,12 +912,16 @@ def import_plan(
     values: bool = True,
     max_records: int | None = None,
     progress: Progress | None = None,
+    organization: Organization | None = None,
 ) -> Report:
     """Check a plan fixture and load it in one transaction, or load nothing if any check fails.
 
     `values` False refuses yearly values and their history (the upload page); where they may
     load (a restore), each passes the entry form's checks (_check_value) and is a sample value
     only where the file says `is_sample: true`.
+
+    `organization`: the importing admin's (None for a site administrator): the file may touch
+    nothing of another organization (plan_organizations).
 
     Raises PlanFileError when the file as a whole cannot be read (see read_records); every
     problem with single objects is in the returned Report instead, which then applied nothing.
@@ -923,6 +930,10 @@ def import_plan(
     records = read_records(
         content, filename, accounts=accounts, values=values, max_records=max_records
     )
+    records, refused = plan_organizations.with_organizations(records, organization)
+    if refused:
+        message = plan_organizations.OTHER_ORGANIZATION
+        raise PlanFileError([Problem(i, label, "", "", message) for i, label in refused])
     report = Report(records=len(records))
     seen: dict[tuple[str, str], int] = {}
     created: set[tuple[str, str]] = set()
@@ -1465,7 +1476,17 @@ def export_plan(slug: str, *, with_values: bool = False) -> str:
     departments = (
         Department.objects.all() if with_values else Department.objects.filter(kpis__plan=plan)
     )
-    querysets = [departments.distinct().order_by("code")]
+    departments = departments.distinct().order_by("code")
+    organizations = Organization.objects.filter(
+        models.Q(pk=plan.organization_id)
+        | models.Q(pk__in=departments.values("organization"))
+        | (
+            models.Q(pk__in=StaffProfile.objects.values("organization"))
+            if with_values
+            else models.Q(pk__in=[])
+        )
+    ).order_by("slug")
+    querysets = [organizations, departments]
     if with_values:
         querysets += [
             Group.objects.order_by("name"),

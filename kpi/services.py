@@ -220,7 +220,7 @@ def _save_one(
     if current.status == ValueStatus.FINAL:
         # Admins too: a final value changes only after it is reopened with a reason (reopen),
         # so that every change of a published-grade number says why in its history.
-        return FINAL_LOCKED_ADMIN if permissions.is_admin(user) else FINAL_LOCKED
+        return FINAL_LOCKED_ADMIN if permissions.is_admin(user, current.kpi) else FINAL_LOCKED
     old = current.kpi.unit.format(current.value)
     current.value = row.value
     current.status = row.status
@@ -246,7 +246,7 @@ def value_reopen(*, user, value: KpiValue, reason: str, version: int) -> KpiValu
     Raises PermissionError for a non-admin, ValueError (its message for the page) for an empty
     reason, a stale version, a value that is not final, or another session in the way.
     """
-    if not permissions.is_admin(user):
+    if not permissions.is_admin(user, value.kpi):
         raise PermissionError(REOPEN_ADMIN_ONLY)
     if not reason.strip():
         raise ValueError(REOPEN_NEEDS_REASON)
@@ -284,7 +284,7 @@ def target_revision_record(*, user, revision: TargetRevision) -> TargetRevision:
     ValueError(DUPLICATE_REVISION or BUSY) when the KPI already has a revision from that year
     (also when another session recorded one a moment ago) or another session was in the way.
     """
-    if not permissions.is_admin(user):
+    if not permissions.is_admin(user, revision.kpi):
         raise PermissionError("目標の再設定は管理者だけができます。")
 
     def once() -> TargetRevision:

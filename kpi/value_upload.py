@@ -531,7 +531,9 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
             out.state = UNCHANGED
         elif existing.status == ValueStatus.FINAL:
             out.reason = (
-                services.FINAL_LOCKED_ADMIN if permissions.is_admin(user) else services.FINAL_LOCKED
+                services.FINAL_LOCKED_ADMIN
+                if permissions.is_admin(user, kpi)
+                else services.FINAL_LOCKED
             )
         else:
             out.state = CHANGED

@@ -38,7 +38,7 @@ def kpi_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         as_of = resolve_as_of(plan, request.GET.get("as_of"))
     except AsOfError as err:
         return bad_request(request, str(err))
-    final_only = not permissions.sees_preliminary(request.user)
+    final_only = not permissions.sees_preliminary(request.user, plan)
     assessments = assess([kpi, *components], plan, as_of, final_only=final_only)
     assessment = assessments[kpi.id]
     component_rows = [assessments[c.id] for c in components]
@@ -71,7 +71,7 @@ def kpi_detail(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         "changes": changes,
         "past_values": past_values,
         "history_date": history_date,
-        "can_revise": permissions.is_admin(request.user),
+        "can_revise": permissions.is_admin(request.user, plan),
         "charts": charts,
         "shows_sample": any(v.is_sample for k in (kpi, *components) for v in k.values.all()),
     }

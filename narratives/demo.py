@@ -44,7 +44,10 @@ def _reviewer():
         user.groups.add(Group.objects.get_or_create(name=name)[0])
     department = Department.objects.filter(code=dept_code).first()
     if department is not None:  # a plan loaded without the demo's departments has none
-        StaffProfile.objects.update_or_create(user=user, defaults={"department": department})
+        StaffProfile.objects.update_or_create(
+            user=user,
+            defaults={"department": department, "organization_id": department.organization_id},
+        )
     return user
 
 

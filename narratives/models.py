@@ -127,6 +127,17 @@ class ItemDepartment(models.Model):
     def __str__(self) -> str:
         return f"{self.item} {self.department}{'（主担当）' if self.is_lead else ''}"
 
+    def clean(self) -> None:
+        organization = self.department.organization_id if self.department_id else None
+        if (
+            organization is not None
+            and self.item_id
+            and organization != self.item.pillar.plan.organization_id
+        ):
+            raise ValidationError(
+                {"department": "担当課が別の団体に属しています。この団体の所管課を選んでください。"}
+            )
+
 
 class ItemKpi(models.Model):
     """A KPI that measures an initiative item. The source plan ties KPIs to pillars only."""

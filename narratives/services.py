@@ -188,7 +188,7 @@ def progress_save(
     amounts, an incomplete submission, or an entry under review.
     """
     links = list(item.department_links.all())
-    if not permissions.can_write_item(user, links):
+    if not permissions.can_write_item(user, item, links):
         raise NotAllowed(NOT_ALLOWED_ITEM)
     plan = item.pillar.plan
     if fiscal_year not in plan.fiscal_years:
@@ -242,13 +242,15 @@ def commentary_save(
 
 def _may_write(user, entry: Reviewed) -> bool:
     if isinstance(entry, InitiativeProgress):
-        return permissions.can_write_item(user, list(entry.item.department_links.all()))
+        return permissions.can_write_item(user, entry.item, list(entry.item.department_links.all()))
     return permissions.can_write_kpi(user, entry.kpi)
 
 
 def _may_review(user, entry: Reviewed) -> bool:
     if isinstance(entry, InitiativeProgress):
-        return permissions.can_review_item(user, list(entry.item.department_links.all()))
+        return permissions.can_review_item(
+            user, entry.item, list(entry.item.department_links.all())
+        )
     return permissions.can_review_kpi(user, entry.kpi)
 
 

@@ -92,7 +92,7 @@ def item_detail(request: HttpRequest, slug: str, number: int, item_number: int) 
     plan = _plan(slug)
     item = _item(plan, number, item_number)
     user = request.user
-    drafts = permissions.sees_drafts(user)
+    drafts = permissions.sees_drafts(user, plan)
     scale = scale_for(plan)
     progress = reads.progress_by_year([item], scale, drafts=drafts)
     kpis, shown, own_kpis = _item_kpis(item)
@@ -100,7 +100,7 @@ def item_detail(request: HttpRequest, slug: str, number: int, item_number: int) 
         as_of = resolve_as_of(plan, request.GET.get("as_of"))
     except AsOfError as err:
         return bad_request(request, str(err))
-    assessments = assess(kpis, plan, as_of, final_only=not sees_preliminary(user))
+    assessments = assess(kpis, plan, as_of, final_only=not sees_preliminary(user, plan))
     commentary = reads.commentary_by_year(shown, drafts=drafts)
     links = list(item.department_links.all())
     years = [
@@ -131,8 +131,8 @@ def item_detail(request: HttpRequest, slug: str, number: int, item_number: int) 
         "kpi_rows": kpi_rows,
         "own_kpis": own_kpis,
         "drafts": drafts,
-        "can_write": permissions.can_write_item(user, links),
-        "can_review": permissions.can_review_item(user, links),
+        "can_write": permissions.can_write_item(user, item, links),
+        "can_review": permissions.can_review_item(user, item, links),
         "shows_sample": any(v.is_sample for k in kpis for v in k.values.all()),
         "shows_sample_text": any(p and p.is_sample for _fy, p in years)
         or any(c.is_sample for c in commentary.values()),
@@ -177,7 +177,7 @@ ACT_DONE = {
 
 def _narrative_page(request, *, entry, write_form, save, may_write, may_review, template, context):
     """The shared GET/POST flow of the two forms. `save(form, submit)` calls the service."""
-    if not permissions.can_use(request.user) or not (may_write or may_review):
+    if not permissions.can_use(request.user, context["plan"]) or not (may_write or may_review):
         raise PermissionDenied(FORBIDDEN)
     status = 200
     act_form = ActForm(initial={"version": entry.version if entry else 1})
@@ -305,8 +305,8 @@ def progress_edit(
         entry=entry,
         write_form=form,
         save=save,
-        may_write=permissions.can_write_item(request.user, links),
-        may_review=permissions.can_review_item(request.user, links),
+        may_write=permissions.can_write_item(request.user, item, links),
+        may_review=permissions.can_review_item(request.user, item, links),
         template="narratives/progress_form.html",
         context=context,
     )
@@ -375,7 +375,7 @@ def status_board(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
     plan = _plan(slug)
     fiscal_year = _fiscal_year(plan, fy)
     user = request.user
-    if not permissions.can_use(user):
+    if not permissions.can_use(user, plan):
         raise PermissionDenied(FORBIDDEN)
     items = list(
         InitiativeItem.objects.filter(pillar__plan=plan)
@@ -399,7 +399,7 @@ def status_board(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
     commentary = {
         c.kpi_id: c for c in KpiCommentary.objects.filter(kpi__plan=plan, fiscal_year=fiscal_year)
     }
-    own = None if permissions.is_admin(user) else permissions.department_id(user)
+    own = None if permissions.is_admin(user, plan) else permissions.department_id(user)
     departments: dict = {}
 
     def place(department, kind: str, label: str, url: str, entry) -> None:

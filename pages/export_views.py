@@ -35,7 +35,7 @@ def _export_data(request: HttpRequest, slug: str):
         as_of = resolve_as_of(plan, request.GET.get("as_of"))
     except AsOfError as err:
         return bad_request(request, str(err))
-    final_only = not permissions.sees_preliminary(request.user)
+    final_only = not permissions.sees_preliminary(request.user, plan)
     kpis = list(Kpi.objects.for_display().filter(plan=plan))
     by_id = assess(kpis, plan, as_of, final_only=final_only)
     return plan, as_of, kpis, [by_id[k.id] for k in kpis], final_only

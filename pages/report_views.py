@@ -54,7 +54,7 @@ def _report(request: HttpRequest, slug: str, fy: str, version: int | None, *, co
     else:
         shown = next((v for v in versions if v.in_force), versions[-1] if versions else None)
     today = timezone.localdate()
-    final_only = not permissions.sees_preliminary(request.user)
+    final_only = not permissions.sees_preliminary(request.user, plan)
     if shown is None:
         return plan, fiscal_year, versions, None, _live(plan, fiscal_year, final_only), []
     changes = []
@@ -106,8 +106,8 @@ def _report_page(request: HttpRequest, slug: str, fy: str, version: int | None) 
         "newer": _newer(versions, shown) if shown else None,
         "in_force": in_force,
         "changes": changes,
-        "public_view": not permissions.sees_preliminary(request.user),
-        "can_publish": permissions.is_admin(request.user),
+        "public_view": not permissions.sees_preliminary(request.user, plan),
+        "can_publish": permissions.is_admin(request.user, plan),
         "shows_sample": is_sample,
         "is_sample": is_sample,
     }
@@ -180,7 +180,7 @@ def report_version_docx(request: HttpRequest, slug: str, fy: str, version: int) 
 def report_publish(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
     """GET: the confirmation of what would become public. POST: publish what was confirmed."""
     plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
-    if not permissions.is_admin(request.user):
+    if not permissions.is_admin(request.user, plan):
         raise PermissionDenied(_("報告書を公表できるのは管理者だけです。"))
     fiscal_year = _report_year(plan, fy)
     today = timezone.localdate()

@@ -17,12 +17,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_tables2 import RequestConfig
 
 from initiatives import plan_reader
-from initiatives.models import InitiativeItem, Pillar, Plan
-from kpi import plan_io, plan_xlsx
+from initiatives.models import InitiativeItem, Organization, Pillar, Plan
+from kpi import plan_io, plan_organizations, plan_xlsx
 from kpi.evaluation import AsOfError, assess, resolve_as_of, status_counts
 from kpi.figures import kpi_block
 from kpi.models import Kpi
-from kpi.permissions import is_admin, sees_preliminary
+from kpi.permissions import is_admin_anywhere, is_site_admin, organization_id, sees_preliminary
 from kpi.tables import KpiProgressTable
 from smartdocho.display import fy_text
 from smartdocho.etags import public_page
@@ -36,7 +36,7 @@ def _get_plan(slug: str) -> Plan:
 def _kpi_rows(request: HttpRequest, plan: Plan, kpis: list[Kpi], caption: str) -> dict:
     """The context every page with a KPI table needs: as-of year, assessments, sample flag."""
     as_of = resolve_as_of(plan, request.GET.get("as_of"))
-    assessments = assess(kpis, plan, as_of, final_only=not sees_preliminary(request.user))
+    assessments = assess(kpis, plan, as_of, final_only=not sees_preliminary(request.user, plan))
     rows = [assessments[k.id] for k in kpis]
     table = KpiProgressTable(
         rows, caption=_("%(caption)s（%(fy)s時点）") % {"caption": caption, "fy": fy_text(as_of)}
@@ -135,6 +135,14 @@ def _pending_content(request: HttpRequest) -> tuple[str, bytes] | str:
     return name, content
 
 
+def _refused_status(err: plan_io.PlanFileError) -> int:
+    """403 for a file holding another organization's plan (nothing of it is the admin's to
+    change), 400 for any other problem with the file."""
+    if any(p.message == plan_organizations.OTHER_ORGANIZATION for p in err.problems):
+        return 403
+    return 400
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def plan_import(request: HttpRequest) -> HttpResponse:
@@ -142,8 +150,14 @@ def plan_import(request: HttpRequest) -> HttpResponse:
 
     Every problem with the file gives 400 with its message and writes nothing.
     """
-    if not is_admin(request.user):
+    if not is_admin_anywhere(request.user):
         raise PermissionDenied(_("この操作は管理者だけができます。"))
+    # A site administrator loads any organization's plan; an organization's admin only its own.
+    organization = (
+        None
+        if is_site_admin(request.user)
+        else Organization.objects.get(pk=organization_id(request.user))
+    )
     context: dict = {"max_mb": MAX_PLAN_BYTES // (1024 * 1024)}
     status = 200
     if request.method == "POST" and "confirm" in request.POST:
@@ -153,10 +167,16 @@ def plan_import(request: HttpRequest) -> HttpResponse:
             return render(request, "initiatives/plan_import.html", context, status=400)
         name, content = pending
         try:
-            report = plan_io.import_plan(content, name, values=False, max_records=MAX_PLAN_RECORDS)
+            report = plan_io.import_plan(
+                content,
+                name,
+                values=False,
+                max_records=MAX_PLAN_RECORDS,
+                organization=organization,
+            )
         except plan_io.PlanFileError as err:
             context["problems"] = err.problems
-            status = 400
+            status = _refused_status(err)
         else:
             context.update(
                 report=report, applied=report.applied, filename=name, problems=report.problems
@@ -178,11 +198,16 @@ def plan_import(request: HttpRequest) -> HttpResponse:
             name = upload.name or ""
             try:
                 report = plan_io.import_plan(
-                    content, name, dry_run=True, values=False, max_records=MAX_PLAN_RECORDS
+                    content,
+                    name,
+                    dry_run=True,
+                    values=False,
+                    max_records=MAX_PLAN_RECORDS,
+                    organization=organization,
                 )
             except plan_io.PlanFileError as err:
                 context["problems"] = err.problems
-                status = 400
+                status = _refused_status(err)
             else:
                 context.update(report=report, filename=name, problems=report.problems)
                 if report.ok:
@@ -202,7 +227,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
 @require_safe
 def plan_import_template(request: HttpRequest) -> HttpResponse:
     """The Excel template for a plan's KPI table (kpi/plan_xlsx.py), with its instructions."""
-    if not is_admin(request.user):
+    if not is_admin_anywhere(request.user):
         raise PermissionDenied(_("この操作は管理者だけができます。"))
     response = HttpResponse(
         plan_xlsx.template_workbook(),

@@ -68,7 +68,7 @@ if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the host(s) served in production.")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "kpi.admin_site.SiteAdminConfig",  # django.contrib.admin, see kpi/admin_site.py
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -57,17 +57,24 @@ def source_text() -> str:
 # --- a standing cast of users, one per role -------------------------------------------------
 
 
-def _user(username: str, role: str | None, department=None, **extra):
+def _user(username: str, role: str | None, department=None, organization=None, **extra):
+    """A user in `role`, working for `organization` (default: the home organization, the real
+    policy's, see factories.home_organization) in `department`."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
     from kpi.models import StaffProfile
+    from tests.factories import home_organization
 
     user = get_user_model().objects.create_user(username, password="pw-" + username, **extra)
     if role:
         user.groups.add(Group.objects.get_or_create(name=role)[0])
-    if department is not None:
-        StaffProfile.objects.create(user=user, department=department)
+    if role or department is not None:
+        if organization is None:
+            organization = department.organization if department else home_organization()
+        StaffProfile.objects.create(
+            user=user, department=department, organization=organization or home_organization()
+        )
     return user
 
 
@@ -76,8 +83,10 @@ def departments(policy):
     """Two departments; the owning one has every KPI of pillars 1 and 2, the other pillar 3."""
     from kpi.models import Department, Kpi
 
-    owning = Department.objects.create(code="joho", name="情報政策課")
-    other = Department.objects.create(code="jinji", name="人事課")
+    owning = Department.objects.create(
+        code="joho", name="情報政策課", organization=policy.organization
+    )
+    other = Department.objects.create(code="jinji", name="人事課", organization=policy.organization)
     Kpi.objects.filter(plan=policy, pillar__number__in=(1, 2)).update(department=owning)
     Kpi.objects.filter(plan=policy, pillar__number=3).update(department=other)
     return owning, other

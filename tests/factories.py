@@ -4,8 +4,25 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from initiatives.models import InitiativeItem, Pillar, Plan
+from initiatives.models import InitiativeItem, Organization, Pillar, Plan
 from kpi.models import Kpi, KpiValue, ScheduleStep, TargetBasis, TargetKind, Unit, YearlyTarget
+
+
+def home_organization() -> Organization:
+    """The organization of the real policy (its fixture's record), where the standing cast of
+    users of tests/conftest.py works and where generated plans go unless told otherwise."""
+    organization, _ = Organization.objects.get_or_create(
+        slug="hokkaido", defaults={"name": "北海道", "kind": "prefecture", "code": "010006"}
+    )
+    return organization
+
+
+def make_organization(slug: str = "test-pref", name: str = "テスト県", **fields) -> Organization:
+    """The organization of that slug, made the first time it is asked for."""
+    organization, _ = Organization.objects.get_or_create(
+        slug=slug, defaults={"name": name, "kind": "prefecture", **fields}
+    )
+    return organization
 
 
 def make_plan(
@@ -16,6 +33,7 @@ def make_plan(
     years: tuple[int, ...] = (2022, 2023, 2024),
     is_current: bool = False,
     components: int = 0,
+    organization: Organization | None = None,
 ) -> Plan:
     """A plan of the given size with a value for every KPI and year.
 
@@ -23,6 +41,7 @@ def make_plan(
     """
     plan = Plan.objects.create(
         slug=slug,
+        organization=organization or home_organization(),
         government="テスト県",
         title=f"テスト計画 {slug}",
         term="1期",
@@ -80,7 +99,7 @@ def make_plan(
     return plan
 
 
-def make_shapes_plan(slug: str = "shapes") -> Plan:
+def make_shapes_plan(slug: str = "shapes", organization: Organization | None = None) -> Plan:
     """A plan (R4–R7, 2022–2025) with one KPI of every target shape of issue 12, with values.
 
     Codes as plans write them: "1.1" yearly path, "①" annual flow, "2-8-2" range, "3.1"
@@ -90,6 +109,7 @@ def make_shapes_plan(slug: str = "shapes") -> Plan:
 
     plan = Plan.objects.create(
         slug=slug,
+        organization=organization or home_organization(),
         government="例示県",
         title="例示県デジタル計画（架空）",
         first_fy=2022,

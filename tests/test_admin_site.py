@@ -10,6 +10,7 @@ from kpi import models as kpi_models
 pytestmark = pytest.mark.django_db
 
 MODELS = [
+    initiative_models.Organization,
     initiative_models.Plan,
     initiative_models.Pillar,
     initiative_models.InitiativeItem,

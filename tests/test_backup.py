@@ -83,7 +83,9 @@ def _user(name, role=None, department=None, **flags):
     if role:
         user.groups.add(Group.objects.get_or_create(name=role)[0])
     if department:
-        StaffProfile.objects.create(user=user, department=department)
+        StaffProfile.objects.create(
+            user=user, department=department, organization=department.organization
+        )
     return user
 
 
@@ -95,7 +97,9 @@ def lived_in(sample_values, departments):
     editor = _user("editor", roles.EDITOR, owning, email="editor@example.jp")
     _user("retired", roles.EDITOR, other, is_active=False)
     _user("nobody")
-    StaffProfile.objects.create(user=_user("unassigned", roles.VIEWER), department=None)
+    StaffProfile.objects.create(
+        user=_user("unassigned", roles.VIEWER), department=None, organization=owning.organization
+    )
     admins = Group.objects.get(name=roles.ADMIN)
     admins.permissions.add(Permission.objects.get(codename="change_kpi"))
     editor.user_permissions.add(Permission.objects.get(codename="view_kpivalue"))

@@ -128,7 +128,9 @@ def test_a_reviewer_is_not_offered_the_value_entry_link_that_would_refuse_them(
 
     reviewer = get_user_model().objects.create_user("shonin-only")
     reviewer.groups.add(Group.objects.get_or_create(name=roles.REVIEWER)[0])
-    StaffProfile.objects.create(user=reviewer, department=departments[0])
+    StaffProfile.objects.create(
+        user=reviewer, department=departments[0], organization=departments[0].organization
+    )
     client.force_login(reviewer)
     entry = "/plans/hokkaido-smart-docho-3/entry/2025/"
     assert client.get(entry).status_code == 403

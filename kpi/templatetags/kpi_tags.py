@@ -57,9 +57,9 @@ def value_years(plan) -> range:
 
 
 @register.filter
-def may_use_entry(user) -> bool:
-    """Whether `user` may open the value entry pages (kpi.permissions.can_use_entry): a link
-    to them is shown only to those for whom it answers 200."""
+def may_use_entry(user, plan) -> bool:
+    """Whether `user` may open the value entry pages of `plan` (kpi.permissions.can_use_entry):
+    a link to them is shown only to those for whom it answers 200."""
     from kpi import permissions
 
-    return permissions.can_use_entry(user)
+    return permissions.can_use_entry(user, plan)

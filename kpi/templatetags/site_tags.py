@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django import template
 from django.conf import settings
+from django.contrib import admin as django_admin
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -55,8 +56,9 @@ def nav_links(context) -> list[NavLink]:
     """The header's site-wide links for the user of this request, in display order.
 
     Shape: a list of NavLink(label, url, current). Rules (the same as the views'):
-    everyone gets the plan list; entry users (kpi.permissions.can_use_entry) get value entry
-    and upload; admins (kpi.permissions.is_admin) get the entry status board and plan import;
+    everyone gets the plan list; entry users of the page's plan's organization
+    (kpi.permissions.can_use_entry) get value entry and upload; its admins
+    (kpi.permissions.is_admin) the entry status board; admins of any organization plan import;
     staff users (is_staff, which the Django admin requires) get the admin site, and its user
     list when they may view users.
     """
@@ -66,12 +68,12 @@ def nav_links(context) -> list[NavLink]:
     links = [NavLink(_("方針の一覧"), reverse("plan_list"), view_name == "plan_list")]
     if user is None or not user.is_authenticated:
         return links
-    entry_user = permissions.can_use_entry(user)
-    admin = permissions.is_admin(user)
-    if entry_user or admin:
-        found = _plan_and_year(context)
-        if found is not None:
-            plan, year = found
+    found = _plan_and_year(context) if permissions.can_use_entry_anywhere(user) else None
+    if found is not None:
+        plan, year = found
+        # Links to the page's plan only where they answer 200: the user's own organization.
+        admin = permissions.is_admin(user, plan)
+        if admin or permissions.can_use_entry(user, plan):
             args = (plan.slug, year)
             links.append(
                 NavLink(
@@ -93,11 +95,11 @@ def nav_links(context) -> list[NavLink]:
                         view_name == "kpi:entry_status",
                     )
                 )
-    if admin:
+    if permissions.is_admin_anywhere(user):
         links.append(
             NavLink(_("方針の読み込み"), reverse("plan_import"), view_name == "plan_import")
         )
-    if user.is_active and user.is_staff:
+    if user.is_active and user.is_staff and django_admin.site.has_permission(request):
         if user.has_perm("auth.view_user"):
             links.append(NavLink(_("利用者"), reverse("admin:auth_user_changelist")))
         links.append(NavLink(_("管理サイト"), reverse("admin:index")))

@@ -21,7 +21,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from initiatives import plan_reader
+from initiatives.models import Plan
 from kpi import roles
+from kpi.models import StaffProfile
 from pages.views import IMPORT_SESSION_KEY
 from tests.conftest import ROOT
 
@@ -165,6 +167,9 @@ def admin_client(client, world):
     # No password: hashing one costs a second per test, and force_login needs none.
     admin = get_user_model().objects.create(username="kanri", is_staff=True)
     admin.groups.add(Group.objects.get_or_create(name=roles.ADMIN)[0])
+    # An admin of the organization whose plan the world holds (the template's).
+    world_plan = Plan.objects.get(slug="example-city-dx-1")
+    StaffProfile.objects.create(user=admin, organization=world_plan.organization)
     client.force_login(admin)
     return client
 

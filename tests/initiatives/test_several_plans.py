@@ -45,7 +45,7 @@ def test_no_page_mixes_two_plans(client, viewer, two_plans):
     assert "サンプル値を表示しています" not in other
 
 
-def test_editor_of_another_governments_department_only_sees_that_plans_kpis(client, two_plans):
+def test_editor_of_another_governments_department_only_enters_that_plans_kpis(client, two_plans):
     from kpi import roles
     from kpi.models import Department
     from tests.conftest import _user
@@ -53,7 +53,9 @@ def test_editor_of_another_governments_department_only_sees_that_plans_kpis(clie
     user = _user("reishi", roles.EDITOR, Department.objects.get(code="digital-office"))
     client.force_login(user)
     assert [r.kpi.code for r in client.get(OTHER + "entry/2025/").context["rows"]] == ["1-1"]
-    assert client.get(REAL + "entry/2025/").context["rows"] == []
+    # Another organization's plan: the editor's role does not count there (issue 14).
+    assert Plan.objects.get(slug="example-city-dx-1").organization != two_plans[0].organization
+    assert client.get(REAL + "entry/2025/").status_code == 403
 
 
 def test_import_page_shows_problems_and_writes_nothing(client, admin, policy):

@@ -73,6 +73,7 @@ def test_plan_years_in_order_and_only_one_current_plan(policy):
     with pytest.raises(IntegrityError), transaction.atomic():
         Plan.objects.create(
             slug="other",
+            organization=policy.organization,
             government="X",
             title="Other",
             first_fy=2026,

@@ -107,9 +107,12 @@ class Command(BaseCommand):
         self.stdout.write("（すでにあった利用者のパスワードは変えていません。）")
 
     def _departments(self) -> None:
-        kpis = list(Kpi.objects.filter(plan__slug=PLAN_SLUG))
+        kpis = list(Kpi.objects.filter(plan__slug=PLAN_SLUG).select_related("plan"))
+        organization = kpis[0].plan.organization_id if kpis else None
         for code, (name, prefixes) in DEMO_DEPARTMENTS.items():
-            dept, _ = Department.objects.update_or_create(code=code, defaults={"name": name})
+            dept, _ = Department.objects.update_or_create(
+                code=code, defaults={"name": name, "organization_id": organization}
+            )
             for kpi in kpis:
                 if kpi.department_id is None and kpi.code.startswith(prefixes):
                     kpi.department = dept
@@ -131,9 +134,14 @@ class Command(BaseCommand):
                 is_superuser=superuser,
             )
             user.groups.add(groups[role])
-            if dept_code:
-                department = Department.objects.filter(code=dept_code).first()
-                StaffProfile.objects.create(user=user, department=department)
+            # Every demo user works for the demo plan's organization (roles count only there);
+            # the superuser is the site's administrator and needs none.
+            plan = Plan.objects.filter(slug=PLAN_SLUG).first()
+            department = Department.objects.filter(code=dept_code).first() if dept_code else None
+            if plan is not None and not superuser:
+                StaffProfile.objects.create(
+                    user=user, department=department, organization_id=plan.organization_id
+                )
             created.append(username)
         return created, kept
 
