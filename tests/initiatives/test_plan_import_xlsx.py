@@ -151,9 +151,12 @@ def test_the_preview_shows_how_each_new_target_was_read(admin_client):
     assert "年度別目標値 R7 1,000" in text and "累計" in text
 
 
-def test_kpis_and_items_in_the_plan_but_not_in_the_file_are_listed_as_kept(admin_client):
+def test_kpis_and_items_in_the_plan_but_not_in_the_file_are_listed_as_kept(admin_client, admin):
+    # Loaded first for the admin's organization: another organization's plan is refused (403).
     assert plan_io.import_plan(
-        book([kpi_row("1-1"), kpi_row("1-2", 取組項目番号="1-2", 取組項目="別の項目")]), "plan.xlsx"
+        book([kpi_row("1-1"), kpi_row("1-2", 取組項目番号="1-2", 取組項目="別の項目")]),
+        "plan.xlsx",
+        organization=admin.staff_profile.organization,
     ).applied
     response = _upload(admin_client, book([kpi_row("1-1")]))
     text = response.content.decode()
@@ -162,10 +165,16 @@ def test_kpis_and_items_in_the_plan_but_not_in_the_file_are_listed_as_kept(admin
     assert Kpi.objects.count() == 2
 
 
-def test_an_emptied_report_to_on_the_plan_sheet_clears_it_and_the_preview_shows_it(admin_client):
+def test_an_emptied_report_to_on_the_plan_sheet_clears_it_and_the_preview_shows_it(
+    admin_client, admin
+):
     from tests.kpi.plan_books import PLAN
 
-    assert plan_io.import_plan(book([kpi_row("1-1", 備考="注記")]), "plan.xlsx").applied
+    assert plan_io.import_plan(
+        book([kpi_row("1-1", 備考="注記")]),
+        "plan.xlsx",
+        organization=admin.staff_profile.organization,
+    ).applied
     plan = [(k, None) if k == "報告先" else (k, v) for k, v in PLAN]
     response = _upload(admin_client, book([kpi_row("1-1", 備考=None)], plan=plan))
     text = response.content.decode()
