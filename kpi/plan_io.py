@@ -56,7 +56,6 @@ from initiatives.models import (
     PolicyDirection,
 )
 from initiatives.plan_reader import Number, Plain
-from smartdocho.display import fy_text
 from smartdocho.fiscal import era_label
 
 from . import plan_organizations, plan_xlsx
@@ -745,24 +744,6 @@ def _check_value(obj: KpiValue | models.Model) -> None:
         raise ValidationError(error)
 
 
-def _target_words(kpi: Kpi) -> str:
-    """The KPI's target in words for the preview, from its fields (the text as written may
-    stay the same while the value changes): "以上 300（R7（2025年度））"."""
-    parts = [str(kpi.get_target_kind_display())]
-    if kpi.target_value is not None:
-        value = f"{Decimal(kpi.target_value).normalize():f}"
-        if kpi.target_value_high is not None:
-            value += f"～{Decimal(kpi.target_value_high).normalize():f}"
-        parts.append(value)
-    if kpi.target_basis == "annual":
-        parts.append("毎年度")
-    if kpi.target_condition:
-        parts.append(f"条件「{kpi.target_condition}」")
-    if kpi.cumulative:
-        parts.append("累計")
-    return " ".join(parts) + f"（{fy_text(kpi.target_fy)}）"
-
-
 def _check_step_change(existing: models.Model, obj: models.Model) -> None:
     """Refuse renaming a schedule step that entered values have reached: a value is the number
     of the step reached, so the value would come to name another step. Its year may change."""
@@ -891,7 +872,7 @@ def _load_object(
         count = KpiValue.objects.filter(kpi=existing).count()
         if count:
             report.retargeted.append(
-                Retargeted(obj.code, obj.name, _target_words(existing), _target_words(obj), count)
+                Retargeted(obj.code, obj.name, _reading(existing), _reading(obj), count)
             )
     _save(item, obj, history=True)
     report.updated[name] += 1

@@ -496,7 +496,7 @@ def test_changing_the_target_of_a_kpi_with_values_is_pointed_out_before_loading(
     assert report.ok and not report.applied
     [r] = report.retargeted
     assert (r.key, r.values) == ("1-2", 4)
-    assert r.old == "以上 288（R7（2025年度））" and r.new == "以上 300（R7（2025年度））"
+    assert r.old == "288件 以上、目標年度 R7" and r.new == "300件 以上、目標年度 R7"
 
 
 def test_a_target_change_on_a_kpi_without_values_is_not_pointed_out(policy):
@@ -513,4 +513,4 @@ def test_the_import_page_shows_the_target_change_notice(client, admin, populated
     response = client.post("/manage/import-plan/", {"file": SimpleUploadedFile(REAL.name, content)})
     html = response.content.decode()
     assert "実績値のある成果指標の目標を変えます" in html and "目標の再設定" in html
-    assert "以上 288（R7（2025年度）） → 以上 300（R7（2025年度））" in html
+    assert "288件 以上、目標年度 R7 → 300件 以上、目標年度 R7" in html
