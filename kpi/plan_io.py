@@ -1113,6 +1113,8 @@ def _reading(kpi: Kpi) -> str:
         parts.append(kind)
     if kpi.target_basis == TargetBasis.ANNUAL:
         parts.append("毎年度")
+    if kpi.direction != plan_xlsx.direction_of(kpi.target_kind):
+        parts.append(f"望ましい方向 {kpi.get_direction_display()}")  # not what the kind says
     if kpi.target_condition:
         parts.append(f"条件「{kpi.target_condition}」")
     steps = sorted(kpi.steps.all(), key=lambda s: s.order)

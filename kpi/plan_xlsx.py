@@ -1130,7 +1130,7 @@ class _Builder:
                 )
                 return None
         condition = row.text("条件") or reading.condition
-        direction = _direction_of(reading.kind).value
+        direction = direction_of(reading.kind).value
         written_direction = row.text("望ましい方向")
         if written_direction:
             chosen = DIRECTION_WORDS_IN.get(target_text.word_key(written_direction))
@@ -1461,7 +1461,7 @@ def write_layout(
     return out.getvalue()
 
 
-def _direction_of(kind: str) -> Direction:
+def direction_of(kind: str) -> Direction:
     """The better direction a kind of target says: 以下・下げる lower, 維持 neutral, else higher."""
     return {
         TargetKind.AT_MOST: Direction.LOWER,
@@ -1472,7 +1472,7 @@ def _direction_of(kind: str) -> Direction:
 
 def _direction_cell(kpi: Kpi) -> str | None:
     """望ましい方向 where it differs from what the target's kind says, else empty."""
-    if kpi.direction == _direction_of(kpi.target_kind).value:
+    if kpi.direction == direction_of(kpi.target_kind).value:
         return None
     return next(word for word, d in DIRECTION_WORDS.items() if d.value == kpi.direction)
 

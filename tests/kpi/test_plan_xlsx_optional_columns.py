@@ -150,3 +150,14 @@ def test_a_plan_period_that_ends_before_it_starts_is_named_on_the_plan_sheet():
     plan = [(k, "R9" if k == "開始年度" else v) for k, v in PLAN]
     problems = _problems(book([kpi_row()], plan=plan))
     assert any("計画シート" in p and "終了年度（R8）が開始年度（R9）より前" in p for p in problems)
+
+
+def test_the_preview_says_a_direction_the_kind_does_not():
+    rows = [
+        kpi_row(code="1-1", target="0件を維持", baseline=0, unit="件", 望ましい方向="低いほど良い"),
+        kpi_row(code="1-2", 望ましい方向=None),
+    ]
+    report = plan_io.import_plan(book(rows), "plan.xlsx", dry_run=True)
+    readings = {r.key: r.reading for r in report.readings}
+    assert "望ましい方向 低いほど良い" in readings["1-1"]
+    assert "望ましい方向" not in readings["1-2"]  # 以上 says higher already
