@@ -6,9 +6,11 @@ twice finds the rows it made the first time instead of adding new ones.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -51,6 +53,25 @@ def validate_lg_code(code: str) -> None:
 class OrganizationManager(models.Manager["Organization"]):
     def get_by_natural_key(self, slug: str) -> Organization:
         return self.get(slug=slug)
+
+    def by_key(self, key: str) -> Organization | None:
+        """The organization a URL names: its 6-digit 全国地方公共団体コード, else its slug."""
+        key = unicodedata.normalize("NFKC", key).strip()
+        if len(key) == 6 and key.isascii() and key.isdigit():
+            found = self.filter(code=key).first()
+            if found is not None:
+                return found
+        return self.filter(slug=key).first()
+
+    def default(self) -> Organization | None:
+        """The organization `/` opens: settings.DEFAULT_ORGANIZATION (a code or slug, from
+        DJANGO_DEFAULT_ORGANIZATION), else the only one; None when several exist and none is
+        named (or the named one does not exist)."""
+        named = getattr(settings, "DEFAULT_ORGANIZATION", "")
+        if named:
+            return self.by_key(named)
+        first_two = list(self.all()[:2])
+        return first_two[0] if len(first_two) == 1 else None
 
 
 class Organization(models.Model):
@@ -116,6 +137,17 @@ class Organization(models.Model):
     def natural_key(self) -> tuple[str]:
         return (self.slug,)
 
+    @property
+    def url_key(self) -> str:
+        """What its URL names it by: the 全国地方公共団体コード where it has one, else the slug."""
+        return self.code or self.slug
+
+    def get_absolute_url(self) -> str:
+        return reverse("organization_detail", args=[self.url_key])
+
+    def current_plan(self) -> Plan | None:
+        return Plan.objects.current(organization=self)
+
 
 # Checks the apps above add to Plan.clean, e.g. kpi's check that `status_labels` names known
 # statuses (kpi/apps.py): the plan's structure knows nothing of how progress is judged.
@@ -127,11 +159,18 @@ class PlanManager(models.Manager["Plan"]):
         return self.get(slug=slug)
 
     def with_nav(self):
-        """Plans with their pillars fetched, for the navigation every plan page shows."""
-        return self.prefetch_related("pillars")
+        """Plans with their organization and pillars fetched, for the header every plan page
+        shows (organization › plan, the pillars' links)."""
+        return self.select_related("organization").prefetch_related("pillars")
 
-    def current(self) -> Plan | None:
-        return self.filter(is_current=True).first() or self.order_by("-last_fy", "slug").first()
+    def current(self, organization: Organization | int | None = None) -> Plan | None:
+        """The plan marked 現行 (one per organization), else the latest; of one organization
+        when given (an Organization or its id), else of the whole site."""
+        plans = self.all() if organization is None else self.filter(organization=organization)
+        return (
+            plans.filter(is_current=True).order_by("organization_id").first()
+            or plans.order_by("-last_fy", "slug").first()
+        )
 
 
 class Plan(models.Model):
@@ -210,11 +249,12 @@ class Plan(models.Model):
                 name="plan_first_fy_not_after_last_fy",
                 violation_error_message="方針の初年度が最終年度より後になっています。",
             ),
+            # Each organization has its own current plan (issue 14).
             models.UniqueConstraint(
-                fields=["is_current"],
+                fields=["organization"],
                 condition=Q(is_current=True),
-                name="plan_one_current",
-                violation_error_message="現行の方針は1つだけにしてください。",
+                name="plan_one_current_per_organization",
+                violation_error_message="現行の方針は団体ごとに1つだけにしてください。",
             ),
             models.CheckConstraint(
                 condition=Q(threshold_needs_acceleration__gte=0)

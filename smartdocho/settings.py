@@ -52,6 +52,9 @@ DEBUG = env_bool("DJANGO_DEBUG", True)
 # The header's tagline beside "smartdocho". Empty means the neutral default; an installation
 # names itself here (e.g. its department), never in templates: the code serves any government.
 SITE_TAGLINE = os.environ.get("DJANGO_SITE_TAGLINE", "").strip()
+# The organization `/` opens (its 全国地方公共団体コード or slug); unset, the only one, or the
+# list of organizations when there are several (initiatives.models.OrganizationManager.default).
+DEFAULT_ORGANIZATION = os.environ.get("DJANGO_DEFAULT_ORGANIZATION", "").strip()
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:

@@ -38,6 +38,12 @@ urlpatterns = [
     path("accounts/", include(account_urls)),
     path("language/<str:code>/", views.switch_language, name="switch_language"),
     path("plans/", initiative_views.plan_list, name="plan_list"),
+    path("organizations/", initiative_views.organization_list, name="organization_list"),
+    path(
+        "organizations/<str:key>/",
+        initiative_views.organization_detail,
+        name="organization_detail",
+    ),
     path("manage/import-plan/", page_views.plan_import, name="plan_import"),
     path(
         "manage/import-plan/plan_template.xlsx",

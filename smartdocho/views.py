@@ -12,15 +12,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from initiatives.models import Plan
+from initiatives.models import Organization, Plan
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    plan = Plan.objects.current()
-    if plan is None:
+    """The front door: a member of staff's own organization's current plan; otherwise the
+    default organization's (settings.DEFAULT_ORGANIZATION, or the only one); otherwise, with
+    several organizations, their list. 404 while no plan is loaded anywhere."""
+    profile = (
+        getattr(request.user, "staff_profile", None) if request.user.is_authenticated else None
+    )
+    organization = (profile.organization if profile else None) or Organization.objects.default()
+    if organization is not None:
+        plan = Plan.objects.current(organization=organization)
+        if plan is not None:
+            return redirect(plan)
+    if not Plan.objects.exists():
         raise Http404(_("方針がまだ登録されていません。管理者が方針を読み込んでください。"))
-    return redirect(plan)
+    if organization is not None:
+        return redirect(organization)
+    return redirect("organization_list")
 
 
 @login_not_required

@@ -56,7 +56,7 @@ def nav_links(context) -> list[NavLink]:
     """The header's site-wide links for the user of this request, in display order.
 
     Shape: a list of NavLink(label, url, current). Rules (the same as the views'):
-    everyone gets the plan list; entry users of the page's plan's organization
+    everyone gets the organization and plan lists; entry users of the page's plan's organization
     (kpi.permissions.can_use_entry) get value entry and upload; its admins
     (kpi.permissions.is_admin) the entry status board; admins of any organization plan import;
     staff users (is_staff, which the Django admin requires) get the admin site, and its user
@@ -65,7 +65,14 @@ def nav_links(context) -> list[NavLink]:
     request = context.get("request")
     user = getattr(request, "user", None)
     view_name = getattr(getattr(request, "resolver_match", None), "view_name", "")
-    links = [NavLink(_("方針の一覧"), reverse("plan_list"), view_name == "plan_list")]
+    links = [
+        NavLink(
+            _("団体の一覧"),
+            reverse("organization_list"),
+            view_name in ("organization_list", "organization_detail"),
+        ),
+        NavLink(_("方針の一覧"), reverse("plan_list"), view_name == "plan_list"),
+    ]
     if user is None or not user.is_authenticated:
         return links
     found = _plan_and_year(context) if permissions.can_use_entry_anywhere(user) else None

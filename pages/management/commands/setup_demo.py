@@ -1,4 +1,5 @@
-"""Set up a development database: schema, the real policy, sample values, demo users.
+"""Set up a development database: schema, the real policy, sample values, demo users, and a
+second, invented organization (サンプル市（架空）) with its own small plan, values and users.
 
 Running it again never resets what staff entered: the plan is loaded only when it is not in the
 database yet (an existing one is left as it is; `import_plan --dry-run` shows what the file would
@@ -24,6 +25,11 @@ from kpi.models import Department, Kpi, KpiValue, StaffProfile
 PLAN_FIXTURE = "hokkaido_smart_docho_3"
 SAMPLE_FIXTURE = "sample_values"
 PLAN_SLUG = "hokkaido-smart-docho-3"
+# The second organization (issue 14): an invented city, its plan written from the blank
+# template with every target shape, its invented values and departments all in its fixtures.
+CITY_PLAN_FIXTURE = "sample_city_dx_1"
+CITY_SAMPLE_FIXTURE = "sample_city_values"
+CITY_PLAN_SLUG = "sample-city-dx-1"
 
 # Demo only: the source names no owner for any KPI.
 DEMO_DEPARTMENTS = {
@@ -31,12 +37,21 @@ DEMO_DEPARTMENTS = {
     "demo-jinzai": ("人材育成担当課（デモ）", ("3-",)),
 }
 
-# (user name, password, role, department code, superuser)
+# (user name, password, role, department code, superuser, plan whose organization they serve)
 DEMO_USERS = (
-    ("admin", "smartdocho-admin", roles.ADMIN, None, True),
-    ("editor", "smartdocho-editor", roles.EDITOR, "joho-seisaku", False),
-    ("editor2", "smartdocho-editor2", roles.EDITOR, "demo-jinzai", False),
-    ("viewer", "smartdocho-viewer", roles.VIEWER, None, False),
+    ("admin", "smartdocho-admin", roles.ADMIN, None, True, PLAN_SLUG),
+    ("editor", "smartdocho-editor", roles.EDITOR, "joho-seisaku", False, PLAN_SLUG),
+    ("editor2", "smartdocho-editor2", roles.EDITOR, "demo-jinzai", False, PLAN_SLUG),
+    ("viewer", "smartdocho-viewer", roles.VIEWER, None, False, PLAN_SLUG),
+    ("city-admin", "smartdocho-city-admin", roles.ADMIN, None, False, CITY_PLAN_SLUG),
+    (
+        "city-editor",
+        "smartdocho-city-editor",
+        roles.EDITOR,
+        "sample-city-digital",
+        False,
+        CITY_PLAN_SLUG,
+    ),
 )
 
 
@@ -78,6 +93,7 @@ class Command(BaseCommand):
                     "サンプル値の読み込み",
                 )
                 done.append("架空のサンプル値を読み込みました。")
+            done.extend(self._sample_city())
             created, kept = self._users()
             if created:
                 done.append("デモ利用者を作成しました: " + ", ".join(created))
@@ -99,19 +115,55 @@ class Command(BaseCommand):
             "サーバーを起動して（manage.py runserver 127.0.0.1:8000）、"
             "http://127.0.0.1:8000/ を開いてください。"
         )
-        self.stdout.write("デモ利用者（ユーザー名 / パスワード / 役割）：")
-        users = [(u, p, role) for u, p, role, _dept, _su in DEMO_USERS]
-        users.append((REVIEWER[0], REVIEWER[1], f"{narrative_roles.REVIEWER} + {roles.VIEWER}"))
-        for username, password, role in users:
-            self.stdout.write(f"  {username} / {password} / {role}")
+        self.stdout.write("デモ利用者（ユーザー名 / パスワード / 役割（団体））：")
+        governments = dict(Plan.objects.values_list("slug", "government"))
+        users = [
+            (u, p, role, "サイト管理者" if su else governments.get(plan, ""))
+            for u, p, role, _dept, su, plan in DEMO_USERS
+        ]
+        users.append(
+            (
+                REVIEWER[0],
+                REVIEWER[1],
+                f"{narrative_roles.REVIEWER} + {roles.VIEWER}",
+                governments.get(PLAN_SLUG, ""),
+            )
+        )
+        for username, password, role, where in users:
+            self.stdout.write(f"  {username} / {password} / {role}（{where}）")
         self.stdout.write("（すでにあった利用者のパスワードは変えていません。）")
+
+    def _sample_city(self) -> list[str]:
+        """The invented second organization's plan and values, each only where it is missing."""
+        done = []
+        if Plan.objects.filter(slug=CITY_PLAN_SLUG).exists():
+            done.append("サンプル市（架空）の方針はすでにあるため、そのままにしました。")
+        else:
+            call_command("loaddata", CITY_PLAN_FIXTURE, verbosity=0)
+            _first_history(
+                Kpi, Kpi.objects.filter(plan__slug=CITY_PLAN_SLUG), "サンプル方針の読み込み"
+            )
+            done.append("2つ目の団体として、架空のサンプル市とその方針を読み込みました。")
+        if KpiValue.objects.filter(kpi__plan__slug=CITY_PLAN_SLUG).exists():
+            done.append(
+                "サンプル市の方針に実績値がすでにあるため、サンプル値は読み込みませんでした。"
+            )
+        else:
+            call_command("loaddata", CITY_SAMPLE_FIXTURE, verbosity=0)
+            _first_history(
+                KpiValue,
+                KpiValue.objects.filter(kpi__plan__slug=CITY_PLAN_SLUG),
+                "サンプル値の読み込み",
+            )
+            done.append("サンプル市の架空のサンプル値を読み込みました。")
+        return done
 
     def _departments(self) -> None:
         kpis = list(Kpi.objects.filter(plan__slug=PLAN_SLUG).select_related("plan"))
         organization = kpis[0].plan.organization_id if kpis else None
         for code, (name, prefixes) in DEMO_DEPARTMENTS.items():
             dept, _ = Department.objects.update_or_create(
-                code=code, defaults={"name": name, "organization_id": organization}
+                code=code, organization_id=organization, defaults={"name": name}
             )
             for kpi in kpis:
                 if kpi.department_id is None and kpi.code.startswith(prefixes):
@@ -123,7 +175,7 @@ class Command(BaseCommand):
         User = get_user_model()
         groups = {name: Group.objects.get_or_create(name=name)[0] for name in roles.ALL_ROLES}
         created, kept = [], []
-        for username, password, role, dept_code, superuser in DEMO_USERS:
+        for username, password, role, dept_code, superuser, plan_slug in DEMO_USERS:
             if User.objects.filter(username=username).exists():
                 kept.append(username)
                 continue
@@ -134,10 +186,16 @@ class Command(BaseCommand):
                 is_superuser=superuser,
             )
             user.groups.add(groups[role])
-            # Every demo user works for the demo plan's organization (roles count only there);
-            # the superuser is the site's administrator and needs none.
-            plan = Plan.objects.filter(slug=PLAN_SLUG).first()
-            department = Department.objects.filter(code=dept_code).first() if dept_code else None
+            # Every demo user works for their plan's organization (roles count only there); the
+            # superuser is the site's administrator and needs none.
+            plan = Plan.objects.filter(slug=plan_slug).first()
+            department = (
+                Department.objects.filter(
+                    code=dept_code, organization_id=plan.organization_id
+                ).first()
+                if dept_code and plan is not None
+                else None
+            )
             if plan is not None and not superuser:
                 StaffProfile.objects.create(
                     user=user, department=department, organization_id=plan.organization_id
