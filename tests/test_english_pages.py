@@ -23,6 +23,8 @@ JAPANESE = re.compile(r"[\u3040-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 READ_ATTRIBUTES = ("aria-label", "title", "alt", "placeholder", "data-label")
 PAGES = [
     "/plans/",
+    "/organizations/",
+    "/organizations/010006/",
     PLAN,
     PLAN + "about/",
     PLAN + "pillars/1/",
