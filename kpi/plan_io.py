@@ -472,6 +472,7 @@ def read_records(
     accounts: bool = False,
     values: bool = True,
     max_records: int | None = None,
+    organization: Organization | None = None,
 ) -> list[dict]:
     """The file's records with their values read as written, or PlanFileError saying why not.
 
@@ -479,6 +480,7 @@ def read_records(
     `values`: whether yearly values and their history may be among them (False on the page:
     VALUES_NOT_HERE).
     `max_records`: how many objects a file may hold (the upload page, to bound a request).
+    `organization`: the importing admin's, where a workbook's 所管課 names are looked up.
     """
     name = filename.lower()
     if name.endswith(".json"):
@@ -490,7 +492,7 @@ def read_records(
     else:
         raise _file_problem("ファイルの種類は .yaml、.yml、.json、.xlsx のいずれかにしてください。")
     if kind == "xlsx":
-        data = _workbook_records(content)
+        data = _workbook_records(content, organization.pk if organization else None)
     else:
         try:
             data = plan_reader.parse(content, kind)
@@ -548,11 +550,11 @@ def read_records(
     return records
 
 
-def _workbook_records(content: bytes) -> list:
+def _workbook_records(content: bytes, organization_id: int | None = None) -> list:
     """An Excel KPI table (kpi/plan_xlsx.py) as the records a fixture holds; each problem with
     the workbook, its sheets or rows (a target not settled) as a Problem of the whole file."""
     try:
-        return plan_xlsx.read_workbook(content)
+        return plan_xlsx.read_workbook(content, organization_id)
     except plan_xlsx.WorkbookError as err:
         raise PlanFileError(
             [
@@ -909,7 +911,12 @@ def import_plan(
     Checking stops after MAX_PROBLEMS problems.
     """
     records = read_records(
-        content, filename, accounts=accounts, values=values, max_records=max_records
+        content,
+        filename,
+        accounts=accounts,
+        values=values,
+        max_records=max_records,
+        organization=organization,
     )
     records, refused = plan_organizations.with_organizations(records, organization)
     if refused:

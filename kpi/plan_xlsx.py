@@ -645,9 +645,13 @@ def _sheet_key(name: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
 
 
-def read_workbook(content: bytes) -> list[dict]:
+def read_workbook(content: bytes, organization_id: int | None = None) -> list[dict]:
     """The plan records a workbook holds, in loading order, or WorkbookError with every problem
-    (bad file, sheets, headers, and each row whose 目標 or 基準値 is not settled)."""
+    (bad file, sheets, headers, and each row whose 目標 or 基準値 is not settled).
+
+    `organization_id`: the importing admin's organization. A 所管課 is matched by name among the
+    departments of the plan's organization (this one, or the one the plan already has) and
+    never another organization's: two governments may each have a 情報政策課 (issue 14)."""
     wb = _open(content)
     try:
         names = {_sheet_key(n): n for n in wb.sheetnames}  # "成果指標 " is 成果指標
@@ -666,7 +670,8 @@ def read_workbook(content: bytes) -> list[dict]:
         problems += found
         if not rows:
             raise WorkbookError(problems)
-        return _Builder(plan, problems).build(rows)  # every row checked, with the problems so far
+        builder = _Builder(plan, problems, organization_id)
+        return builder.build(rows)  # every row checked, with the problems so far
     except WorkbookError:
         raise
     except Exception as err:  # a broken sheet's XML, a bad cell: a message, never a 500
@@ -693,9 +698,16 @@ def _stable_code(prefix: str, text: str) -> str:
 
 
 class _Builder:
-    def __init__(self, plan: dict, problems: list[SheetProblem] | None = None):
+    def __init__(
+        self,
+        plan: dict,
+        problems: list[SheetProblem] | None = None,
+        organization_id: int | None = None,
+    ):
         self.plan = plan
         self.slug = plan.get("slug", "")
+        existing = Plan.objects.filter(slug=self.slug).values_list("organization_id", flat=True)
+        self.organization_id = existing.first() or organization_id
         self.problems: list[SheetProblem] = list(problems or [])
         self.departments: dict[str, dict] = {}
         self.units: dict[str, dict] = {}  # width-normalized 単位 → its record
@@ -880,7 +892,13 @@ class _Builder:
             self.problem(row, "所管課", _too_long(Department, "name"))
             return None
         if name not in self.departments:
-            existing = Department.objects.filter(name=name).order_by("code").first()
+            existing = None
+            if self.organization_id is not None:
+                existing = (
+                    Department.objects.filter(name=name, organization_id=self.organization_id)
+                    .order_by("code")
+                    .first()
+                )
             code = existing.code if existing else _stable_code("dept", name)
             self.departments[name] = self._at(row, {"code": code, "name": name})
         return [self.departments[name]["code"]]
