@@ -38,13 +38,14 @@ class NavLink:
     current: bool = False
 
 
-def _plan_and_year(context) -> tuple[object, int] | None:
-    """The page's own plan and year when it has them; otherwise the current plan."""
+def _plan_and_year(context, user) -> tuple[object, int] | None:
+    """The page's own plan and year when it has them; otherwise the current plan of the user's
+    organization (any organization's for a site administrator)."""
     plan = context.get("plan")
     if plan is None or not hasattr(plan, "slug"):
         from initiatives.models import Plan
 
-        plan = Plan.objects.current()
+        plan = Plan.objects.current(organization=permissions.organization_id(user))
         if plan is None:
             return None
         return plan, plan.last_fy
@@ -75,7 +76,7 @@ def nav_links(context) -> list[NavLink]:
     ]
     if user is None or not user.is_authenticated:
         return links
-    found = _plan_and_year(context) if permissions.can_use_entry_anywhere(user) else None
+    found = _plan_and_year(context, user) if permissions.can_use_entry_anywhere(user) else None
     if found is not None:
         plan, year = found
         # Links to the page's plan only where they answer 200: the user's own organization.

@@ -238,3 +238,22 @@ def test_the_header_names_the_organization_and_the_plan_on_every_plan_page(clien
 def test_every_page_links_the_organization_list(client, policy):
     html = client.get("/plans/").content.decode()
     assert '<a href="/organizations/">団体の一覧</a>' in html
+
+
+def test_off_plan_pages_link_staff_to_their_own_organizations_entry_page(client):
+    from django.contrib.auth.models import Group
+
+    from kpi import roles
+    from kpi.models import Department
+
+    _plan(home_organization(), "a", is_current=True)
+    city = make_organization("city", "例示市")
+    _plan(city, "b", is_current=True)
+    department = Department.objects.create(code="city-d", name="例示課", organization=city)
+    user = get_user_model().objects.create_user("city-editor", password="x" * 12)
+    user.groups.add(Group.objects.get_or_create(name=roles.EDITOR)[0])
+    StaffProfile.objects.create(user=user, organization=city, department=department)
+    client.force_login(user)
+    html = client.get("/organizations/").content.decode()
+    assert 'href="/plans/b/entry/2025/"' in html and "/plans/a/entry/" not in html
+    assert client.get("/plans/b/entry/2025/").status_code == 200
