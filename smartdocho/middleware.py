@@ -1,14 +1,17 @@
-"""The interface language: Japanese unless the reader chose English with the language switch.
-
-Django's LocaleMiddleware would also follow the browser's Accept-Language; a prefectural
-system is Japanese by default, whatever language a browser happens to be set to.
+"""Middleware of the whole site: the interface language (Japanese unless the reader chose
+English with the language switch; Django's LocaleMiddleware would also follow the browser's
+Accept-Language, and a prefectural system is Japanese by default), private caching for signed-in
+readers, and the refusal of addresses no page can mean (a NUL character).
 """
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
 
 
 class ChosenLanguageMiddleware:
@@ -25,6 +28,26 @@ class ChosenLanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ("Cookie",))
         return response
+
+
+class RefuseNulMiddleware:
+    """A 400 for an address whose path or query holds a NUL character (%00).
+
+    No page means one, and PostgreSQL refuses a string holding one with an error, so every view
+    that looks a path part or a query value up (a KPI code, an organization, a search) would
+    answer 500. Form fields already refuse it (Django's ProhibitNullCharactersValidator).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "\x00" in unquote(query):
+            from .views import bad_request
+
+            return bad_request(request, _("アドレスに使えない文字（NUL）が含まれています。"))
+        return self.get_response(request)
 
 
 class PrivateForSignedInMiddleware:

@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Right after authentication, so that every answer to a signed-in user passes through it.
     "smartdocho.middleware.PrivateForSignedInMiddleware",
+    # Before any view reads the address: a NUL in it is a 400, not PostgreSQL's error (500).
+    "smartdocho.middleware.RefuseNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
