@@ -69,6 +69,8 @@ ORG_PAGES = {
     "organizations ?page=50": "/organizations/?page=50",
     "organization": "/organizations/{org}/",
 }
+# Site-wide pages that list every plan (the header links the first to everyone).
+SITE_PAGES = {"plan list": "/plans/", "methodology": "/methodology/"}
 
 
 def sh(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -347,7 +349,12 @@ def session_cookie(user) -> str:
     return f"Cookie: sessionid={client.session.session_key}"
 
 
-def serve(workers: int, port: int = PORT, db: str = DB_NAME) -> subprocess.Popen:
+def serve(
+    workers: int, port: int = PORT, db: str = DB_NAME, *, recycle: bool = True
+) -> subprocess.Popen:
+    """gunicorn as configured for production; without `recycle`, workers are not restarted
+    after max_requests, so that a fresh worker's empty page cache does not fall on whichever
+    page happens to be measured then (the ratios compare database sizes, not that)."""
     env = {
         **os.environ,
         **ENV,
@@ -355,6 +362,8 @@ def serve(workers: int, port: int = PORT, db: str = DB_NAME) -> subprocess.Popen
         "SMARTDOCHO_BIND": f"127.0.0.1:{port}",
         "SMARTDOCHO_WORKERS": str(workers),
     }
+    if not recycle:
+        env["GUNICORN_CMD_ARGS"] = "--max-requests 0"
     proc = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -453,11 +462,15 @@ def page_bytes(path: str) -> dict:
     }
 
 
-def page_set(plan: dict, organization: str, user, cookie: str) -> dict[str, tuple]:
-    """label → (path, user or None, wrk header or None): the plan's pages and the organization
-    pages, each read anonymously and signed in."""
+def page_set(
+    plan: dict, organization: str, user, cookie: str, *, site: bool = True
+) -> dict[str, tuple]:
+    """label → (path, user or None, wrk header or None): the plan's pages, the organization
+    pages and (with `site`) the site-wide pages, each read anonymously and signed in."""
     pages = {name: path.format(**plan) for name, path in PAGES.items()}
     pages |= {name: path.format(org=organization) for name, path in ORG_PAGES.items()}
+    if site:
+        pages |= SITE_PAGES
     out = {}
     for mode, who, header in (("anonymous", None, None), ("signed in", user, cookie)):
         for name, path in pages.items():
@@ -478,7 +491,7 @@ def time_pages(pages: dict[str, tuple], counted: dict, args, port: int = PORT) -
     """Each page alone (one connection: the latency one reader sees) and under load."""
     present = {label: page for label, page in pages.items() if counted[label] is not None}
     for path, _, header in present.values():  # warm-up: every worker renders every page
-        wrk(path, 1, args.connections, header, port)
+        wrk(path, 1, 2 * args.workers, header, port)
     timed = {}
     for label, (path, _, header) in present.items():
         timed[label] = time_page(path, header, args, port)
@@ -505,9 +518,9 @@ def time_side_by_side(pages: dict[str, tuple], before: dict, after: dict, args) 
     """Each page on the one-organization server, then at once on the large one, so that both
     sides of a ratio meet the same load from the rest of the machine."""
     present = {label: page for label, page in pages.items() if after["queries"][label] is not None}
-    for path, _, header in present.values():
-        wrk(path, 1, args.connections, header, ONE_PORT)
-        wrk(path, 1, args.connections, header, PORT)
+    for path, _, header in present.values():  # warm-up: every worker renders every page
+        wrk(path, 1, 2 * args.workers, header, ONE_PORT)
+        wrk(path, 1, 2 * args.workers, header, PORT)
     before["timing"], after["timing"] = {}, {}
     for label, (path, _, header) in present.items():
         base, _ = _baseline(label, before)
@@ -569,7 +582,9 @@ def main() -> None:
     gen_viewer = generated_viewer(n)
     gen_cookie = session_cookie(gen_viewer)
     mid = {"slug": f"gen-{n:04d}", "code": "k0", "fy": 2025}
-    generated_pages = page_set(mid, gen_org.code or gen_org.slug, gen_viewer, gen_cookie)
+    generated_pages = page_set(
+        mid, gen_org.code or gen_org.slug, gen_viewer, gen_cookie, site=False
+    )
     print(f"{args.organizations + 1:,} organizations:", flush=True)
     scale["after"] = {"queries": count_all(real)}
     scale["generated"] = {"queries": count_all(generated_pages)}
@@ -581,8 +596,8 @@ def main() -> None:
     (STATIC_ROOT / "bench").mkdir(parents=True, exist_ok=True)
     (STATIC_ROOT / "bench" / "overview.html").write_bytes(copy)
 
-    one = serve(args.workers, ONE_PORT, ONE_DB_NAME)
-    server = serve(args.workers)
+    one = serve(args.workers, ONE_PORT, ONE_DB_NAME, recycle=False)
+    server = serve(args.workers, recycle=False)
     try:
         time.sleep(1)
         time_side_by_side(real, scale["before"], scale["after"], args)
@@ -590,6 +605,12 @@ def main() -> None:
         scale["generated"]["timing"] = time_pages(
             generated_pages, scale["generated"]["queries"], args
         )
+    finally:
+        stop(server)
+        if one.poll() is None:
+            stop(one)
+    server = serve(args.workers)  # issue 15's measurements: production as configured
+    try:
         # Issue 15's measurements: a generated 60-KPI plan under load.
         for name in ("overview", "kpi", "report", "export.json"):
             wrk(PAGES[name].format(**large), 2, args.connections)
@@ -615,8 +636,6 @@ def main() -> None:
         }
     finally:
         stop(server)
-        if one.poll() is None:
-            stop(one)
 
     run = {
         "generated": generated,
@@ -645,7 +664,7 @@ def write_results(args, queries, load, sizes, scale, run) -> None:
         f"- Data: the real plan (16 KPIs, organization 北海道) as the one-organization database; then {orgs:,} generated organizations, each with one plan of {args.kpis} KPIs × {args.years} years, {len(DEPARTMENTS)} departments and {len(STAFF_ROLES)} staff ({orgs * args.kpis:,} KPIs, {orgs * args.kpis * args.years:,} values, {orgs * len(STAFF_ROLES):,} users; generated in {run['generated']:.0f} s: "
         + ", ".join(f"{name} {sec:.0f} s" for name, sec in run["steps"].items())
         + ")",
-        f"- Server: gunicorn, {args.workers} sync workers, production settings, whitenoise; load: wrk, 1 thread, {args.connections} connections, {args.duration} s each (alone: 1 connection, {max(3, args.duration // 2)} s), on loopback (the same 2 cores); the whole run took {run['minutes']:.0f} min",
+        f"- Server: gunicorn, {args.workers} sync workers, production settings, whitenoise (worker recycling after max_requests off for the 1-organization/all-organizations comparison, on for issue 15's table); load: wrk, 1 thread, {args.connections} connections, {args.duration} s each (alone: 1 connection, {max(3, args.duration // 2)} s), on loopback (the same 2 cores); the whole run took {run['minutes']:.0f} min",
         f"- Command: `.venv/bin/python bench/run.py --organizations {orgs} --duration {args.duration}`",
         "",
     ]
