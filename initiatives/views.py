@@ -36,8 +36,10 @@ def plan_about(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @public_page
 def plan_list(request: HttpRequest) -> HttpResponse:
-    plans = Plan.objects.order_by("-is_current", "-first_fy", "slug")
-    return render(request, "initiatives/plan_list.html", {"plans": plans})
+    """Every plan with its organization, current ones first, 50 a page (?page=)."""
+    plans = Plan.objects.select_related("organization").order_by("-is_current", "-first_fy", "slug")
+    page = Paginator(plans, ORGANIZATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "initiatives/plan_list.html", {"page": page})
 
 
 ORGANIZATIONS_PER_PAGE = 50

@@ -101,6 +101,21 @@ def methodology(request: HttpRequest) -> HttpResponse:
         "method_version": progress.METHOD_VERSION,
         "stale_years": progress.STALE_AFTER_YEARS,
         "v2_examples": worked.worked_examples(),
-        "plans": Plan.objects.all(),
+        "plans": _methodology_plans(request),
     }
     return render(request, "kpi/methodology.html", context)
+
+
+def _methodology_plans(request: HttpRequest):
+    """The plans whose thresholds the methodology page lists: the one a plan page's link names
+    (?plan=<slug>), else those of the reader's organization (staff) or of the default
+    organization; never every plan of an installation serving many organizations (issue 14)."""
+    from initiatives.models import Organization
+
+    slug = request.GET.get("plan", "")
+    if slug:
+        return Plan.objects.filter(slug=slug[:80])
+    organization = permissions.organization_id(request.user) or Organization.objects.default()
+    if organization is None:
+        return Plan.objects.none()
+    return Plan.objects.filter(organization=organization).order_by("-is_current", "-first_fy")

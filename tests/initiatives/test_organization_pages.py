@@ -257,3 +257,29 @@ def test_off_plan_pages_link_staff_to_their_own_organizations_entry_page(client)
     html = client.get("/organizations/").content.decode()
     assert 'href="/plans/b/entry/2025/"' in html and "/plans/a/entry/" not in html
     assert client.get("/plans/b/entry/2025/").status_code == 200
+
+
+def test_the_plan_list_is_paginated_and_names_each_plans_organization(client):
+    organizations = _organizations(60)
+    for i, organization in enumerate(organizations):
+        _plan(organization, f"p-{i:03d}")
+    first = client.get("/plans/").content.decode()
+    assert first.count('<th scope="row"><a href="/plans/') == 50
+    assert "登録されている方針：60件" in first and 'rel="next"' in first
+    assert '<a href="/organizations/org-0000/" lang="ja">生成団体0000</a>' in first
+    second = client.get("/plans/?page=2").content.decode()
+    assert second.count('<th scope="row"><a href="/plans/') == 10
+
+
+def test_the_methodology_page_lists_the_thresholds_of_the_plan_it_was_opened_from(client):
+    organizations = _organizations(30)
+    for i, organization in enumerate(organizations):
+        _plan(organization, f"p-{i:03d}")
+    html = client.get("/methodology/?plan=p-007").content.decode()
+    table = html.split('id="plans-heading"', 1)[1].split("</table>", 1)[0]
+    assert "p-007" in table and table.count('<th scope="row">') == 1
+    # Without a plan, with many organizations and none named: no table of every plan.
+    assert 'id="plans-heading"' not in client.get("/methodology/").content.decode()
+    # A plan page's footer links the methodology of that plan.
+    page = client.get("/plans/p-003/").content.decode()
+    assert 'href="/methodology/?plan=p-003"' in page
