@@ -129,7 +129,7 @@ def _f(model: type[models.Model], name: str) -> models.Field:
 # Each natural key, position by position: the field whose type decides how its text is read.
 NATURAL_KEYS: dict[type[models.Model], list[models.Field]] = {
     Unit: [_f(Plan, "slug"), _f(Unit, "code")],
-    Department: [_f(Department, "code")],
+    Department: [_f(Organization, "slug"), _f(Department, "code")],
     Organization: [_f(Organization, "slug")],
     Plan: [_f(Plan, "slug")],
     PlanSection: [_f(Plan, "slug"), _f(PlanSection, "kind"), _f(PlanSection, "order")],
@@ -426,6 +426,8 @@ def _reference(f: models.Field, value: object) -> object:
         raise _Refused(
             f"{f.verbose_name}は参照先のキーを一覧で書いてください（例: {f.name}: [{value}]）。"
         )
+    if target is Department and len(value) == 1:
+        spec = spec[1:]  # [code]: a file written before codes were per organization
     if len(value) != len(spec):
         raise _Refused(f"{f.verbose_name}のキーは{len(spec)}個の値で書いてください: {value}")
     return [_scalar(k, v) for k, v in zip(spec, value, strict=True)]

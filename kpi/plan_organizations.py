@@ -41,9 +41,12 @@ def with_organizations(
     A file written before organizations (the plan names only its `government`) is read as it
     meant: its plan belongs to `organization` (the importing admin's), else to the organization
     the plan already has, else to the file's one organization record, else to an organization of
-    that name, else to a new organization record put first in the file. Departments and staff
-    profiles the file lists without one, and not already in the database with one, belong to the
-    organization of the file's plans when they all have the same (with `organization`, to it).
+    that name, else to a new organization record put first in the file. Departments the file
+    lists without one belong to the organization of the file's plans when they all have the same
+    (with `organization`, to it), else to the organization of the only department of that code
+    in the database. Staff profiles without one, and not already in the database with one,
+    likewise belong to the organization of the file's plans. A department named by its code
+    alone (`department: [somu]`) is then named within its organization (department_keys).
     With `organization`, a file that touches anything of another organization is refused.
     """
     problems: list[tuple[int, str]] = []
@@ -81,26 +84,82 @@ def with_organizations(
         ref = fields["organization"]
         plan_orgs.add(str(ref[0]) if isinstance(ref, list) and len(ref) == 1 else str(ref))
     if organization is not None:
-        problems += _outside(records, organization)
-    if organization is not None:
         plan_orgs = {organization.slug}
-    if len(plan_orgs) == 1:
-        (slug,) = plan_orgs
-        for record in records:
-            fields = record["fields"]
-            if "organization" in fields:
+    slug = next(iter(plan_orgs)) if len(plan_orgs) == 1 else None
+    for record in records:
+        fields = record["fields"]
+        if "organization" in fields:
+            continue
+        if record["model"] == "kpi.department":
+            if slug is not None:
+                fields["organization"] = [slug]
                 continue
-            if record["model"] == "kpi.department":
-                known = Department.objects.filter(code=str(fields.get("code")))
-            elif record["model"] == "kpi.staffprofile":
-                user = fields.get("user")
-                name = str(user[0]) if isinstance(user, list) and user else str(user)
-                known = StaffProfile.objects.filter(**{f"user__{User.USERNAME_FIELD}": name})
-            else:
-                continue
+            known = Department.objects.filter(code=str(fields.get("code")))
+            orgs = set(
+                known.exclude(organization=None).values_list("organization__slug", flat=True)
+            )
+            if len(orgs) == 1 and not known.filter(organization=None).exists():
+                fields["organization"] = [orgs.pop()]
+        elif record["model"] == "kpi.staffprofile" and slug is not None:
+            user = fields.get("user")
+            name = str(user[0]) if isinstance(user, list) and user else str(user)
+            known = StaffProfile.objects.filter(**{f"user__{User.USERNAME_FIELD}": name})
             if not known.filter(organization__isnull=False).exists():
                 fields["organization"] = [slug]
+    department_keys(out)
+    if organization is not None:
+        problems += _outside(out, organization)
     return out, problems
+
+
+# Records that name a department, and the field naming the plan whose organization it is in.
+DEPARTMENT_REFERENCES = {"kpi.kpi": "plan", "kpi.historicalkpi": "plan", "kpi.staffprofile": None}
+
+
+def department_keys(records: list[dict]) -> None:
+    """Each department named by its code alone (`department: [somu]`, as files written before
+    codes were per organization name it) named within its organization, in place:
+    `[<organization slug>, somu]`. The organization is the record's plan's (a KPI and its
+    history: the plan's record in the file, else the plan in the database), a staff profile's
+    own, else the one organization the file's department records of that code belong to.
+    A name whose organization cannot be told is left as it is (DepartmentManager reads it).
+    """
+    plans = {
+        str(r["fields"].get("slug")): _first(r["fields"].get("organization"))
+        for r in records
+        if r["model"] == "initiatives.plan"
+    }
+    listed: dict[str, set[str | None]] = {}
+    for r in records:
+        if r["model"] == "kpi.department":
+            code = str(r["fields"].get("code"))
+            listed.setdefault(code, set()).add(_first(r["fields"].get("organization")))
+    for record in records:
+        if record["model"] not in DEPARTMENT_REFERENCES:
+            continue
+        fields = record["fields"]
+        ref = fields.get("department")
+        if not isinstance(ref, list) or len(ref) != 1:
+            continue
+        code = str(ref[0])
+        plan_field = DEPARTMENT_REFERENCES[record["model"]]
+        org = None
+        if plan_field is not None:
+            plan = _first(fields.get(plan_field))
+            if plan is not None:
+                org = plans.get(plan)
+                if org is None:
+                    org = (
+                        Plan.objects.filter(slug=plan)
+                        .values_list("organization__slug", flat=True)
+                        .first()
+                    )
+        else:
+            org = _first(fields.get("organization"))
+        if org is None and len(listed.get(code, ())) == 1:
+            org = next(iter(listed[code]))
+        if org is not None:
+            fields["department"] = [org, ref[0]]
 
 
 # Fields whose natural key starts with the slug of the plan the referenced object belongs to.
@@ -113,21 +172,24 @@ def _first(ref: object) -> str | None:
 
 def _outside(records: list[dict], organization: Organization) -> list[tuple[int, str]]:
     """Every record of the file that would touch another organization than `organization`: an
-    organization record, a department of another organization, or anything of another
-    organization's plan (named by the plan slug that starts its references)."""
+    organization record, a department of another organization (or named as one), or anything of
+    another organization's plan (named by the plan slug that starts its references)."""
     problems = []
     plans = dict(Plan.objects.values_list("slug", "organization_id"))
-    departments = dict(Department.objects.values_list("code", "organization_id"))
     for i, record in enumerate(records, start=1):
         label, fields = record["model"], record["fields"]
         named = fields.get("organization")
+        department = fields.get("department")
         if named is not None and _first(named) != organization.slug:
             other = True
+        elif (
+            isinstance(department, list)
+            and len(department) == 2
+            and _first(department) != (organization.slug)
+        ):
+            other = True  # [organization, code]: another organization's department
         elif label == "initiatives.organization":
             other = str(fields.get("slug")) != organization.slug
-        elif label == "kpi.department":
-            known = departments.get(str(fields.get("code")))
-            other = known is not None and known != organization.pk
         else:
             slugs = {_first(fields.get(name)) for name in PLAN_REFERENCES} - {None}
             if label == "initiatives.plan":

@@ -880,10 +880,20 @@ class _Builder:
             self.problem(row, "所管課", _too_long(Department, "name"))
             return None
         if name not in self.departments:
-            existing = Department.objects.filter(name=name).order_by("code").first()
+            existing = self._named_department(name)
             code = existing.code if existing else _stable_code("dept", name)
             self.departments[name] = self._at(row, {"code": code, "name": name})
         return [self.departments[name]["code"]]
+
+    def _named_department(self, name: str) -> Department | None:
+        """The department called `name` in the organization of the workbook's plan (codes are
+        per organization); for a plan not loaded yet, the one so called if only one is."""
+        found = Department.objects.filter(name=name)
+        plan = Plan.objects.filter(slug=self.slug).first()
+        if plan is not None:
+            return found.filter(organization=plan.organization_id).order_by("code").first()
+        candidates = list(found.order_by("code")[:2])
+        return candidates[0] if len(candidates) == 1 else None
 
     def _lengths(self, row: _Row) -> bool:
         """Whether every text cell fits its field; each one that does not is a problem here,

@@ -137,7 +137,11 @@ class Command(BaseCommand):
             # Every demo user works for the demo plan's organization (roles count only there);
             # the superuser is the site's administrator and needs none.
             plan = Plan.objects.filter(slug=PLAN_SLUG).first()
-            department = Department.objects.filter(code=dept_code).first() if dept_code else None
+            department = (
+                Department.objects.filter(code=dept_code, organization=plan.organization_id).first()
+                if dept_code and plan is not None
+                else None
+            )
             if plan is not None and not superuser:
                 StaffProfile.objects.create(
                     user=user, department=department, organization_id=plan.organization_id
