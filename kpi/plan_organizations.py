@@ -42,8 +42,8 @@ def with_organizations(
     meant: its plan belongs to `organization` (the importing admin's), else to the organization
     the plan already has, else to the file's one organization record, else to an organization of
     that name, else to a new organization record put first in the file. Departments the file
-    lists without one belong to the organization of the file's plans when they all have the same
-    (with `organization`, to it), else to the organization of the only department of that code
+    lists without one belong to the organization of the file's plans (or of the plans its records
+    name, when it lists none) when they all have the same (with `organization`, to it), else to the organization of the only department of that code
     in the database. Staff profiles without one, and not already in the database with one,
     likewise belong to the organization of the file's plans. A department named by its code
     alone (`department: [somu]`) is then named within its organization (department_keys).
@@ -85,6 +85,13 @@ def with_organizations(
         plan_orgs.add(str(ref[0]) if isinstance(ref, list) and len(ref) == 1 else str(ref))
     if organization is not None:
         plan_orgs = {organization.slug}
+    elif not plan_orgs:  # no plan record: the plans its records belong to
+        slugs = {_first(r["fields"].get(name)) for r in records for name in PLAN_REFERENCES}
+        plan_orgs = set(
+            Plan.objects.filter(slug__in=slugs - {None}).values_list(
+                "organization__slug", flat=True
+            )
+        )
     slug = next(iter(plan_orgs)) if len(plan_orgs) == 1 else None
     for record in records:
         fields = record["fields"]
@@ -197,4 +204,68 @@ def _outside(records: list[dict], organization: Organization) -> list[tuple[int,
             other = any(plans.get(slug, organization.pk) != organization.pk for slug in slugs)
         if other:
             problems.append((i, label))
+    return problems
+
+
+def same_organizations(records: list[dict]) -> None:
+    """An organization record whose slug this database does not have, but whose 全国地方公共団体
+    コード it does, stands for that organization (another installation named it differently):
+    the record and every reference to its slug (`organization: [slug]`, a department's
+    `[slug, code]`) are renamed to this database's slug, in place.
+    """
+    renamed: dict[str, str] = {}
+    for record in records:
+        if record["model"] != "initiatives.organization":
+            continue
+        fields = record["fields"]
+        slug, code = str(fields.get("slug")), str(fields.get("code") or "")
+        if not code or Organization.objects.filter(slug=slug).exists():
+            continue
+        here = Organization.objects.filter(code=code).values_list("slug", flat=True).first()
+        if here is not None:
+            renamed[slug] = here
+            fields["slug"] = here
+    if not renamed:
+        return
+    for record in records:
+        fields = record["fields"]
+        for name in ("organization", "department"):
+            ref = fields.get(name)
+            if isinstance(ref, list) and ref and str(ref[0]) in renamed:
+                if name == "organization" or len(ref) == 2:
+                    fields[name] = [renamed[str(ref[0])], *ref[1:]]
+
+
+USER_OF_ANOTHER_ORGANIZATION = (
+    "利用者名「{name}」は、このサーバーですでに{owner}が使っています。利用者はサーバー全体で"
+    "共通のため、別の人として読み込むことも、同じ人として合わせることもしません。"
+    "どちらかの利用者名を変えてから、もう一度読み込んでください。"
+)
+
+
+def user_collisions(records: list[dict]) -> list[tuple[int, str, str]]:
+    """Staff of the file whose user name this database already gives to someone else: a user
+    whose staff profile is in another organization than the file's profile, or who has no
+    profile at all (a site administrator). Users are global in Django: such a name is refused, never merged.
+    Shapes: records in; (record position, model label, message) for each refusal out."""
+    problems = []
+    for i, record in enumerate(records, start=1):
+        if record["model"] != "kpi.staffprofile":
+            continue
+        fields = record["fields"]
+        name = _first(fields.get("user")) or str(fields.get("user"))
+        user = User.objects.filter(**{User.USERNAME_FIELD: name}).first()
+        if user is None:
+            continue
+        profile = StaffProfile.objects.filter(user=user).select_related("organization").first()
+        mine = _first(fields.get("organization"))
+        if profile is not None:
+            if profile.organization is None or profile.organization.slug == mine:
+                continue  # the same member of staff (a profile here is kept as it is)
+            owner = f"団体「{profile.organization.name}」の利用者"
+        else:
+            owner = "団体に属さない利用者（サイト管理者など）"
+        problems.append(
+            (i, record["model"], USER_OF_ANOTHER_ORGANIZATION.format(name=name, owner=owner))
+        )
     return problems
