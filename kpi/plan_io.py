@@ -21,6 +21,11 @@ groups and staff profiles, the plan's published reports and the history of its K
 revisions and values. Users restored from it get an unusable password: an administrator sets a
 new one (`manage.py changepassword NAME`). Those records load only through the command
 (`accounts=True`), never through the upload page.
+
+One organization (`export_plan --organization`, export_organization) is the same format: its
+departments, its staff (no password hash), all its plans and, with values, their values, reports
+and history. Departments are named [organization slug, code] (codes are per organization); a
+file naming one by its code alone is read within its plan's organization (plan_organizations).
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ class Command(BaseCommand):
         organization = kpis[0].plan.organization_id if kpis else None
         for code, (name, prefixes) in DEMO_DEPARTMENTS.items():
             dept, _ = Department.objects.update_or_create(
-                code=code, defaults={"name": name, "organization_id": organization}
+                code=code, organization_id=organization, defaults={"name": name}
             )
             for kpi in kpis:
                 if kpi.department_id is None and kpi.code.startswith(prefixes):
