@@ -43,8 +43,8 @@ def with_organizations(
     the plan already has, else to the file's one organization record, else to an organization of
     that name, else to a new organization record put first in the file. Departments the file
     lists without one belong to the organization of the file's plans (or of the plans its records
-    name, when it lists none) when they all have the same (with `organization`, to it), else to the organization of the only department of that code
-    in the database. Staff profiles without one, and not already in the database with one,
+    name, when it lists none) when they all have the same (with `organization`, to it), else to
+    the organization of the only department of that code in the database. Staff profiles without one, and not already in the database with one,
     likewise belong to the organization of the file's plans. A department named by its code
     alone (`department: [somu]`) is then named within its organization (department_keys).
     With `organization`, a file that touches anything of another organization is refused.
@@ -192,7 +192,7 @@ def _outside(records: list[dict], organization: Organization) -> list[tuple[int,
         elif (
             isinstance(department, list)
             and len(department) == 2
-            and _first(department) != (organization.slug)
+            and _first(department) != organization.slug
         ):
             other = True  # [organization, code]: another organization's department
         elif label == "initiatives.organization":
