@@ -18,6 +18,7 @@ from kpi import plan_io, roles
 from kpi.models import Department, Kpi, StaffProfile
 from kpi.plan_organizations import USER_OF_ANOTHER_ORGANIZATION
 from tests.factories import make_organization, make_plan
+from tests.kpi.plan_books import book, kpi_row
 
 User = get_user_model()
 
@@ -260,3 +261,22 @@ def test_a_user_name_of_another_organizations_user_is_refused_never_merged(tmp_p
     other.refresh_from_db()
     assert other.check_password("b-own-password-1234")
     assert other.staff_profile.organization == b
+
+
+@pytest.mark.django_db
+def test_a_workbooks_department_is_found_in_its_plans_organization():
+    b = make_organization("chiyoda", "千代田区", code="131016")
+    Department.objects.create(organization=b, code="joho", name="情報政策課")
+    content = book([kpi_row()])  # 所管課 情報政策課
+    report = plan_io.import_plan(content, "town.xlsx")
+    assert report.ok, report.problems
+    kpi = Kpi.objects.select_related("department", "plan").get(plan__slug="test-town-dx")
+    assert kpi.department.organization_id == kpi.plan.organization_id != b.pk
+    assert list(Department.objects.filter(organization=b).values_list("code", "name")) == [
+        ("joho", "情報政策課")
+    ]
+    # Loaded again, the plan's organization's own 情報政策課 is found by its name, whatever code.
+    Department.objects.filter(pk=kpi.department_id).update(code="joho-town")
+    report = plan_io.import_plan(content, "town.xlsx")
+    assert report.ok and not report.new and not report.changes, report.changes
+    assert Kpi.objects.get(plan__slug="test-town-dx").department.code == "joho-town"
