@@ -28,17 +28,32 @@ from smartdocho.fiscal import format_fy, mentions_fy
 VALUE_DIGITS = {"max_digits": 18, "decimal_places": 4}
 
 
-class CodeManager(models.Manager):
-    def get_by_natural_key(self, code: str):
-        return self.get(code=code)
+class DepartmentManager(models.Manager["Department"]):
+    def get_by_natural_key(self, *key: str) -> Department:
+        """[organization slug, code]; or [code] alone (a department without an organization, or
+        a file written when codes were unique across the site: the only department of that
+        code). Raises DoesNotExist, also when several organizations use the code."""
+        if len(key) == 2:
+            return self.get(organization__slug=key[0], code=key[1])
+        (code,) = key
+        unplaced = self.filter(code=code, organization=None).first()
+        if unplaced is not None:
+            return unplaced
+        try:
+            return self.get(code=code)
+        except self.model.MultipleObjectsReturned:
+            raise self.model.DoesNotExist(
+                f"所管課 {code} は複数の団体にあります。[団体の識別子, {code}] と書いてください。"
+            ) from None
 
 
 class Department(models.Model):
     """所管課: the department that owns a KPI and enters its values."""
 
-    # Codes stay unique across organizations, so that plan files keep naming a department by its
-    # code alone. Empty only until a plan file that lists it has loaded its plan (plan_io).
-    code = models.SlugField(gettext_lazy("識別子"), max_length=50, unique=True)
+    # Unique within its organization (two cities may both have `somu`): plan files name a
+    # department by [organization slug, code]. The organization is empty only until a plan file
+    # that lists it has loaded its plan (plan_io).
+    code = models.SlugField(gettext_lazy("識別子"), max_length=50)
     name = models.CharField(gettext_lazy("名称"), max_length=100)
     organization = models.ForeignKey(
         Organization,
@@ -49,18 +64,36 @@ class Department(models.Model):
         verbose_name=gettext_lazy("団体"),
     )
 
-    objects = CodeManager()
+    objects = DepartmentManager()
 
     class Meta:
         verbose_name = gettext_lazy("所管課")
         verbose_name_plural = gettext_lazy("所管課")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "code"],
+                name="department_code_unique_in_organization",
+                violation_error_message="この団体には同じ識別子の所管課がすでにあります。",
+            ),
+            # NULLs are distinct in a unique index: departments not yet placed need their own.
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(organization__isnull=True),
+                name="department_code_unique_without_organization",
+                violation_error_message="団体の決まっていない所管課に、同じ識別子のものがすでにあります。",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
-    def natural_key(self) -> tuple[str]:
-        return (self.code,)
+    def natural_key(self) -> tuple[str, ...]:
+        if self.organization_id is None:
+            return (self.code,)
+        return (self.organization.slug, self.code)
+
+    natural_key.dependencies = ["initiatives.organization"]
 
 
 DEPARTMENT_OF_ANOTHER_ORGANIZATION = gettext_lazy("所属は職員の団体の所管課から選んでください。")

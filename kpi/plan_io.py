@@ -21,6 +21,11 @@ groups and staff profiles, the plan's published reports and the history of its K
 revisions and values. Users restored from it get an unusable password: an administrator sets a
 new one (`manage.py changepassword NAME`). Those records load only through the command
 (`accounts=True`), never through the upload page.
+
+One organization (`export_plan --organization`, export_organization) is the same format: its
+departments, its staff (no password hash), all its plans and, with values, their values, reports
+and history. Departments are named [organization slug, code] (codes are per organization); a
+file naming one by its code alone is read within its plan's organization (plan_organizations).
 """
 
 from __future__ import annotations
@@ -129,7 +134,7 @@ def _f(model: type[models.Model], name: str) -> models.Field:
 # Each natural key, position by position: the field whose type decides how its text is read.
 NATURAL_KEYS: dict[type[models.Model], list[models.Field]] = {
     Unit: [_f(Plan, "slug"), _f(Unit, "code")],
-    Department: [_f(Department, "code")],
+    Department: [_f(Organization, "slug"), _f(Department, "code")],
     Organization: [_f(Organization, "slug")],
     Plan: [_f(Plan, "slug")],
     PlanSection: [_f(Plan, "slug"), _f(PlanSection, "kind"), _f(PlanSection, "order")],
@@ -426,6 +431,8 @@ def _reference(f: models.Field, value: object) -> object:
         raise _Refused(
             f"{f.verbose_name}は参照先のキーを一覧で書いてください（例: {f.name}: [{value}]）。"
         )
+    if target is Department and len(value) == 1:
+        spec = spec[1:]  # [code]: a file written before codes were per organization
     if len(value) != len(spec):
         raise _Refused(f"{f.verbose_name}のキーは{len(spec)}個の値で書いてください: {value}")
     return [_scalar(k, v) for k, v in zip(spec, value, strict=True)]
@@ -904,7 +911,10 @@ def import_plan(
     only where the file says `is_sample: true`.
 
     `organization`: the importing admin's (None for a site administrator): the file may touch
-    nothing of another organization (plan_organizations).
+    nothing of another organization (plan_organizations). An organization record whose slug is
+    new here but whose 全国地方公共団体コード is not stands for the organization of that code.
+    A staff profile whose user name this database gives to a user of another organization (or
+    of none) is refused (plan_organizations.user_collisions): users are never merged.
 
     Raises PlanFileError when the file as a whole cannot be read (see read_records); every
     problem with single objects is in the returned Report instead, which then applied nothing.
@@ -918,10 +928,14 @@ def import_plan(
         max_records=max_records,
         organization=organization,
     )
+    plan_organizations.same_organizations(records)
     records, refused = plan_organizations.with_organizations(records, organization)
     if refused:
         message = plan_organizations.OTHER_ORGANIZATION
         raise PlanFileError([Problem(i, label, "", "", message) for i, label in refused])
+    taken = plan_organizations.user_collisions(records)
+    if taken:
+        raise PlanFileError([Problem(i, label, "", "", message) for i, label, message in taken])
     report = Report(records=len(records))
     seen: dict[tuple[str, str], int] = {}
     created: set[tuple[str, str]] = set()
@@ -1453,6 +1467,53 @@ def _reports(plan: Plan) -> list[dict]:
     return records
 
 
+def _plan_querysets(plan: Plan) -> list[models.QuerySet]:
+    """The plan's structure (no values), in the order a file lists it."""
+    kpis = Kpi.objects.filter(plan=plan).order_by(
+        models.F("parent").asc(nulls_first=True), "pillar__number", "order", "code"
+    )
+    return [
+        Plan.objects.filter(pk=plan.pk),
+        Unit.objects.filter(plan=plan).order_by("code"),
+        PlanSection.objects.filter(plan=plan).order_by("kind", "order"),
+        Pillar.objects.filter(plan=plan).order_by("number"),
+        PolicyDirection.objects.filter(pillar__plan=plan).order_by("pillar__number", "number"),
+        InitiativeItem.objects.filter(pillar__plan=plan).order_by("pillar__number", "number"),
+        Action.objects.filter(item__pillar__plan=plan).order_by(
+            "item__pillar__number", "item__number", "order"
+        ),
+        Milestone.objects.filter(pillar__plan=plan).order_by("pillar__number", "number"),
+        kpis,
+        TargetRevision.objects.filter(kpi__plan=plan).order_by("kpi__code", "effective_fy"),
+        YearlyTarget.objects.filter(kpi__plan=plan).order_by("kpi__code", "fiscal_year"),
+        ScheduleStep.objects.filter(kpi__plan=plan).order_by("kpi__code", "order"),
+    ]
+
+
+def _values(plan: Plan) -> models.QuerySet:
+    return KpiValue.objects.filter(kpi__plan=plan)
+
+
+def _plan_history(plan: Plan) -> list[dict]:
+    """The plan's published reports and the history of its KPIs, revisions and values."""
+    records = _reports(plan)
+    records += _history_records(Kpi, Kpi.objects.filter(plan=plan))
+    records += _history_records(TargetRevision, TargetRevision.objects.filter(kpi__plan=plan))
+    records += _history_records(KpiValue, _values(plan))
+    return records
+
+
+def _dump(records: list[dict]) -> str:
+    for record in records:
+        record.pop("pk", None)
+        if record["model"] == User._meta.label_lower:
+            record["fields"].pop("password", None)
+    body = yaml.dump(
+        records, Dumper=DjangoSafeDumper, allow_unicode=True, sort_keys=False, width=1000
+    )
+    return HEADER + body
+
+
 def export_plan(slug: str, *, with_values: bool = False) -> str:
     """The plan as a YAML fixture that import_plan reads back to the same content.
 
@@ -1460,13 +1521,11 @@ def export_plan(slug: str, *, with_values: bool = False) -> str:
     staff profile, the plan's values, published reports and history.
     """
     plan = Plan.objects.get(slug=slug)
-    kpis = Kpi.objects.filter(plan=plan).order_by(
-        models.F("parent").asc(nulls_first=True), "pillar__number", "order", "code"
-    )
     departments = (
         Department.objects.all() if with_values else Department.objects.filter(kpis__plan=plan)
     )
-    departments = departments.distinct().order_by("code")
+    departments = departments.distinct().select_related("organization")
+    departments = departments.order_by("organization__slug", "code")
     organizations = Organization.objects.filter(
         models.Q(pk=plan.organization_id)
         | models.Q(pk__in=departments.values("organization"))
@@ -1483,40 +1542,60 @@ def export_plan(slug: str, *, with_values: bool = False) -> str:
             User.objects.order_by("username"),
             StaffProfile.objects.select_related("user").order_by("user__username"),
         ]
-    querysets += [
-        Plan.objects.filter(pk=plan.pk),
-        Unit.objects.filter(plan=plan).order_by("code"),
-        PlanSection.objects.filter(plan=plan).order_by("kind", "order"),
-        Pillar.objects.filter(plan=plan).order_by("number"),
-        PolicyDirection.objects.filter(pillar__plan=plan).order_by("pillar__number", "number"),
-        InitiativeItem.objects.filter(pillar__plan=plan).order_by("pillar__number", "number"),
-        Action.objects.filter(item__pillar__plan=plan).order_by(
-            "item__pillar__number", "item__number", "order"
-        ),
-        Milestone.objects.filter(pillar__plan=plan).order_by("pillar__number", "number"),
-        kpis,
-        TargetRevision.objects.filter(kpi__plan=plan).order_by("kpi__code", "effective_fy"),
-        YearlyTarget.objects.filter(kpi__plan=plan).order_by("kpi__code", "fiscal_year"),
-        ScheduleStep.objects.filter(kpi__plan=plan).order_by("kpi__code", "order"),
-    ]
-    values = KpiValue.objects.filter(kpi__plan=plan)
+    querysets += _plan_querysets(plan)
     if with_values:
         querysets.append(
-            values.select_related("kpi", "entered_by").order_by("kpi__code", "fiscal_year")
+            _values(plan).select_related("kpi", "entered_by").order_by("kpi__code", "fiscal_year")
         )
     records = []
     for qs in querysets:
         records += _serialize(qs)
     if with_values:
-        records += _reports(plan)
-        records += _history_records(Kpi, Kpi.objects.filter(plan=plan))
-        records += _history_records(TargetRevision, TargetRevision.objects.filter(kpi__plan=plan))
-        records += _history_records(KpiValue, values)
-    for record in records:
-        record.pop("pk", None)
-        if record["model"] == User._meta.label_lower:
-            record["fields"].pop("password", None)
-    body = yaml.dump(
-        records, Dumper=DjangoSafeDumper, allow_unicode=True, sort_keys=False, width=1000
-    )
-    return HEADER + body
+        records += _plan_history(plan)
+    return _dump(records)
+
+
+def find_organization(name: str) -> Organization | None:
+    """The organization `name` names: its slug, or its 6-digit 全国地方公共団体コード."""
+    found = Organization.objects.filter(slug=name).first()
+    if found is None and re.fullmatch(r"[0-9]{6}", name):
+        found = Organization.objects.filter(code=name).first()
+    return found
+
+
+def export_organization(organization: Organization, *, with_values: bool = False) -> str:
+    """One organization (issue 14) as a YAML fixture that import_plan loads into another
+    installation: the organization, its departments, its staff (users without password hash,
+    their role groups and staff profiles) and every plan of it; with_values also their values,
+    published reports and history, as export_plan's backup writes them.
+
+    Users outside the organization whom values or history name (a site administrator) are not
+    written: the loader creates them inactive where missing (_ensure_users).
+    """
+    staff = StaffProfile.objects.filter(organization=organization)
+    users = User.objects.filter(pk__in=staff.values("user")).order_by("username")
+    querysets: list[models.QuerySet] = [
+        Organization.objects.filter(pk=organization.pk),
+        Department.objects.filter(organization=organization)
+        .select_related("organization")
+        .order_by("code"),
+        Group.objects.filter(user__in=users).distinct().order_by("name"),
+        users,
+        staff.select_related("user").order_by("user__username"),
+    ]
+    plans = list(Plan.objects.filter(organization=organization).order_by("slug"))
+    for plan in plans:
+        querysets += _plan_querysets(plan)
+        if with_values:
+            querysets.append(
+                _values(plan)
+                .select_related("kpi", "entered_by")
+                .order_by("kpi__code", "fiscal_year")
+            )
+    records = []
+    for qs in querysets:
+        records += _serialize(qs)
+    if with_values:
+        for plan in plans:
+            records += _plan_history(plan)
+    return _dump(records)

@@ -31,7 +31,7 @@ CHANGE_REASON = "サンプルの記入例を作成"
 R6_STATES = ("approved", "submitted", "draft", "returned")
 
 
-def _reviewer(organization):
+def _reviewer(organization_id: int | None):
     username, password, dept_code = REVIEWER
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username)
@@ -42,7 +42,8 @@ def _reviewer(organization):
     user.save()
     for name in (roles.REVIEWER, kpi_roles.VIEWER):
         user.groups.add(Group.objects.get_or_create(name=name)[0])
-    department = Department.objects.filter(code=dept_code, organization_id__in=organization).first()
+    # Codes are per organization: the plan's department of that code.
+    department = Department.objects.filter(code=dept_code, organization=organization_id).first()
     if department is not None:  # a plan loaded without the demo's departments has none
         StaffProfile.objects.update_or_create(
             user=user,
@@ -78,21 +79,20 @@ def load_demo(plan_slug: str) -> None:
     """Departments of items, the demo reviewer, and sample narratives for R4–R6 of the plan."""
     User = get_user_model()
     admin = User.objects.filter(username="admin").first()
-    # Department codes are an organization's own: only the plan's organization's count here.
-    organization = Plan.objects.filter(slug=plan_slug).values_list("organization_id", flat=True)
+    # Department codes are per organization: the plan's organization's departments only.
+    organization = Plan.objects.filter(slug=plan_slug).values_list("organization", flat=True)
+    organization_id = organization.first()
     writers = {
         p.department.code: p.user
         for p in StaffProfile.objects.select_related("user", "department").filter(
             user__groups__name=kpi_roles.EDITOR,
             department__isnull=False,
-            department__organization_id__in=organization,
+            department__organization=organization_id,
         )
     }
     with transaction.atomic():
-        reviewer = _reviewer(organization)
-        departments = {
-            d.code: d for d in Department.objects.filter(organization_id__in=organization)
-        }
+        reviewer = _reviewer(organization_id)
+        departments = {d.code: d for d in Department.objects.filter(organization=organization_id)}
         items = list(
             InitiativeItem.objects.filter(pillar__plan__slug=plan_slug)
             .select_related("pillar__plan")

@@ -3,8 +3,9 @@
 The portable backup (`export_plan --with-values`, restored with `import_plan`) leaves out, as
 the README says: password hashes (restored users get an unusable password and keep their
 active flag), sessions, login-throttling records (axes), the admin site's change log, the
-history of objects deleted since, and other plans (one file per plan). `deploy/backup.sh` keeps
-the full copy alongside with `pg_dump`.
+history of objects deleted since, and other plans (one file per plan). `deploy/backup.sh` writes
+one file per organization (`export_plan --organization`) and keeps the full copy alongside with
+`pg_dump`.
 """
 
 import datetime as dt
@@ -215,7 +216,9 @@ def test_backup_script_writes_owner_only_files(tmp_path):
     assert result.returncode == 0, result.stderr
     (day,) = backups.iterdir()
     files = sorted(p.name for p in day.iterdir())
-    assert files == [f"{PLAN_SLUG}.yaml", "smartdocho.dump"]
+    assert files == ["hokkaido.yaml", "smartdocho.dump"]  # one file per organization
+    text = (day / "hokkaido.yaml").read_text(encoding="utf-8")
+    assert f"slug: {PLAN_SLUG}\n" in text and "pbkdf2" not in text
     assert stat.S_IMODE(backups.stat().st_mode) == 0o700
     assert stat.S_IMODE(day.stat().st_mode) == 0o700
     for path in day.iterdir():

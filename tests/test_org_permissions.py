@@ -286,7 +286,8 @@ def test_another_organizations_plan_cannot_be_imported(client, world, role):
     "record",
     [
         "{model: initiatives.pillar, fields: {plan: [plan-b], number: 1, title: 書き換え}}",
-        "{model: kpi.department, fields: {code: dept-b, name: 書き換え}}",
+        "{model: kpi.department, fields: {organization: [org-b], code: dept-b, name: 書き換え}}",
+        "{model: kpi.kpi, fields: {plan: [plan-a], code: g1-1, department: [org-b, dept-b]}}",
         "{model: initiatives.organization, fields: {slug: org-b, name: 書き換え}}",
         "{model: kpi.kpi, fields: {plan: [plan-b], code: g1-1, name: 書き換え}}",
     ],

@@ -2,8 +2,10 @@
 
 An Excel KPI table (.xlsx, kpi/plan_xlsx.py) is read into the same records first.
 
-Also the restore of a backup written by `export_plan --with-values`: users, groups and staff
-profiles load here (never through the upload page).
+Also the restore of a backup written by `export_plan --with-values`, and the load of one
+organization written by `export_plan --organization` (found here by slug or 全国地方公共団体コード,
+else created): users, groups and staff profiles load here (never through the upload page). A
+user name this installation gives to another organization's user is refused, never merged.
 """
 
 from __future__ import annotations
