@@ -59,8 +59,8 @@ def nav_links(context) -> list[NavLink]:
     everyone gets the plan list; entry users of the page's plan's organization
     (kpi.permissions.can_use_entry) get value entry and upload; its admins
     (kpi.permissions.is_admin) the entry status board; admins of any organization plan import;
-    staff users (is_staff, which the Django admin requires) get the admin site, and its user
-    list when they may view users.
+    staff users (is_staff, which the Django admin requires) get the admin site, and
+    superusers its user list.
     """
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -100,7 +100,9 @@ def nav_links(context) -> list[NavLink]:
             NavLink(_("方針の読み込み"), reverse("plan_import"), view_name == "plan_import")
         )
     if user.is_active and user.is_staff and django_admin.site.has_permission(request):
-        if user.has_perm("auth.view_user"):
+        # The User admin is the site administrator's (kpi/admin.py); an organization's admins
+        # manage their staff on /manage/staff/.
+        if user.is_superuser:
             links.append(NavLink(_("利用者"), reverse("admin:auth_user_changelist")))
         links.append(NavLink(_("管理サイト"), reverse("admin:index")))
     return links
