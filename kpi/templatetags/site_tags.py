@@ -58,7 +58,8 @@ def nav_links(context) -> list[NavLink]:
     Shape: a list of NavLink(label, url, current). Rules (the same as the views'):
     everyone gets the plan list; entry users of the page's plan's organization
     (kpi.permissions.can_use_entry) get value entry and upload; its admins
-    (kpi.permissions.is_admin) the entry status board; admins of any organization plan import;
+    (kpi.permissions.is_admin) the entry status board; admins of any organization plan import
+    and their staff and departments;
     staff users (is_staff, which the Django admin requires) get the admin site, and
     superusers its user list.
     """
@@ -98,6 +99,13 @@ def nav_links(context) -> list[NavLink]:
     if permissions.is_admin_anywhere(user):
         links.append(
             NavLink(_("方針の読み込み"), reverse("plan_import"), view_name == "plan_import")
+        )
+        links.append(
+            NavLink(
+                _("職員と所管課"),
+                reverse("staff_list"),
+                view_name in ("staff_list", "department_list"),
+            )
         )
     if user.is_active and user.is_staff and django_admin.site.has_permission(request):
         # The User admin is the site administrator's (kpi/admin.py); an organization's admins
