@@ -2,9 +2,7 @@
 organization by kpi/admin_scope.py; initiatives imports nothing of kpi)."""
 
 from django.contrib import admin
-from django.contrib.auth import admin as auth_admin
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth import admin as auth_admin  # noqa: F401  (registers User and Group)
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
@@ -104,23 +102,16 @@ class PlanSectionAdmin(OrganizationScoped, initiatives_admin.PlanSectionAdmin):
     organization_path = "plan__organization"
 
 
-# --- users and groups: the site administrator's; organizations manage staff in /manage/staff/
+# --- users, groups and the other apps' models (axes' login records): the site
+# administrator's alone. Organizations manage their staff on /manage/staff/ (kpi/staff_views.py).
+# django.contrib.auth and axes come before this app in INSTALLED_APPS: registered by now.
 
-
-User = get_user_model()
-for model in (User, Group):
-    if admin.site.is_registered(model):
-        admin.site.unregister(model)
-
-
-@admin.register(User)
-class UserAdmin(SuperuserOnly, auth_admin.UserAdmin):
-    pass
-
-
-@admin.register(Group)
-class GroupAdmin(SuperuserOnly, auth_admin.GroupAdmin):
-    pass
+for _model, _model_admin in list(admin.site._registry.items()):
+    if _model._meta.app_label not in ("initiatives", "kpi", "narratives"):
+        admin.site.unregister(_model)
+        admin.site.register(
+            _model, type(type(_model_admin).__name__, (SuperuserOnly, type(_model_admin)), {})
+        )
 
 
 # --- kpi ------------------------------------------------------------------------------------
