@@ -1,12 +1,13 @@
+"""The admin pages of the plan's structure. They are registered by kpi/admin.py, which scopes
+them to the user's organization (kpi/admin_scope.py): this app imports nothing of kpi."""
+
 from django.contrib import admin
 
 from .models import (
     Action,
     InitiativeItem,
     Milestone,
-    Organization,
     Pillar,
-    Plan,
     PlanSection,
     PolicyDirection,
 )
@@ -22,14 +23,12 @@ class SectionInline(admin.StackedInline):
     extra = 0
 
 
-@admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "code", "slug"]
     list_filter = ["kind"]
     search_fields = ["name", "code", "slug"]
 
 
-@admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
     list_display = [
         "title",
@@ -66,7 +65,6 @@ class ActionInline(admin.TabularInline):
     extra = 0
 
 
-@admin.register(InitiativeItem)
 class InitiativeItemAdmin(admin.ModelAdmin):
     list_display = ["pillar", "number", "title"]
     list_filter = ["pillar__plan", "pillar"]
@@ -74,7 +72,6 @@ class InitiativeItemAdmin(admin.ModelAdmin):
     inlines = [ActionInline]
 
 
-@admin.register(PlanSection)
 class PlanSectionAdmin(admin.ModelAdmin):
     list_display = ["plan", "kind", "order", "heading"]
     list_filter = ["plan", "kind"]

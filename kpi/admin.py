@@ -1,13 +1,18 @@
+"""The admin pages of kpi, and of initiatives (registered here, scoped to the user's
+organization by kpi/admin_scope.py; initiatives imports nothing of kpi)."""
+
 from django.contrib import admin
+from django.contrib.auth import admin as auth_admin  # noqa: F401  (registers User and Group)
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from initiatives.admin import DirectionInline, ItemInline, MilestoneInline
-from initiatives.models import Pillar
+from initiatives import admin as initiatives_admin
+from initiatives.models import InitiativeItem, Organization, Pillar, Plan, PlanSection
 
+from .admin_scope import OrganizationScoped, SuperuserOnly
 from .models import (
     Department,
     Kpi,
@@ -21,6 +26,11 @@ from .models import (
 )
 
 VALUES_READ_ONLY = _("実績値は管理サイトでは変更できません。実績値の入力画面で変更してください。")
+
+
+def scoped_inline(inline: type, path: str) -> type:
+    """`inline`, its rows and foreign-key choices limited to the user's organization."""
+    return type(inline.__name__, (OrganizationScoped, inline), {"organization_path": path})
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
@@ -51,21 +61,83 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+# --- initiatives -------------------------------------------------------------------------
+
+
+@admin.register(Organization)
+class OrganizationAdmin(OrganizationScoped, initiatives_admin.OrganizationAdmin):
+    """Only the site administrator adds, changes or deletes organizations; an organization's
+    admin may view their own."""
+
+    organization_path = "pk"
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+
+@admin.register(Plan)
+class PlanAdmin(OrganizationScoped, initiatives_admin.PlanAdmin):
+    organization_path = "organization"
+    organization_field = "organization"
+    inlines = [
+        scoped_inline(initiatives_admin.PillarInline, "plan__organization"),
+        scoped_inline(initiatives_admin.SectionInline, "plan__organization"),
+    ]
+
+
+@admin.register(InitiativeItem)
+class InitiativeItemAdmin(OrganizationScoped, initiatives_admin.InitiativeItemAdmin):
+    organization_path = "pillar__plan__organization"
+    inlines = [scoped_inline(initiatives_admin.ActionInline, "item__pillar__plan__organization")]
+
+
+@admin.register(PlanSection)
+class PlanSectionAdmin(OrganizationScoped, initiatives_admin.PlanSectionAdmin):
+    organization_path = "plan__organization"
+
+
+# --- users, groups and the other apps' models (axes' login records): the site
+# administrator's alone. Organizations manage their staff on /manage/staff/ (kpi/staff_views.py).
+# django.contrib.auth and axes come before this app in INSTALLED_APPS: registered by now.
+
+for _model, _model_admin in list(admin.site._registry.items()):
+    if _model._meta.app_label not in ("initiatives", "kpi", "narratives"):
+        admin.site.unregister(_model)
+        admin.site.register(
+            _model, type(type(_model_admin).__name__, (SuperuserOnly, type(_model_admin)), {})
+        )
+
+
+# --- kpi ------------------------------------------------------------------------------------
+
+
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(OrganizationScoped, admin.ModelAdmin):
+    organization_path = "organization"
+    organization_field = "organization"
+
     list_display = ["name", "code", "organization"]
     list_filter = ["organization"]
     search_fields = ["name", "code"]
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(OrganizationScoped, admin.ModelAdmin):
+    organization_path = "plan__organization"
+
     list_display = ["label", "code", "plan", "base_label", "scale", "decimals", "kind"]
     list_filter = ["plan"]
     list_select_related = ["plan"]
 
 
-class ComponentInline(admin.TabularInline):
+class ComponentInline(OrganizationScoped, admin.TabularInline):
+    organization_path = "plan__organization"
     model = Kpi
     fk_name = "parent"
     extra = 0
@@ -73,11 +145,12 @@ class ComponentInline(admin.TabularInline):
     show_change_link = True
 
 
-class RevisionInline(admin.StackedInline):
+class RevisionInline(OrganizationScoped, admin.StackedInline):
     """Shown read-only: a revision is recorded on the KPI's 目標の再設定 page (an admin, one per
     year, under the data-version lock, with its reason in the history)."""
 
     model = TargetRevision
+    organization_path = "kpi__plan__organization"
     extra = 0
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -90,22 +163,25 @@ class RevisionInline(admin.StackedInline):
         return False
 
 
-class YearlyTargetInline(admin.TabularInline):
+class YearlyTargetInline(OrganizationScoped, admin.TabularInline):
     """年度別目標値: the path toward the final target (kpi/progress.py rules 8 and 9)."""
 
+    organization_path = "kpi__plan__organization"
     model = YearlyTarget
     extra = 0
 
 
-class ScheduleStepInline(admin.TabularInline):
+class ScheduleStepInline(OrganizationScoped, admin.TabularInline):
     """実施スケジュール: the steps of a milestone KPI, in order (kpi/progress.py rule 11)."""
 
+    organization_path = "kpi__plan__organization"
     model = ScheduleStep
     extra = 0
 
 
 @admin.register(Kpi)
-class KpiAdmin(SimpleHistoryAdmin):
+class KpiAdmin(OrganizationScoped, SimpleHistoryAdmin):
+    organization_path = "plan__organization"
     list_display = ["code", "name", "pillar", "unit", "target_kind", "department", "plan"]
     list_display_links = ["code", "name"]
     list_filter = ["plan", "pillar", "target_kind", "department", "is_provisional"]
@@ -118,7 +194,8 @@ class KpiAdmin(SimpleHistoryAdmin):
         css = {"all": ["css/admin_kpi.css"]}
 
 
-class KpiInline(admin.TabularInline):
+class KpiInline(OrganizationScoped, admin.TabularInline):
+    organization_path = "plan__organization"
     model = Kpi
     fk_name = "pillar"
     extra = 0
@@ -139,15 +216,21 @@ class KpiInline(admin.TabularInline):
 # The pillar's page edits its KPIs inline, so it is registered here: initiatives knows
 # nothing of kpi.
 @admin.register(Pillar)
-class PillarAdmin(admin.ModelAdmin):
+class PillarAdmin(OrganizationScoped, admin.ModelAdmin):
+    organization_path = "plan__organization"
     list_display = ["plan", "number", "title"]
     list_filter = ["plan"]
     search_fields = ["title"]
-    inlines = [DirectionInline, ItemInline, KpiInline, MilestoneInline]
+    inlines = [
+        scoped_inline(initiatives_admin.DirectionInline, "pillar__plan__organization"),
+        scoped_inline(initiatives_admin.ItemInline, "pillar__plan__organization"),
+        KpiInline,
+        scoped_inline(initiatives_admin.MilestoneInline, "pillar__plan__organization"),
+    ]
 
 
 @admin.register(KpiValue)
-class KpiValueAdmin(ReadOnlyHistoryAdmin):
+class KpiValueAdmin(OrganizationScoped, ReadOnlyHistoryAdmin):
     """Values are read here (with their history), never written nor deleted.
 
     Every write of a value goes through kpi.services.values_save (the entry form and the
@@ -161,6 +244,7 @@ class KpiValueAdmin(ReadOnlyHistoryAdmin):
     """
 
     read_only_message = VALUES_READ_ONLY
+    organization_path = "kpi__plan__organization"
 
     list_display = [
         "kpi",
@@ -183,25 +267,29 @@ class KpiValueAdmin(ReadOnlyHistoryAdmin):
 
 
 @admin.register(TargetRevision)
-class TargetRevisionAdmin(ReadOnlyHistoryAdmin):
+class TargetRevisionAdmin(OrganizationScoped, ReadOnlyHistoryAdmin):
     """Read only: services.target_revision_record checks the year (one revision per year, inside
     the plan) under the data-version lock and records the reason in the history."""
 
+    organization_path = "kpi__plan__organization"
     list_display = ["kpi", "effective_fy", "kind", "value", "decided_on"]
     list_filter = ["kpi__plan", "kind"]
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(admin.ModelAdmin):
+class StaffProfileAdmin(OrganizationScoped, admin.ModelAdmin):
+    organization_path = "organization"
+    organization_field = "organization"
     list_display = ["user", "organization", "department"]
     list_filter = ["organization", "department"]
 
 
 @admin.register(PublishedReport)
-class PublishedReportAdmin(admin.ModelAdmin):
+class PublishedReportAdmin(OrganizationScoped, admin.ModelAdmin):
     """Read only: a report is published and corrected from its confirmation page, where what
     becomes public is shown; editing or deleting a published copy here would bypass that."""
 
+    organization_path = "plan__organization"
     list_display = [
         "plan",
         "fiscal_year",

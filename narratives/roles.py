@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-REVIEWER = "承認者"
+from kpi.roles import REVIEWER
+
+__all__ = ["REVIEWER"]

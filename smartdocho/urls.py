@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from initiatives import views as initiative_views
+from kpi import staff_views
 from kpi import views as kpi_views
 from pages import urls as page_urls
 from pages import views as page_views
@@ -49,6 +50,17 @@ urlpatterns = [
         "manage/import-plan/plan_template.xlsx",
         page_views.plan_import_template,
         name="plan_import_template",
+    ),
+    path("manage/staff/", staff_views.staff_list, name="staff_list"),
+    path("manage/staff/new/", staff_views.staff_new, name="staff_new"),
+    path("manage/staff/<int:user_id>/", staff_views.staff_edit, name="staff_edit"),
+    path("manage/departments/", staff_views.department_list, name="department_list"),
+    path("manage/departments/new/", staff_views.department_new, name="department_new"),
+    path("manage/departments/<int:pk>/", staff_views.department_edit, name="department_edit"),
+    path(
+        "manage/departments/<int:pk>/delete/",
+        staff_views.department_delete,
+        name="department_delete",
     ),
     path("plans/<slug:slug>/", include(page_urls.initiatives_patterns)),
     path("plans/<slug:slug>/", include(page_urls.kpi_patterns)),

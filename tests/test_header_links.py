@@ -29,6 +29,8 @@ PAGES["admin"] = PAGES["editor"] + [
     PLAN + "entry/2024/status/",
     PLAN + "kpis/3-1/revise/",
     "/manage/import-plan/",
+    "/manage/staff/",
+    "/manage/departments/",
 ]
 
 
@@ -73,7 +75,7 @@ def _links_on(client, page="/plans/"):
     return _header_links(client.get(page).content.decode())
 
 
-def test_admin_header_links_to_import_upload_users_plans_and_the_admin_site(as_role):
+def test_admin_header_links_to_import_upload_staff_plans_and_the_admin_site(as_role):
     links = _links_on(as_role("admin"), PLAN)
     for expected in (
         "/plans/",
@@ -81,10 +83,20 @@ def test_admin_header_links_to_import_upload_users_plans_and_the_admin_site(as_r
         PLAN + "entry/2025/upload/",
         PLAN + "entry/2025/",
         PLAN + "entry/2025/status/",
-        "/admin/auth/user/",
+        "/manage/staff/",
         "/admin/",
     ):
         assert expected in links, expected
+    # The User admin is the site administrator's: an organization's admin manages staff on
+    # /manage/staff/.
+    assert "/admin/auth/user/" not in links
+
+
+def test_the_site_administrator_is_offered_the_user_admin_too(as_role, admin):
+    admin.is_superuser = True
+    admin.save()
+    links = _links_on(as_role("admin"), PLAN)
+    assert "/admin/auth/user/" in links and "/manage/staff/" in links
 
 
 def test_header_links_follow_the_year_of_the_page(as_role):
@@ -104,7 +116,7 @@ def test_editor_is_offered_entry_and_upload_but_not_admin_pages(as_role):
     links = _links_on(as_role("editor"), PLAN)
     assert PLAN + "entry/2025/" in links and PLAN + "entry/2025/upload/" in links
     assert not [link for link in links if "/status/" in link or "/admin/" in link]
-    assert "/manage/import-plan/" not in links
+    assert "/manage/import-plan/" not in links and "/manage/staff/" not in links
 
 
 def test_admin_role_without_staff_status_is_not_offered_the_admin_site(as_role, admin):

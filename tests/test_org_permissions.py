@@ -322,10 +322,141 @@ def test_the_site_administrator_acts_in_every_organization(client, world):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_django_admin_is_the_site_administrators_once_there_are_two_organizations(
-    client, world, role
-):
+def test_the_django_admin_shows_an_organizations_admin_only_their_own_rows(client, world, role):
     client.force_login(world["a"]["users"][role])
-    assert client.get("/admin/kpi/kpivalue/").status_code == 302
+    response = client.get("/admin/kpi/kpivalue/")
+    if role != "admin":
+        assert response.status_code == 302  # no staff status: the admin's login page
+        return
+    assert response.status_code == 200
+    html = response.content.decode()
+    for key, shown in (("a", True), ("b", False)):
+        for pk in KpiValue.objects.filter(kpi__plan=world[key]["plan"]).values_list(
+            "pk", flat=True
+        ):
+            assert (f"/admin/kpi/kpivalue/{pk}/change/" in html) is shown
+    value_b = KpiValue.objects.filter(kpi__plan=world["b"]["plan"]).first()
+    assert client.get(f"/admin/kpi/kpivalue/{value_b.pk}/change/").status_code == 404
     client.force_login(world["site"])
-    assert client.get("/admin/kpi/kpivalue/").status_code == 200
+    assert client.get(f"/admin/kpi/kpivalue/{value_b.pk}/change/").status_code == 200
+
+
+# --- the staff and department pages (/manage/): admins of their own organization only ------
+
+
+def _staff_state() -> tuple:
+    return (
+        sorted(
+            get_user_model().objects.values_list("username", "is_active", "is_staff", "last_name")
+        ),
+        sorted(StaffProfile.objects.values_list("user__username", "department_id")),
+        sorted(
+            get_user_model().groups.through.objects.values_list("user__username", "group__name")
+        ),
+        sorted(Department.objects.values_list("code", "name", "organization_id")),
+    )
+
+
+def _staff_post(world, target):
+    dept = Department.objects.get(code=f"dept-{target}")
+    return {"department": dept.pk, "roles": [kpi_roles.ADMIN], "last_name": "書き換え"}
+
+
+def _new_staff_post(world, target):
+    dept = Department.objects.get(code=f"dept-{target}")
+    password = "sapporo-hamamatsu-2026"
+    return {
+        "username": "newcomer",
+        "password": password,
+        "password_again": password,
+        "department": dept.pk,
+        "roles": [kpi_roles.VIEWER],
+        "is_active": "on",
+    }
+
+
+# name: (method, URL for organization `target`, data, own organization's answers by role)
+MANAGE = {
+    "staff list": ("get", lambda w, t: "/manage/staff/", None, (OK, NO, NO, NO)),
+    "new member page": ("get", lambda w, t: "/manage/staff/new/", None, (OK, NO, NO, NO)),
+    "member page": (
+        "get",
+        lambda w, t: f"/manage/staff/{w[t]['users']['editor'].pk}/",
+        None,
+        (OK, NO, NO, NO),
+    ),
+    "change a member": (
+        "post",
+        lambda w, t: f"/manage/staff/{w[t]['users']['viewer'].pk}/",
+        _staff_post,
+        (FOUND, NO, NO, NO),
+    ),
+    "add a member with the organization's department": (
+        "post",
+        lambda w, t: "/manage/staff/new/",
+        _new_staff_post,
+        (FOUND, NO, NO, NO),
+    ),
+    "department list": ("get", lambda w, t: "/manage/departments/", None, (OK, NO, NO, NO)),
+    "department page": (
+        "get",
+        lambda w, t: f"/manage/departments/{Department.objects.get(code=f'dept-{t}').pk}/",
+        None,
+        (OK, NO, NO, NO),
+    ),
+    "rename a department": (
+        "post",
+        lambda w, t: f"/manage/departments/{Department.objects.get(code=f'dept-{t}').pk}/",
+        lambda w, t: {"name": "書き換え"},
+        (FOUND, NO, NO, NO),
+    ),
+    "delete a department": (
+        "post",
+        lambda w, t: f"/manage/departments/{Department.objects.get(code=f'dept-{t}').pk}/delete/",
+        lambda w, t: {},
+        (FOUND, NO, NO, NO),  # refused with a message: the department is in use
+    ),
+}
+# The lists and the new pages name no object of another organization: an admin of A always
+# manages A there (tests/test_staff_pages.py), so only the pages naming B's objects are asked.
+MANAGE_OTHERS = [
+    "member page",
+    "change a member",
+    "add a member with the organization's department",
+    "department page",
+    "rename a department",
+    "delete a department",
+]
+
+
+def _ask_manage(client, world, target, action, user):
+    method, url, data, _own = MANAGE[action]
+    client.force_login(user)
+    if method == "post":
+        return client.post(url(world, target), data(world, target))
+    return client.get(url(world, target))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", MANAGE_OTHERS)
+def test_another_organizations_staff_and_departments_are_refused_and_nothing_changes(
+    client, world, action, role
+):
+    before = _staff_state()
+    response = _ask_manage(client, world, "b", action, world["a"]["users"][role])
+    # An admin of A is told B's member or department does not exist (or that B's department
+    # cannot be chosen); every other role is refused the page outright.
+    assert response.status_code in ((404, 403) if role == "admin" else (403,))
+    assert _staff_state() == before
+
+
+MANAGE_OWN = [(action, role) for action in MANAGE for role in ROLES]
+
+
+@pytest.mark.parametrize(("action", "role"), MANAGE_OWN)
+def test_each_role_manages_staff_and_departments_as_its_role_says(client, world, action, role):
+    before = _staff_state()
+    response = _ask_manage(client, world, "a", action, world["a"]["users"][role])
+    assert response.status_code == MANAGE[action][3][ROLES.index(role)]
+    if response.status_code == NO:
+        assert _staff_state() == before

@@ -63,6 +63,8 @@ FORMS = [
     ("admin", PLAN + "kpis/3-1/revise/", {}),
     ("admin", PLAN + "reports/2025/publish/", {}),
     ("admin", "/manage/import-plan/", {}),
+    ("admin", "/manage/staff/new/", {"username": "x"}),
+    ("admin", "/manage/departments/new/", {"code": "x", "name": "x"}),
     ("admin", "/admin/kpi/unit/add/", {"code": "x"}),
 ]
 
@@ -94,6 +96,8 @@ PAGES = [
     ("editor", PLAN + "entry/2024/upload/"),
     ("admin", PLAN + "entry/2024/status/"),
     ("admin", "/manage/import-plan/"),
+    ("admin", "/manage/staff/"),
+    ("admin", "/manage/departments/new/"),
     ("admin", "/admin/"),
 ]
 

@@ -59,9 +59,10 @@ def nav_links(context) -> list[NavLink]:
     Shape: a list of NavLink(label, url, current). Rules (the same as the views'):
     everyone gets the organization and plan lists; entry users of the page's plan's organization
     (kpi.permissions.can_use_entry) get value entry and upload; its admins
-    (kpi.permissions.is_admin) the entry status board; admins of any organization plan import;
-    staff users (is_staff, which the Django admin requires) get the admin site, and its user
-    list when they may view users.
+    (kpi.permissions.is_admin) the entry status board; admins of any organization plan import
+    and their staff and departments;
+    staff users (is_staff, which the Django admin requires) get the admin site, and
+    superusers its user list.
     """
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -107,8 +108,17 @@ def nav_links(context) -> list[NavLink]:
         links.append(
             NavLink(_("方針の読み込み"), reverse("plan_import"), view_name == "plan_import")
         )
+        links.append(
+            NavLink(
+                _("職員と所管課"),
+                reverse("staff_list"),
+                view_name in ("staff_list", "department_list"),
+            )
+        )
     if user.is_active and user.is_staff and django_admin.site.has_permission(request):
-        if user.has_perm("auth.view_user"):
+        # The User admin is the site administrator's (kpi/admin.py); an organization's admins
+        # manage their staff on /manage/staff/.
+        if user.is_superuser:
             links.append(NavLink(_("利用者"), reverse("admin:auth_user_changelist")))
         links.append(NavLink(_("管理サイト"), reverse("admin:index")))
     return links
