@@ -132,3 +132,22 @@ def test_a_server_error_keeps_its_traceback_in_the_log():
     record.status_code = 500
     assert ClientErrorWithoutTraceback().filter(record)
     assert record.exc_info is info
+
+
+PG = "postgres://u:p@db.example.jp:5432/smartdocho"
+SHOW_OPTIONS = "print(repr(settings.DATABASES['default'].get('OPTIONS', {}).get('options')))"
+
+
+def test_postgresql_connections_plan_for_ssds_unless_told_otherwise():
+    assert _start({"DATABASE_URL": PG}, SHOW_OPTIONS).stdout.strip() == "'-c random_page_cost=1.1'"
+    chosen = _start({"DATABASE_URL": PG, "DJANGO_PG_RANDOM_PAGE_COST": "2"}, SHOW_OPTIONS)
+    assert chosen.stdout.strip() == "'-c random_page_cost=2'"
+    kept = _start({"DATABASE_URL": PG, "DJANGO_PG_RANDOM_PAGE_COST": ""}, SHOW_OPTIONS)
+    assert kept.stdout.strip() == "None"
+
+
+def test_a_nonsensical_random_page_cost_stops_the_start():
+    for value in ("fast", "-1", "0", "1; DROP TABLE x"):
+        result = _start({"DATABASE_URL": PG, "DJANGO_PG_RANDOM_PAGE_COST": value}, SHOW_OPTIONS)
+        assert result.returncode != 0, value
+        assert "DJANGO_PG_RANDOM_PAGE_COST" in result.stderr
