@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy
@@ -156,7 +156,14 @@ def department_create(*, organization: Organization, code: str, name: str) -> De
     """A new department of the organization. Raises ValidationError (the model's own checks,
     the uniqueness of the code included) and saves nothing."""
     department = Department(organization=organization, code=code, name=name)
-    department.full_clean()
+    try:
+        department.full_clean()
+    except ValidationError as err:
+        # The model's only checks on several fields are the code's uniqueness (per
+        # organization): said at the code field, where the form can point to it.
+        if hasattr(err, "error_dict") and NON_FIELD_ERRORS in err.error_dict:
+            err.error_dict.setdefault("code", []).extend(err.error_dict.pop(NON_FIELD_ERRORS))
+        raise
     department.save()
     return department
 
