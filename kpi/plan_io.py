@@ -931,8 +931,14 @@ def import_plan(
     plan_organizations.same_organizations(records)
     records, refused = plan_organizations.with_organizations(records, organization)
     if refused:
-        message = plan_organizations.OTHER_ORGANIZATION
-        raise PlanFileError([Problem(i, label, "", "", message) for i, label in refused])
+        # One problem, not one per record: the file is another organization's as a whole.
+        (first, label), count = refused[0], len(refused)
+        key = f"（該当 {count} 件）" if count > 1 else ""
+        raise PlanFileError([Problem(first, label, key, "", plan_organizations.OTHER_ORGANIZATION)])
+    if organization is not None:
+        found = plan_organizations.identity_problems(records, organization)
+        if found:
+            raise PlanFileError([_identity_problem(*problem) for problem in found])
     taken = plan_organizations.user_collisions(records)
     if taken:
         raise PlanFileError([Problem(i, label, "", "", message) for i, label, message in taken])
@@ -1104,6 +1110,14 @@ SHEET_COLUMNS = {
 }
 _REFERENCE = "参照先が見つかりません"
 _DUPLICATE = re.compile(r"([0-9]+)件目と重複しています（同じキー）")
+
+
+def _identity_problem(index: int, record: dict, field: str, message: str) -> Problem:
+    """plan_organizations.identity_problems' finding as a Problem; a workbook's at its cell."""
+    if record.get("sheet"):
+        column = SHEET_COLUMNS.get(record["model"], {}).get(field, field)
+        return Problem(index, record["model"], "", f"「{column}」", message, PLAN_SHEET)
+    return Problem(index, record["model"], str(record["fields"].get("slug", "")), field, message)
 
 
 def _sheet_where(sheet: str, row: int | None) -> str:

@@ -7,6 +7,8 @@ Records are plan_io.read_records' (model label in lower case, fields as written)
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
@@ -205,6 +207,48 @@ def _outside(records: list[dict], organization: Organization) -> list[tuple[int,
         if other:
             problems.append((i, label))
     return problems
+
+
+ORGANIZATION_FIXED = (
+    "団体の名称・種類・全国地方公共団体コードは、サイト管理者だけが変えられます"
+    "（登録されている団体：%(name)s）。ファイルの団体の記述を登録どおりにしてください。"
+)
+GOVERNMENT_NOT_OURS = (
+    "方針の団体名「%(government)s」が、読み込む団体「%(name)s」と違います。"
+    "団体名を「%(name)s」にしてください（ほかの団体の方針として読み込むことはできません）。"
+)
+
+
+def _same_text(a: object, b: object) -> bool:
+    fold = lambda text: unicodedata.normalize("NFKC", str(text or "")).strip()  # noqa: E731
+    return fold(a) == fold(b)
+
+
+def identity_problems(
+    records: list[dict], organization: Organization
+) -> list[tuple[int, dict, str, str]]:
+    """What an organization's admin may not say in a plan file: a name, kind or code of their
+    organization other than the registered one (only the site administrator changes those), or a
+    plan that names another government (`government`, the 団体名 shown on its pages and the
+    report's cover), so that no admin publishes a plan under another government's name.
+
+    Returns (record position from 1, record, field, message) for each; empty when all is well.
+    Names compare after NFKC folding and trimming (full-width and half-width alike).
+    """
+    found = []
+    for i, record in enumerate(records, start=1):
+        label, fields = record["model"], record["fields"]
+        if label == "initiatives.organization" and str(fields.get("slug")) == organization.slug:
+            for field in ("name", "kind", "code"):
+                if field in fields and not _same_text(fields[field], getattr(organization, field)):
+                    message = ORGANIZATION_FIXED % {"name": organization.name}
+                    found.append((i, record, field, message))
+                    break
+        elif label == "initiatives.plan" and "government" in fields:
+            if not _same_text(fields["government"], organization.name):
+                values = {"government": fields["government"], "name": organization.name}
+                found.append((i, record, "government", GOVERNMENT_NOT_OURS % values))
+    return found
 
 
 def same_organizations(records: list[dict]) -> None:

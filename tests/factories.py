@@ -274,3 +274,19 @@ def add_new_shapes(plan: Plan) -> dict[str, Kpi]:
         ]
     )
     return {"new": new, "range": range_kpi, "milestone": milestone}
+
+
+def workbook_for(path, **items: str) -> bytes:
+    """An Excel plan workbook (kpi/plan_xlsx.py) with items of its 計画 sheet changed, e.g.
+    `workbook_for(EXAMPLE, 団体名="例示市")`: what an organization's admin fills in."""
+    import io
+
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    for row in wb["計画"].iter_rows(min_row=2):
+        if row[0].value in items:
+            row[1].value = items[row[0].value]
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

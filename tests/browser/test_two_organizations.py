@@ -10,6 +10,7 @@ from django.core.management import call_command
 from initiatives.models import Plan
 from kpi.models import KpiValue, PublishedReport
 from tests.conftest import ROOT
+from tests.factories import workbook_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -46,7 +47,9 @@ def _post_form(page, url: str, data: dict) -> int:
     return response.status
 
 
-def test_city_admin_imports_enters_and_publishes_only_in_the_city(browser, live_server, demo, page):
+def test_city_admin_imports_enters_and_publishes_only_in_the_city(
+    browser, live_server, demo, page, tmp_path
+):
     city = Plan.objects.get(slug="sample-city-dx-1").organization
     _login(page, live_server, "city-admin", "smartdocho-city-admin")
     # The front door opens the admin's own organization's plan, and the header says whose.
@@ -54,9 +57,11 @@ def test_city_admin_imports_enters_and_publishes_only_in_the_city(browser, live_
     assert page.url == live_server.url + CITY
     assert "サンプル市（架空）" in page.locator(".plan-context").inner_text()
 
-    # Import a plan: it becomes the city's.
+    # Import a plan written for the city: it becomes the city's.
+    workbook = tmp_path / "city_plan.xlsx"
+    workbook.write_bytes(workbook_for(PLAN_XLSX, 団体名="サンプル市（架空）"))
     page.goto(live_server.url + "/manage/import-plan/")
-    page.get_by_label("ファイル").set_input_files(str(PLAN_XLSX))
+    page.get_by_label("ファイル").set_input_files(str(workbook))
     with page.expect_navigation():
         page.get_by_role("button", name="検証する").click()
     assert "確認結果（まだ書き込んでいません）" in page.content()

@@ -8,7 +8,7 @@ import pytest
 from kpi import plan_io
 from kpi.models import Department, Kpi
 from tests.conftest import ROOT
-from tests.factories import home_organization, make_organization
+from tests.factories import home_organization, make_organization, workbook_for
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,8 @@ SLUG = "example-prefecture-dx"
 
 
 def _import(organization):
-    report = plan_io.import_plan(WORKBOOK.read_bytes(), WORKBOOK.name, organization=organization)
+    content = workbook_for(WORKBOOK, 団体名=organization.name)
+    report = plan_io.import_plan(content, WORKBOOK.name, organization=organization)
     assert report.applied, report.problems
     return report
 
@@ -49,6 +50,28 @@ def test_a_department_name_the_importer_already_has_is_its_own_department():
     )
     # Reading it again finds the same departments: nothing changes.
     again = plan_io.import_plan(
-        WORKBOOK.read_bytes(), WORKBOOK.name, organization=city, dry_run=True
+        workbook_for(WORKBOOK, 団体名=city.name), WORKBOOK.name, organization=city, dry_run=True
     )
     assert again.ok and not again.changes and not again.new
+
+
+@pytest.mark.parametrize("name", ["北海道", "例示県（架空の団体）", "例示市役所", ""])
+def test_an_admin_cannot_load_a_plan_under_another_governments_name(name):
+    home_organization()
+    city = make_organization("city", "例示市", kind="municipality")
+    content = workbook_for(WORKBOOK, 団体名=name)
+    with pytest.raises(plan_io.PlanFileError) as caught:
+        plan_io.import_plan(content, WORKBOOK.name, organization=city)
+    assert not Kpi.objects.filter(plan__slug=SLUG).exists()
+    messages = [str(p) for p in caught.value.problems]
+    if name:
+        assert any(
+            "計画シート「団体名」" in m and "「例示市」にしてください" in m for m in messages
+        )
+
+
+def test_the_same_name_written_in_full_width_or_with_spaces_is_the_organizations():
+    city = make_organization("city", "例示市Ａ", kind="municipality")
+    _import_as = workbook_for(WORKBOOK, 団体名=" 例示市A ")
+    report = plan_io.import_plan(_import_as, WORKBOOK.name, organization=city)
+    assert report.applied
