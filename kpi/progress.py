@@ -356,6 +356,10 @@ def evaluate(
         reason = gettext_noop("目標がまだ設定されていません。")
         if target.text:
             reason = gettext_noop("目標が数値や段階で書かれていないため、判定しません。")
+        if known:  # not judged, but its latest value is still shown
+            base = replace(base, value_fy=known[-1].fy, value=_f(_q(known[-1].value)))
+            if known[-1].preliminary:
+                flags.add(FLAG_PRELIMINARY_VALUE)
         return replace(base, flags=frozenset(flags), reason=reason)
     if not known or spec.baseline_fy is None:
         return replace(
