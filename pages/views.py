@@ -158,7 +158,7 @@ def plan_import(request: HttpRequest) -> HttpResponse:
         if is_site_admin(request.user)
         else Organization.objects.get(pk=organization_id(request.user))
     )
-    context: dict = {"max_mb": MAX_PLAN_BYTES // (1024 * 1024)}
+    context: dict = {"max_mb": MAX_PLAN_BYTES // (1024 * 1024), "organization": organization}
     status = 200
     if request.method == "POST" and "confirm" in request.POST:
         pending = _pending_content(request)

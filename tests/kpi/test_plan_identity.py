@@ -71,3 +71,18 @@ def test_another_organizations_file_is_refused_with_one_problem(city_plan):
     assert len(problems) == 1
     assert problems[0].message == plan_io.plan_organizations.OTHER_ORGANIZATION
     assert "該当" in problems[0].key
+
+
+def test_the_import_page_says_whose_the_loaded_plan_becomes(client, city_plan):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from kpi import roles
+    from kpi.models import StaffProfile
+
+    user = get_user_model().objects.create_user("city-admin", password="x" * 12)
+    user.groups.add(Group.objects.get_or_create(name=roles.ADMIN)[0])
+    StaffProfile.objects.create(user=user, organization=city_plan)
+    client.force_login(user)
+    html = client.get("/manage/import-plan/").content.decode()
+    assert 'あなたの団体「<span lang="ja">例示市</span>」のものになります' in html
