@@ -4,6 +4,8 @@ and the entry form works with the keyboard alone."""
 import pytest
 from django.core.management import call_command
 
+from tests.browser.helpers import login
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PLAN = "/plans/hokkaido-smart-docho-3/"
@@ -31,17 +33,8 @@ def world(transactional_db, departments, editor, admin):
     call_command("loaddata", "sample_values", verbosity=0)
 
 
-def _login(page, live_server, username, password):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="ログイン").click()
-    page.wait_for_load_state("networkidle")
-
-
 def test_every_page_type_passes_axe_and_titles_are_unique(page, live_server, world, axe):
-    _login(page, live_server, "kanri", "pw-kanri")
+    login(page, live_server, "kanri", "pw-kanri")
     titles = {}
     for path in ADMIN_PAGES:
         page.goto(live_server.url + path)

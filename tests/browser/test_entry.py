@@ -5,6 +5,8 @@ import json
 import pytest
 from django.core.management import call_command
 
+from tests.browser.helpers import login
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PLAN = "/plans/hokkaido-smart-docho-3/"
@@ -14,15 +16,6 @@ PLAN = "/plans/hokkaido-smart-docho-3/"
 def world(transactional_db, departments, editor):
     call_command("loaddata", "sample_values", verbosity=0)
     return editor
-
-
-def _login(page, live_server, username, password):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="ログイン").click()
-    page.wait_for_load_state("networkidle")
 
 
 def _chart_value(page, live_server, fy):
@@ -43,13 +36,13 @@ def _chart_value(page, live_server, fy):
 
 
 def test_editor_types_full_width_digits_and_the_chart_moves(browser, live_server, world, page, axe):
-    _login(page, live_server, "editor", "pw-editor")
+    login(page, live_server, "editor", "pw-editor")
     before, _ = _chart_value(page, live_server, 2025)
     assert before == 2720.0
 
     # A second window opens the same form now, and will hold the old version.
     other = browser.new_context(locale="ja-JP").new_page()
-    _login(other, live_server, "editor", "pw-editor")
+    login(other, live_server, "editor", "pw-editor")
     other.goto(live_server.url + PLAN + "entry/2025/")
 
     page.goto(live_server.url + PLAN + "entry/2025/")
@@ -78,7 +71,7 @@ def test_editor_types_full_width_digits_and_the_chart_moves(browser, live_server
 def test_a_failed_save_focuses_an_error_summary_whose_links_reach_the_fields(
     live_server, world, page, axe
 ):
-    _login(page, live_server, "editor", "pw-editor")
+    login(page, live_server, "editor", "pw-editor")
     page.goto(live_server.url + PLAN + "entry/2025/")
     page.locator("#row-1-4").get_by_label("実績値（%）").fill("120")
     page.get_by_role("button", name="R7（2025年度）の実績値を保存する").click()

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.browser.helpers import login
 from tests.narratives.conftest import owned_items, reviewer  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -12,13 +13,8 @@ PROGRESS = ITEM + "progress/2024/"
 
 
 def _login(page, live_server, username, password):
-    page.context.clear_cookies()
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="ログイン").click()
-    page.wait_for_load_state("networkidle")
+    page.context.clear_cookies()  # the next person signs in on the same page
+    login(page, live_server, username, password)
 
 
 def _click(page, name):

@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from initiatives.models import Plan
 from kpi.models import KpiValue, PublishedReport
+from tests.browser.helpers import login
 from tests.conftest import ROOT
 from tests.factories import workbook_for
 
@@ -27,15 +28,6 @@ def demo(transactional_db, settings):
     settings.DEBUG = False
 
 
-def _login(page, live_server, username, password):
-    page.goto(live_server.url + "/accounts/login/")
-    page.get_by_label("ユーザー名").fill(username)
-    page.get_by_label("パスワード").fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="ログイン").click()
-    page.wait_for_load_state("networkidle")
-
-
 def _post_form(page, url: str, data: dict) -> int:
     """A POST from the signed-in page, with its CSRF token, as a crafted form would send it."""
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
@@ -51,7 +43,7 @@ def test_city_admin_imports_enters_and_publishes_only_in_the_city(
     browser, live_server, demo, page, tmp_path
 ):
     city = Plan.objects.get(slug="sample-city-dx-1").organization
-    _login(page, live_server, "city-admin", "smartdocho-city-admin")
+    login(page, live_server, "city-admin", "smartdocho-city-admin")
     # The front door opens the admin's own organization's plan, and the header says whose.
     page.goto(live_server.url + "/")
     assert page.url == live_server.url + CITY
@@ -117,7 +109,7 @@ def test_city_admin_imports_enters_and_publishes_only_in_the_city(
 
 
 def test_hokkaidos_editor_is_refused_the_citys_entry_page(browser, live_server, demo, page):
-    _login(page, live_server, "editor", "smartdocho-editor")
+    login(page, live_server, "editor", "smartdocho-editor")
     assert page.goto(live_server.url + HOKKAIDO + "entry/2025/").status == 200
     response = page.goto(live_server.url + CITY + "entry/2025/")
     assert response.status == 403

@@ -73,26 +73,22 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         done: list[str] = []
         with transaction.atomic():
-            if Plan.objects.filter(slug=PLAN_SLUG).exists():
+            if not _load_plan(PLAN_SLUG, PLAN_FIXTURE, "方針の読み込み"):
                 done.append(
                     "方針はすでにあるため、そのままにしました"
                     "（ファイルとの違いは import_plan --dry-run で確認できます）。"
                 )
             else:
-                call_command("loaddata", PLAN_FIXTURE, verbosity=0)
-                _first_history(Kpi, Kpi.objects.filter(plan__slug=PLAN_SLUG), "方針の読み込み")
                 self._departments()
                 done.append("実際の方針を読み込み、デモ用の所管課を割り当てました。")
-            if KpiValue.objects.filter(kpi__plan__slug=PLAN_SLUG).exists():
-                done.append("方針に実績値がすでにあるため、サンプル値は読み込みませんでした。")
-            else:
-                call_command("loaddata", SAMPLE_FIXTURE, verbosity=0)
-                _first_history(
-                    KpiValue,
-                    KpiValue.objects.filter(kpi__plan__slug=PLAN_SLUG),
-                    "サンプル値の読み込み",
+            done.append(
+                _load_values(
+                    PLAN_SLUG,
+                    SAMPLE_FIXTURE,
+                    loaded="架空のサンプル値を読み込みました。",
+                    kept="方針に実績値がすでにあるため、サンプル値は読み込みませんでした。",
                 )
-                done.append("架空のサンプル値を読み込みました。")
+            )
             done.extend(self._sample_city())
             created, kept = self._users()
             if created:
@@ -135,28 +131,17 @@ class Command(BaseCommand):
 
     def _sample_city(self) -> list[str]:
         """The invented second organization's plan and values, each only where it is missing."""
-        done = []
-        if Plan.objects.filter(slug=CITY_PLAN_SLUG).exists():
-            done.append("サンプル市（架空）の方針はすでにあるため、そのままにしました。")
+        if _load_plan(CITY_PLAN_SLUG, CITY_PLAN_FIXTURE, "サンプル方針の読み込み"):
+            plan = "2つ目の団体として、架空のサンプル市とその方針を読み込みました。"
         else:
-            call_command("loaddata", CITY_PLAN_FIXTURE, verbosity=0)
-            _first_history(
-                Kpi, Kpi.objects.filter(plan__slug=CITY_PLAN_SLUG), "サンプル方針の読み込み"
-            )
-            done.append("2つ目の団体として、架空のサンプル市とその方針を読み込みました。")
-        if KpiValue.objects.filter(kpi__plan__slug=CITY_PLAN_SLUG).exists():
-            done.append(
-                "サンプル市の方針に実績値がすでにあるため、サンプル値は読み込みませんでした。"
-            )
-        else:
-            call_command("loaddata", CITY_SAMPLE_FIXTURE, verbosity=0)
-            _first_history(
-                KpiValue,
-                KpiValue.objects.filter(kpi__plan__slug=CITY_PLAN_SLUG),
-                "サンプル値の読み込み",
-            )
-            done.append("サンプル市の架空のサンプル値を読み込みました。")
-        return done
+            plan = "サンプル市（架空）の方針はすでにあるため、そのままにしました。"
+        values = _load_values(
+            CITY_PLAN_SLUG,
+            CITY_SAMPLE_FIXTURE,
+            loaded="サンプル市の架空のサンプル値を読み込みました。",
+            kept="サンプル市の方針に実績値がすでにあるため、サンプル値は読み込みませんでした。",
+        )
+        return [plan, values]
 
     def _departments(self) -> None:
         kpis = list(Kpi.objects.filter(plan__slug=PLAN_SLUG).select_related("plan"))
@@ -202,6 +187,24 @@ class Command(BaseCommand):
                 )
             created.append(username)
         return created, kept
+
+
+def _load_plan(slug: str, fixture: str, reason: str) -> bool:
+    """Load the plan's fixture unless the plan is in the database; whether it was loaded."""
+    if Plan.objects.filter(slug=slug).exists():
+        return False
+    call_command("loaddata", fixture, verbosity=0)
+    _first_history(Kpi, Kpi.objects.filter(plan__slug=slug), reason)
+    return True
+
+
+def _load_values(slug: str, fixture: str, *, loaded: str, kept: str) -> str:
+    """Load sample values only into a plan that has none; what was done, in words."""
+    if KpiValue.objects.filter(kpi__plan__slug=slug).exists():
+        return kept
+    call_command("loaddata", fixture, verbosity=0)
+    _first_history(KpiValue, KpiValue.objects.filter(kpi__plan__slug=slug), "サンプル値の読み込み")
+    return loaded
 
 
 def _first_history(model, queryset, reason: str) -> None:
