@@ -24,6 +24,7 @@ from .models import (
     Unit,
     YearlyTarget,
 )
+from .staff import department_in_use
 
 VALUES_READ_ONLY = _("実績値は管理サイトでは変更できません。実績値の入力画面で変更してください。")
 
@@ -125,6 +126,19 @@ class DepartmentAdmin(OrganizationScoped, admin.ModelAdmin):
     list_display = ["name", "code", "organization"]
     list_filter = ["organization"]
     search_fields = ["name", "code"]
+
+    # As on /manage/departments/ (kpi/staff.py): a department that KPIs, staff or items use is
+    # not deleted, since deleting would silently leave its KPIs without an owner. One by one
+    # only, where that is checked: no bulk delete.
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and department_in_use(obj):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
 
 
 @admin.register(Unit)
@@ -278,10 +292,22 @@ class TargetRevisionAdmin(OrganizationScoped, ReadOnlyHistoryAdmin):
 
 @admin.register(StaffProfile)
 class StaffProfileAdmin(OrganizationScoped, admin.ModelAdmin):
+    """An organization's admin reads staff profiles here but manages them on /manage/staff/,
+    which keeps them from locking themselves out or leaving an account no page can reach."""
+
     organization_path = "organization"
     organization_field = "organization"
     list_display = ["user", "organization", "department"]
     list_filter = ["organization", "department"]
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
 
 
 @admin.register(PublishedReport)

@@ -92,6 +92,11 @@ def _set_roles(user, chosen: tuple[str, ...]) -> None:
         user.save(update_fields=["is_staff"])
 
 
+USERNAME_LIKE_ANOTHER = gettext_lazy(
+    "大文字・小文字の違いだけで同じになるユーザー名がすでにあります。別のユーザー名にしてください。"
+)
+
+
 @transaction.atomic
 def staff_create(
     *, organization: Organization, username: str, password: str, data: StaffInput
@@ -112,6 +117,10 @@ def staff_create(
         user.full_clean(exclude=["password"])
     except ValidationError as err:
         errors.update(err.message_dict)
+    if "username" not in errors and user_model.objects.filter(username__iexact=username).exists():
+        # Django compares user names exactly; "Editor" beside another organization's "editor"
+        # would read as the same person in lists and histories.
+        errors["username"] = [USERNAME_LIKE_ANOTHER]
     try:
         password_validation.validate_password(password, user)
     except ValidationError as err:

@@ -4,7 +4,7 @@ from . import views
 
 app_name = "narratives"
 
-ITEM = "pillars/<int:number>/items/<int:item_number>/"
+ITEM = "pillars/<id:number>/items/<id:item_number>/"
 
 urlpatterns = [
     path(ITEM, views.item_detail, name="item"),

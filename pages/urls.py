@@ -16,7 +16,7 @@ initiatives_patterns = (
     [
         path("", views.plan_overview, name="plan"),
         *initiative_urls.urlpatterns,
-        path("pillars/<int:number>/", views.pillar_detail, name="pillar"),
+        path("pillars/<id:number>/", views.pillar_detail, name="pillar"),
     ],
     "initiatives",
 )
@@ -38,17 +38,17 @@ kpi_patterns = (
             name="report_docx",
         ),
         path(
-            "reports/<str:fy>/v/<int:version>/",
+            "reports/<str:fy>/v/<id:version>/",
             report_views.report_version,
             name="report_version",
         ),
         path(
-            "reports/<str:fy>/v/<int:version>/report.xlsx",
+            "reports/<str:fy>/v/<id:version>/report.xlsx",
             report_views.report_version_xlsx,
             name="report_version_xlsx",
         ),
         path(
-            "reports/<str:fy>/v/<int:version>/report.docx",
+            "reports/<str:fy>/v/<id:version>/report.docx",
             report_views.report_version_docx,
             name="report_version_docx",
         ),

@@ -7,4 +7,10 @@ class SmartdochoConfig(AppConfig):
     verbose_name = "smartdocho"
 
     def ready(self) -> None:
+        from django.urls import register_converter
+
         from . import etags  # noqa: F401  (connects the signal receivers)
+        from .converters import IdConverter
+
+        # Before any URLconf is read: every app's urls.py uses <id:…> (smartdocho/converters.py).
+        register_converter(IdConverter, "id")

@@ -425,3 +425,77 @@ def test_the_header_offers_staff_and_departments_to_admins_only(client, cast):
     assert 'href="/manage/staff/"' in client.get("/plans/").content.decode()
     client.force_login(cast["editor_a"])
     assert 'href="/manage/staff/"' not in client.get("/plans/").content.decode()
+
+
+@pytest.mark.parametrize("username", ["EDITOR-B", "Editor-B", "editor-B"])
+def test_a_user_name_that_differs_from_another_only_in_case_is_refused(client, cast, username):
+    client.force_login(cast["admin_a"])
+    before = _state()
+    response = client.post("/manage/staff/new/", _new_member(cast["dept_a"], username=username))
+    assert response.status_code == 200
+    assert (
+        "大文字・小文字の違いだけで同じになるユーザー名がすでにあります。"
+        in response.content.decode()
+    )
+    assert _state() == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/manage/staff/9223372036854775808/",
+        "/manage/staff/99999999999999999999999/",
+        "/manage/departments/9223372036854775808/",
+        "/manage/departments/99999999999999999999999/delete/",
+    ],
+)
+def test_an_id_past_any_column_is_not_found(client, cast, path):
+    client.force_login(cast["admin_a"])
+    assert client.get(path).status_code == 404
+    assert client.post(path, {"name": "x"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/plans/hokkaido-smart-docho-3/pillars/99999999999999999999/",
+        "/plans/hokkaido-smart-docho-3/pillars/1/items/99999999999999999999/",
+        "/plans/hokkaido-smart-docho-3/reports/2025/v/99999999999999999999/",
+        "/plans/hokkaido-smart-docho-3/reports/2025/v/2147483648/report.xlsx",
+    ],
+)
+def test_a_huge_number_in_a_plan_address_is_not_found(client, policy, path):
+    assert client.get(path).status_code == 404
+
+
+def test_the_django_admin_lets_no_organization_admin_delete_or_change_staff_profiles(client, cast):
+    client.force_login(cast["admin_a"])
+    profile = cast["editor_a"].staff_profile
+    before = _state()
+    url = f"/admin/kpi/staffprofile/{profile.pk}/"
+    assert client.get(url + "change/").status_code == 200  # they may read it
+    assert client.post(url + "delete/", {"post": "yes"}).status_code == 403
+    own = cast["admin_a"].staff_profile
+    assert (
+        client.post(f"/admin/kpi/staffprofile/{own.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
+    assert client.post(url + "change/", {"department": ""}).status_code == 403
+    assert _state() == before
+
+
+def test_the_django_admin_keeps_a_department_in_use(client, cast):
+    from kpi.models import Kpi
+    from tests.factories import make_plan
+
+    client.force_login(cast["admin_a"])
+    plan = make_plan("dept-plan", organization=cast["a"])
+    Kpi.objects.filter(plan=plan).update(department=cast["dept_a"])
+    StaffProfile.objects.filter(department=cast["dept_a"]).update(department=None)
+    url = f"/admin/kpi/department/{cast['dept_a'].pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert Department.objects.filter(pk=cast["dept_a"].pk).exists()
+    changelist = client.get("/admin/kpi/department/").content.decode()
+    assert "delete_selected" not in changelist
+    unused = Department.objects.create(code="unused", name="未使用課", organization=cast["a"])
+    client.post(f"/admin/kpi/department/{unused.pk}/delete/", {"post": "yes"})
+    assert not Department.objects.filter(pk=unused.pk).exists()
