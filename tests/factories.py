@@ -39,10 +39,11 @@ def make_plan(
 
     With `components`, the first KPI of each pillar gets that many component KPIs.
     """
+    organization = organization or home_organization()
     plan = Plan.objects.create(
         slug=slug,
-        organization=organization or home_organization(),
-        government="テスト県",
+        organization=organization,
+        government=organization.name,  # a plan names its own government (plan_organizations)
         title=f"テスト計画 {slug}",
         term="1期",
         first_fy=2022,

@@ -16,7 +16,7 @@ from django.contrib import admin as django_admin
 from django.contrib.auth import get_user_model
 
 from kpi.admin_scope import organization_path
-from kpi.models import Department, Kpi
+from kpi.models import Department, Kpi, Unit
 from tests import test_org_permissions as org_matrix
 
 pytestmark = pytest.mark.django_db
@@ -118,15 +118,35 @@ def test_foreign_key_choices_are_their_own_organizations(client, world):
 
 def test_a_forged_foreign_key_of_another_organization_is_refused(client, world):
     client.force_login(world["a"]["users"]["admin"])
-    department = Department.objects.get(code="dept-a")
-    staff_b = world["b"]["users"]["editor"].staff_profile
-    url = _change_url("kpi", "staffprofile", world["a"]["users"]["editor"].staff_profile.pk)
-    before = world["a"]["users"]["editor"].staff_profile.department_id
-    response = client.post(url, {"user": staff_b.user_id, "department": staff_b.department_id})
+    unit = Unit.objects.filter(plan=world["a"]["plan"]).first()
+    other_plan = world["b"]["plan"]
+    url = _change_url("kpi", "unit", unit.pk)
+    fields = {
+        "label": unit.label,
+        "code": unit.code,
+        "plan": other_plan.pk,
+        "base_label": unit.base_label,
+        "scale": unit.scale,
+        "decimals": unit.decimals,
+        "kind": unit.kind,
+    }
+    response = client.post(url, fields)
     assert response.status_code == 200  # the form's error: not one of the choices
+    unit.refresh_from_db()
+    assert unit.plan == world["a"]["plan"]
+
+
+def test_staff_profiles_are_read_not_changed_by_an_organizations_admin_in_the_admin(client, world):
+    client.force_login(world["a"]["users"]["admin"])
+    staff_b = world["b"]["users"]["editor"].staff_profile
     profile = world["a"]["users"]["editor"].staff_profile
+    before = profile.department_id
+    url = _change_url("kpi", "staffprofile", profile.pk)
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"user": staff_b.user_id, "department": staff_b.department_id})
+    assert response.status_code == 403
     profile.refresh_from_db()
-    assert profile.department_id == before == department.pk
+    assert profile.department_id == before
 
 
 def test_an_organizations_admin_changes_their_own_department_and_keeps_its_organization(
