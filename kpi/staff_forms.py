@@ -7,6 +7,9 @@ ValidationErrors the views put back on these forms.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 from django import forms
 from django.utils.translation import gettext_lazy
 
@@ -71,7 +74,9 @@ class NewStaffForm(StaffForm):
     username = forms.CharField(
         label=gettext_lazy("ユーザー名"),
         max_length=150,
-        help_text=gettext_lazy("ログインに使う名前。半角英数字と @ . + - _ が使えます。"),
+        help_text=gettext_lazy(
+            "ログインに使う名前。文字・数字と @ . + - _ が使えます（空白は使えません）。"
+        ),
     )
     password = forms.CharField(
         label=gettext_lazy("初期パスワード"),
@@ -115,6 +120,19 @@ class DepartmentForm(forms.Form):
         ),
     )
     name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
+
+    def clean_code(self) -> str:
+        """Full-width letters and digits folded to half width (ｋｉｋａｋｕ is kikaku); then the
+        model's own check says what is wrong, in words rather than Django's "slug"."""
+        code = unicodedata.normalize("NFKC", self.cleaned_data["code"]).strip()
+        if not re.fullmatch(r"[-a-zA-Z0-9_]+", code):
+            raise forms.ValidationError(CODE_CHARACTERS, code="invalid")
+        return code
+
+
+CODE_CHARACTERS = gettext_lazy(
+    "識別子は半角の英数字・ハイフン（-）・下線（_）だけで書いてください（例：joho-seisaku）。"
+)
 
 
 class DepartmentRenameForm(forms.Form):

@@ -499,3 +499,23 @@ def test_the_django_admin_keeps_a_department_in_use(client, cast):
     unused = Department.objects.create(code="unused", name="未使用課", organization=cast["a"])
     client.post(f"/admin/kpi/department/{unused.pk}/delete/", {"post": "yes"})
     assert not Department.objects.filter(pk=unused.pk).exists()
+
+
+def test_a_department_code_typed_in_full_width_is_folded(client, cast):
+    client.force_login(cast["admin_a"])
+    response = client.post(
+        "/manage/departments/new/", {"code": "ｋｉｋａｋｕ－２", "name": "企画課"}
+    )
+    assert response.status_code == 302
+    assert Department.objects.get(organization=cast["a"], code="kikaku-2").name == "企画課"
+
+
+@pytest.mark.parametrize("code", ["a b", "課", "a/b", "<x>"])
+def test_a_department_code_with_other_characters_says_which_are_allowed(client, cast, code):
+    client.force_login(cast["admin_a"])
+    before = _state()
+    response = client.post("/manage/departments/new/", {"code": code, "name": "課"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "半角の英数字・ハイフン（-）・下線（_）だけ" in html
+    assert "slug" not in html.lower().split("<main", 1)[1]
+    assert _state() == before
