@@ -201,7 +201,7 @@ def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
 def department_list(request: HttpRequest) -> HttpResponse:
     org = _organization(request)
     departments = list(staff.departments_of(org))
-    in_use = {d.pk for d in departments if staff.department_in_use(d)}
+    in_use = staff.departments_in_use([d.pk for d in departments])
     rows = [{"department": d, "in_use": d.pk in in_use} for d in departments]
     return render(request, "kpi/department_list.html", _context(request, org, rows=rows))
 

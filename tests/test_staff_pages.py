@@ -519,3 +519,24 @@ def test_a_department_code_with_other_characters_says_which_are_allowed(client, 
     assert response.status_code == 200 and "半角の英数字・ハイフン（-）・下線（_）だけ" in html
     assert "slug" not in html.lower().split("<main", 1)[1]
     assert _state() == before
+
+
+def test_the_department_list_takes_the_same_queries_for_few_or_many_departments(client, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(cast["admin_a"])
+
+    def count() -> int:
+        client.get("/manage/departments/")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/manage/departments/").status_code == 200
+        return len(queries)
+
+    few = count()
+    Department.objects.bulk_create(
+        Department(code=f"d{i}", name=f"課{i}", organization=cast["a"]) for i in range(30)
+    )
+    assert count() == few
+    html = client.get("/manage/departments/").content.decode()
+    assert "課29" in html
