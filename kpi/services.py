@@ -225,7 +225,10 @@ def _save_one(
     current.value = row.value
     current.status = row.status
     current.note = row.note
-    current.source = row.source
+    # A sample value's source names it as a sample (サンプル（架空の値）); staff's own value
+    # replacing it keeps that only if they wrote it again themselves, i.e. changed nothing.
+    sample_source = current.is_sample and row.source == current.source
+    current.source = "" if sample_source else row.source
     current.is_sample = False
     current.entered_by = user
     current.entered_at = timezone.now()

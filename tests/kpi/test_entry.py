@@ -343,3 +343,20 @@ def test_digits_of_other_scripts_are_refused_not_read_as_numbers(typed):
 @pytest.mark.parametrize(("typed", "value"), [("１，４３８", 1438), ("52.5％", Decimal("52.5"))])
 def test_full_width_digits_are_still_read(typed, value):
     assert numbers.parse_number(typed) == value
+
+
+@pytest.mark.parametrize(("source", "saved"), [(None, ""), ("庁内調査（R7）", "庁内調査（R7）")])
+def test_a_sample_value_replaced_by_staff_loses_the_sample_source(
+    client, editor, sample_values, source, saved
+):
+    client.force_login(editor)
+    url = PLAN + "entry/2025/"
+    before = KpiValue.objects.get(kpi__plan=sample_values, kpi__code="1-2", fiscal_year=2025)
+    assert before.is_sample and before.source == "サンプル（架空の値）"
+    change = {"value": "301"}
+    if source is not None:
+        change["source"] = source
+    response = client.post(url, _form_data(client, url, **{"1-2": change}))
+    assert response.status_code == 302
+    after = KpiValue.objects.get(pk=before.pk)
+    assert (after.value, after.is_sample, after.source) == (Decimal(301), False, saved)
