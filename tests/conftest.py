@@ -14,6 +14,13 @@ SOURCE_TEXT = ROOT / "fixtures" / "source" / "hokkaido_smart_docho_3.txt"
 PLAN_SLUG = "hokkaido-smart-docho-3"
 
 
+def pytest_configure(config):
+    """Tests hash passwords quickly (tests/hashers.py); every other setting is production's."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["tests.hashers.FastPBKDF2PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _fresh_page_cache():
     """Each test starts with no rendered pages kept: the data version restarts with each test's
