@@ -34,7 +34,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from initiatives.models import Plan
+from initiatives.models import Organization, Plan
 from smartdocho.fiscal import FiscalYearError, era_label, parse_fy
 
 from . import mangled_codes, number_formats, target_text
@@ -650,8 +650,8 @@ def read_workbook(content: bytes, organization_id: int | None = None) -> list[di
     (bad file, sheets, headers, and each row whose 目標 or 基準値 is not settled).
 
     `organization_id`: the importing admin's organization. A 所管課 is matched by name among the
-    departments of the plan's organization (this one, or the one the plan already has) and
-    never another organization's: two governments may each have a 情報政策課 (issue 14)."""
+    departments of the plan's organization (the one the plan already has, else this one, else
+    the one registered under the plan's 団体名) and never another organization's: two governments may each have a 情報政策課 (issue 14)."""
     wb = _open(content)
     try:
         names = {_sheet_key(n): n for n in wb.sheetnames}  # "成果指標 " is 成果指標
@@ -707,7 +707,14 @@ class _Builder:
         self.plan = plan
         self.slug = plan.get("slug", "")
         existing = Plan.objects.filter(slug=self.slug).values_list("organization_id", flat=True)
-        self.organization_id = existing.first() or organization_id
+        # The organization the plan will belong to, as plan_organizations.with_organizations
+        # decides it: the plan's own, the importing admin's, else the one of its 団体名.
+        named = Organization.objects.filter(name=str(plan.get("government") or "").strip())
+        self.organization_id = (
+            existing.first()
+            or organization_id
+            or named.order_by("pk").values_list("pk", flat=True).first()
+        )
         self.problems: list[SheetProblem] = list(problems or [])
         self.departments: dict[str, dict] = {}
         self.units: dict[str, dict] = {}  # width-normalized 単位 → its record
@@ -1649,7 +1656,17 @@ TEMPLATE_ROWS = [
 # fmt: on
 
 
-def template_workbook() -> bytes:
-    """A workbook to fill in: instructions (説明), and a small example plan that loads as is."""
+def template_workbook(government: str | None = None) -> bytes:
+    """A workbook to fill in: instructions (説明), and a small example plan that loads as is.
+
+    `government`: the downloading admin's organization's registered name, put in 団体名 (and in
+    the example 計画名 and 報告先) so that the file loads for them as it is: an organization's
+    admin loads a plan only under that name (plan_organizations.identity_problems). None keeps
+    the invented 例示市.
+    """
+    plan = TEMPLATE_PLAN
+    if government:
+        example = dict(TEMPLATE_PLAN)["団体名"]
+        plan = [(k, str(v).replace(example, government)) for k, v in TEMPLATE_PLAN]
     rows = [r + [None] * (len(OVERRIDES) + len(EXTRAS)) for r in TEMPLATE_ROWS]
-    return write_layout(TEMPLATE_PLAN, rows, [])
+    return write_layout(plan, rows, [])

@@ -226,11 +226,15 @@ def plan_import(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_safe
 def plan_import_template(request: HttpRequest) -> HttpResponse:
-    """The Excel template for a plan's KPI table (kpi/plan_xlsx.py), with its instructions."""
+    """The Excel template for a plan's KPI table (kpi/plan_xlsx.py), with its instructions; an
+    organization's admin gets it with their organization's name, as they must load it."""
     if not is_admin_anywhere(request.user):
         raise PermissionDenied(_("この操作は管理者だけができます。"))
+    government = None
+    if not is_site_admin(request.user):
+        government = Organization.objects.get(pk=organization_id(request.user)).name
     response = HttpResponse(
-        plan_xlsx.template_workbook(),
+        plan_xlsx.template_workbook(government),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = 'attachment; filename="plan_template.xlsx"'

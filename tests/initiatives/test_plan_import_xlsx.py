@@ -14,7 +14,8 @@ from django.core.management.base import CommandError
 from initiatives.models import Plan
 from kpi import plan_io
 from kpi.models import Kpi
-from tests.kpi.plan_books import book, cell_values, kpi_row
+from tests.kpi.plan_books import cell_values, kpi_row, plan_of
+from tests.kpi.plan_books import book as any_book
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,12 @@ URL = "/manage/import-plan/"
 TEMPLATE_URL = "/manage/import-plan/plan_template.xlsx"
 SETTLED = [kpi_row("1-1", "80%以上"), kpi_row("1-2", "1,000件/年", unit="件", baseline="—")]
 UNSETTLED = [kpi_row("1-1", "80%以上"), kpi_row("1-2", "20%削減")]
+# The admin fixture user is 北海道's: they load plans under its name (plan_organizations).
+HOME_PLAN = plan_of("北海道")
+
+
+def book(rows: list[dict], plan=HOME_PLAN) -> bytes:
+    return any_book(rows, plan=plan)
 
 
 def _upload(client, content: bytes, name: str = "plan.xlsx"):
@@ -81,8 +88,20 @@ def test_the_template_downloads_as_a_workbook_that_loads(admin_client):
     wb = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
     assert wb.sheetnames == ["説明", "計画", "成果指標"]
     wb.close()
+    # Filled in with the admin's organization's name, the only one they may load it under.
+    items = dict(r[:2] for r in cell_values(response.content)["計画"])
+    assert items["団体名"] == "北海道" and items["計画名"].startswith("北海道")
     response = _upload(admin_client, response.content, "plan_template.xlsx")
     assert response.status_code == 200 and "この内容で読み込む" in response.content.decode()
+
+
+def test_a_site_administrator_gets_the_template_with_its_invented_government(client, db):
+    from django.contrib.auth import get_user_model
+
+    site = get_user_model().objects.create(username="site", is_staff=True, is_superuser=True)
+    client.force_login(site)
+    items = dict(r[:2] for r in cell_values(client.get(TEMPLATE_URL).content)["計画"])
+    assert items["団体名"] == "例示市"
 
 
 def test_the_import_page_links_to_the_template(admin_client):
@@ -168,14 +187,13 @@ def test_kpis_and_items_in_the_plan_but_not_in_the_file_are_listed_as_kept(admin
 def test_an_emptied_report_to_on_the_plan_sheet_clears_it_and_the_preview_shows_it(
     admin_client, admin
 ):
-    from tests.kpi.plan_books import PLAN
 
     assert plan_io.import_plan(
         book([kpi_row("1-1", 備考="注記")]),
         "plan.xlsx",
         organization=admin.staff_profile.organization,
     ).applied
-    plan = [(k, None) if k == "報告先" else (k, v) for k, v in PLAN]
+    plan = [(k, None) if k == "報告先" else (k, v) for k, v in HOME_PLAN]
     response = _upload(admin_client, book([kpi_row("1-1", 備考=None)], plan=plan))
     text = response.content.decode()
     assert "試験町DX推進会議" in text and "注記" in text  # old values, going

@@ -60,9 +60,15 @@ def test_editor_of_another_governments_department_only_enters_that_plans_kpis(cl
     assert client.get(REAL + "entry/2025/").status_code == 403
 
 
+def _as_home(content: bytes) -> bytes:
+    """The template under the admin fixture user's organization's name (北海道), the only one
+    they may load a plan under (kpi/plan_organizations.identity_problems)."""
+    return content.replace("government: 例示市".encode(), "government: 北海道".encode())
+
+
 def test_import_page_shows_problems_and_writes_nothing(client, admin, policy):
     client.force_login(admin)
-    broken = TEMPLATE.read_bytes().replace(b"direction: higher", b"direction: up")
+    broken = _as_home(TEMPLATE.read_bytes()).replace(b"direction: higher", b"direction: up")
     response = client.post(
         "/manage/import-plan/", {"file": SimpleUploadedFile("plan.yaml", broken)}
     )
@@ -75,7 +81,8 @@ def test_import_page_shows_problems_and_writes_nothing(client, admin, policy):
 def test_import_page_dry_run_then_confirm(client, admin, policy):
     client.force_login(admin)
     response = client.post(
-        "/manage/import-plan/", {"file": SimpleUploadedFile("plan.yaml", TEMPLATE.read_bytes())}
+        "/manage/import-plan/",
+        {"file": SimpleUploadedFile("plan.yaml", _as_home(TEMPLATE.read_bytes()))},
     )
     assert response.status_code == 200
     html = response.content.decode()

@@ -16,6 +16,14 @@ PLAN = [
     ("終了年度", "令和8年度"),
     ("報告先", "試験町DX推進会議"),
 ]
+
+
+def plan_of(government: str, plan=PLAN) -> list[tuple]:
+    """The 計画 sheet `plan` with its 団体名 `government`: an organization's admin loads a plan
+    only under their organization's registered name (kpi/plan_organizations.identity_problems)."""
+    return [(k, government) if k == "団体名" else (k, v) for k, v in plan]
+
+
 HEADERS = [
     "取組方針番号", "取組方針", "取組項目番号", "取組項目", "指標コード", "成果指標", "単位",
     "基準年度", "基準値", "目標年度", "目標", "累計", "所管課", "備考",

@@ -19,9 +19,12 @@ TEMPLATE = ROOT / "fixtures" / "templates" / "plan_template.yaml"
 SLUG = "example-city-dx-1"
 
 
-def _with_code(code: str) -> bytes:
+def _with_code(code: str, government: str | None = None) -> bytes:
+    """The blank template with every KPI coded `code`; `government` (団体名) as given."""
     records = yaml.safe_load(TEMPLATE.read_text(encoding="utf-8"))
     for r in records:
+        if r["model"] == "initiatives.plan" and government:
+            r["fields"]["government"] = government
         if r["model"] == "kpi.kpi":
             r["fields"]["code"] = code
         if r["model"] in ("kpi.targetrevision", "kpi.yearlytarget"):
@@ -31,8 +34,9 @@ def _with_code(code: str) -> bytes:
 
 @pytest.mark.parametrize("code", ["3.1", "①", "2-8-2", "(1)", "指標A", "1.10", "KPI 1"])
 def test_a_code_as_the_plan_writes_it_loads_and_its_pages_answer(client, admin, code):
-    # Loaded into the admin's organization: their role counts only there.
-    report = plan_io.import_plan(_with_code(code), "plan.yaml", organization=home_organization())
+    # Loaded into the admin's organization, under its name: their role counts only there.
+    home = home_organization()
+    report = plan_io.import_plan(_with_code(code, home.name), "plan.yaml", organization=home)
     assert report.applied, report.problems
     kpi = Kpi.objects.get(plan__slug=SLUG, code=code)
     url = kpi.get_absolute_url()

@@ -17,6 +17,7 @@ from kpi import plan_io, plan_xlsx
 from kpi.models import Department, Kpi, KpiValue, ScheduleStep, Unit, YearlyTarget
 from tests.conftest import ROOT
 from tests.kpi.plan_books import HEADERS, book, cell_values, kpi_row
+from tests.factories import home_organization, make_organization
 
 pytestmark = pytest.mark.django_db
 
@@ -85,8 +86,12 @@ def test_units_are_made_from_the_unit_texts(unit, kind, scale, decimals):
 
 
 def test_departments_are_found_by_name_or_given_a_stable_code():
-    Department.objects.create(code="johoseisaku", name="情報政策課")
+    # Found in the organization the plan goes to (here the one of its 団体名), not elsewhere.
+    town = make_organization("test-town", "試験町")
+    Department.objects.create(code="johoseisaku", name="情報政策課", organization=town)
+    Department.objects.create(code="elsewhere", name="情報政策課", organization=home_organization())
     _load(book([kpi_row(), kpi_row("1-2", 所管課="新しい課")]))
+    assert Plan.objects.get(slug="test-town-dx").organization == town
     assert Kpi.objects.get(code="1-1").department.code == "johoseisaku"
     code = Kpi.objects.get(code="1-2").department.code
     Kpi.objects.all().delete()
