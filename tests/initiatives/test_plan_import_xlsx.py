@@ -14,8 +14,8 @@ from django.core.management.base import CommandError
 from initiatives.models import Plan
 from kpi import plan_io
 from kpi.models import Kpi
-from tests.kpi.plan_books import cell_values, kpi_row, plan_of
 from tests.kpi.plan_books import book as any_book
+from tests.kpi.plan_books import cell_values, kpi_row, plan_of
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from initiatives.models import InitiativeItem, Plan
 from kpi import plan_io, plan_xlsx
 from kpi.models import Department, Kpi, KpiValue, ScheduleStep, Unit, YearlyTarget
 from tests.conftest import ROOT
-from tests.kpi.plan_books import HEADERS, book, cell_values, kpi_row
 from tests.factories import home_organization, make_organization
+from tests.kpi.plan_books import HEADERS, book, cell_values, kpi_row
 
 pytestmark = pytest.mark.django_db
 
