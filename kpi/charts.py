@@ -12,8 +12,6 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import plotly.graph_objects as go
-
 from smartdocho.fiscal import era_label
 
 Translate = Callable[[str], str]
@@ -87,15 +85,20 @@ class ComponentsChart:
     decimals: int = 0
 
 
-def _plain(fig: go.Figure) -> dict:
-    """The figure as JSON-ready data, without plotly.py's default template.
+def _scatter(*, x: Sequence, y: Sequence, **properties) -> dict:
+    """A plotly.js scatter trace as plain data, its numbers as floats (JSON numbers).
 
-    The template repeats plotly.js's own defaults in about 10 KB per chart; leaving it out lets
-    plotly.js use them directly.
+    Figures are built as plain dicts, not through plotly.graph_objects, whose validation of
+    every property cost about 70% of a report page (issue 15; bench/run.py measures both).
+    tests/kpi/test_charts.py checks that plotly.py accepts every figure unchanged; without its
+    template, which repeats plotly.js's own defaults in about 10 KB per chart.
     """
-    figure = fig.to_plotly_json()
-    figure["layout"].pop("template", None)
-    return figure
+    return {
+        "type": "scatter",
+        "x": list(x),
+        "y": [None if v is None else float(v) for v in y],
+        **properties,
+    }
 
 
 def tick_label(fy: int) -> str:
@@ -271,12 +274,12 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
     """
     _ = translate
     d = chart.decimals
-    fig = go.Figure()
+    traces: list[dict] = []
     final = [p for p in chart.values if not p.preliminary]
     preliminary = [p for p in chart.values if p.preliminary]
     if chart.path:
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 name=escaped(chart.path_label) or _("基準値から目標への直線"),
                 x=[p.fy for p in chart.path],
                 y=[p.value for p in chart.path],
@@ -288,8 +291,8 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
     # Baseline and targets under the values: a value near its target must not hide behind
     # the target's star (issue 16), least of all an open 速報値 marker.
     if chart.baseline is not None:
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 name=_("基準値"),
                 x=[chart.baseline.fy],
                 y=[chart.baseline.value],
@@ -299,8 +302,8 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
             )
         )
     if chart.yearly:
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 name=escaped(chart.yearly_label),
                 x=[p.fy for p in chart.yearly],
                 y=[p.value for p in chart.yearly],
@@ -315,8 +318,8 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
             )
         )
     for i, target in enumerate(chart.targets):
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 name=escaped(target.label),
                 x=[target.fy],
                 y=[target.value],
@@ -331,8 +334,8 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
             )
         )
     if chart.values:
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 name=_("実績値（線）"),
                 x=[p.fy for p in chart.values],
                 y=[p.value for p in chart.values],
@@ -343,8 +346,8 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
             )
         )
     if final:
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 name=_("実績値（確定値）"),
                 x=[p.fy for p in final],
                 y=[p.value for p in final],
@@ -356,8 +359,8 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
     if preliminary:
         # An open circle: plotly.js strokes an "-open" symbol in the marker's colour, so the
         # colour must be the series' (white was invisible on the white plot, issue 16).
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 name=_("実績値（速報値）"),
                 x=[p.fy for p in preliminary],
                 y=[p.value for p in preliminary],
@@ -375,8 +378,8 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
         # Last, so on top; no marker where it starts (the latest value is drawn there) and an
         # open triangle where it ends, so a value or target of that year shows through.
         sizes = [0] + [11] * (len(chart.projection) - 1)
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 name=_("見通し（最小二乗直線）"),
                 x=[p.fy for p in chart.projection],
                 y=[p.value for p in chart.projection],
@@ -423,8 +426,7 @@ def kpi_figure(chart: KpiChart, *, small: bool = False, translate: Translate = _
                 "font": {"size": 11, "color": "#1a1a1a"},
             }
         ]
-    fig.update_layout(layout)
-    return _plain(fig)
+    return {"data": traces, "layout": layout}
 
 
 def components_figure(
@@ -438,15 +440,15 @@ def components_figure(
     """
     _ = translate
     d = chart.decimals
-    fig = go.Figure()
+    traces: list[dict] = []
     all_years: list[int] = [b.fy for b in chart.baselines if b is not None]
     if any(p.preliminary for _n, points in chart.series for p in points):
         # A legend entry for the white-filled markers. plotly.js leaves a trace without data
         # out of the legend, so its one point lies below the axis range, clipped from view.
         low, high = components_axis(chart)
         p0 = next(p for _n, points in chart.series for p in points if p.preliminary)
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 name=_("速報値（白抜きの印）"),
                 x=[p0.fy],
                 y=[low - (high - low)],
@@ -464,8 +466,8 @@ def components_figure(
     for i, (name, points) in enumerate(chart.series):
         colour = SERIES_COLOURS[i % len(SERIES_COLOURS)]
         symbol = SERIES_SYMBOLS[i % len(SERIES_SYMBOLS)]
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 name=escaped(name),
                 x=[p.fy for p in points],
                 y=[p.value for p in points],
@@ -489,8 +491,8 @@ def components_figure(
         (name, b) for (name, _p), b in zip(chart.series, chart.baselines, strict=False) if b
     ]
     if baselines:
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 name=_("基準値"),
                 x=[b.fy for _n, b in baselines],
                 y=[b.value for _n, b in baselines],
@@ -512,8 +514,8 @@ def components_figure(
     axis = components_axis(chart)
     layout = _layout(chart.title, chart.unit, years, small, chart.sample, _, axis)
     if chart.target:
-        fig.add_trace(
-            go.Scatter(
+        traces.append(
+            _scatter(
                 name=escaped(chart.target.label),
                 x=[years[0], years[-1]],
                 y=[chart.target.value, chart.target.value],
@@ -522,8 +524,7 @@ def components_figure(
                 hovertemplate=_hover(d, escaped(chart.target.label)),
             )
         )
-    fig.update_layout(layout)
-    return _plain(fig)
+    return {"data": traces, "layout": layout}
 
 
 def _fmt(value: float | None, decimals: int) -> str:

@@ -153,3 +153,63 @@ def test_the_year_axis_title_keeps_clear_of_the_two_line_year_labels():
     axis = charts.kpi_figure(_chart(), small=True)["layout"]["xaxis"]
     assert axis["automargin"] is True
     assert axis["ticktext"][0] == "R2<br>2020"  # the baseline year
+
+
+# --- plain figures that plotly accepts unchanged (issue 15) ------------------------------------
+
+
+def _accepted_unchanged(figure: dict) -> None:
+    """plotly.py validates every property of `figure` (it raises on any it does not know) and
+    writes back the same data: what kpi/charts.py builds by hand is what graph_objects would."""
+    import json
+
+    import plotly.graph_objects as go
+
+    validated = go.Figure(figure).to_plotly_json()
+    validated["layout"].pop("template", None)
+    # Through JSON, as the page hands it to plotly.js: tuples and lists compare alike.
+    assert json.loads(json.dumps(validated)) == json.loads(json.dumps(figure))
+
+
+def test_every_kind_of_figure_is_one_plotly_accepts_unchanged():
+    band = _chart(band=(80, 90), band_label="維持の範囲", targets=(), projection=())
+    yearly = _chart(yearly=(Point(2023, 275), Point(2024, 280)), yearly_label="年度別目標値")
+    revised = _chart(targets=(TargetMark("目標", 2025, 288), TargetMark("再設定後", 2025, 300)))
+    components = ComponentsChart(
+        title="2-1 構成",
+        unit="%",
+        series=(("A", (Point(2022, 1.5), Point(2023, 2.5, True))), ("B", (Point(2022, 3),))),
+        target=TargetMark("目標", 2025, 5),
+        baselines=(Point(2020, 1), None),
+        first_fy=2022,
+        last_fy=2025,
+        sample=True,
+        decimals=1,
+    )
+    for chart in (_chart(), _chart(sample=True, decimals=1), band, yearly, revised):
+        for small in (False, True):
+            _accepted_unchanged(charts.kpi_figure(chart, small=small))
+    _accepted_unchanged(charts.kpi_figure(_chart(baseline=None, values=(), path=())))
+    _accepted_unchanged(charts.components_figure(components))
+    _accepted_unchanged(charts.components_figure(components, small=True))
+
+
+def test_figure_numbers_are_json_numbers_whatever_number_type_they_came_as():
+    from decimal import Decimal
+
+    figure = charts.kpi_figure(_chart(values=(Point(2022, Decimal("265.5")),)))
+    assert _trace(figure, "実績値（確定値）")["y"] == [265.5]
+    assert all(isinstance(y, float) for t in figure["data"] for y in t["y"])
+
+
+def test_the_report_pages_figures_are_all_accepted_by_plotly(client, sample_values):
+    import json
+    import re
+
+    html = client.get(f"/plans/{sample_values.slug}/reports/2024/").content.decode()
+    scripts = re.findall(r'<script id="[^"]+" type="application/json">(.*?)</script>', html, re.S)
+    figures = [json.loads(s) for s in scripts]
+    figures = [f for f in figures if isinstance(f, dict) and "data" in f]
+    assert len(figures) >= 10
+    for figure in figures:
+        _accepted_unchanged(figure)
