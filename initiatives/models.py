@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
 
@@ -151,6 +152,9 @@ class Organization(models.Model):
 
 # Checks the apps above add to Plan.clean, e.g. kpi's check that `status_labels` names known
 # statuses (kpi/apps.py): the plan's structure knows nothing of how progress is judged.
+PLAN_SLUG_LIKE_ANOTHER = gettext_lazy(
+    "大文字・小文字の違いだけで同じになる識別子の方針がすでにあります。別の識別子にしてください。"
+)
 PLAN_CHECKS: list[Callable[[Plan], None]] = []
 
 
@@ -248,6 +252,13 @@ class Plan(models.Model):
                 condition=Q(first_fy__lte=F("last_fy")),
                 name="plan_first_fy_not_after_last_fy",
                 violation_error_message="方針の初年度が最終年度より後になっています。",
+            ),
+            # Addresses are case-sensitive, but "HOKKAIDO-…" beside "hokkaido-…" would pass for
+            # the other government's plan (a finding of the issue 14 review).
+            models.UniqueConstraint(
+                Lower("slug"),
+                name="plan_slug_unique_ignoring_case",
+                violation_error_message=PLAN_SLUG_LIKE_ANOTHER,
             ),
             # Each organization has its own current plan (issue 14).
             models.UniqueConstraint(

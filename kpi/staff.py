@@ -10,6 +10,8 @@ slip. Whether the acting user may manage the organization is the views' check
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model, password_validation
@@ -92,6 +94,10 @@ def _set_roles(user, chosen: tuple[str, ...]) -> None:
         user.save(update_fields=["is_staff"])
 
 
+USERNAME_NOT_ASCII = gettext_lazy(
+    "ユーザー名は半角の英字・数字と @ . + - _ で書いてください（全角は半角に直して読みます）。"
+)
+_USERNAME = re.compile(r"[A-Za-z0-9@.+\-_]+")
 USERNAME_LIKE_ANOTHER = gettext_lazy(
     "大文字・小文字の違いだけで同じになるユーザー名がすでにあります。別のユーザー名にしてください。"
 )
@@ -106,6 +112,9 @@ def staff_create(
     fails the site's password validators, or the department is another organization's."""
     _check_department(organization, data.department)
     user_model = get_user_model()
+    # Width folded first, as Django's own clean() would after the field checks: "ｅｄｉｔｏｒ－ｂ"
+    # is "editor-b", and is compared (and refused) as that.
+    username = unicodedata.normalize("NFKC", username).strip()
     user = user_model(
         username=username,
         last_name=data.last_name,
@@ -117,6 +126,10 @@ def staff_create(
         user.full_clean(exclude=["password"])
     except ValidationError as err:
         errors.update(err.message_dict)
+    if username and not _USERNAME.fullmatch(username):
+        # Letters of other scripts that look like Latin ones ("еditor" with a Cyrillic е)
+        # would pass for another person's name.
+        errors["username"] = [USERNAME_NOT_ASCII]
     if "username" not in errors and user_model.objects.filter(username__iexact=username).exists():
         # Django compares user names exactly; "Editor" beside another organization's "editor"
         # would read as the same person in lists and histories.

@@ -75,7 +75,8 @@ class NewStaffForm(StaffForm):
         label=gettext_lazy("ユーザー名"),
         max_length=150,
         help_text=gettext_lazy(
-            "ログインに使う名前。文字・数字と @ . + - _ が使えます（空白は使えません）。"
+            "ログインに使う名前。半角の英字・数字と @ . + - _ が使えます（全角で書いた英数字は"
+            "半角にして登録します。空白は使えません）。"
         ),
     )
     password = forms.CharField(

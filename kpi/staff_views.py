@@ -126,6 +126,11 @@ def _context(request: HttpRequest, org: Organization, **more) -> dict:
     return context
 
 
+def _form_status(request: HttpRequest) -> int:
+    """400 for a form shown again after a POST (it was refused, with its messages), else 200."""
+    return 400 if request.method == "POST" else 200
+
+
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def staff_list(request: HttpRequest) -> HttpResponse:
@@ -163,7 +168,12 @@ def staff_new(request: HttpRequest) -> HttpResponse:
                     gettext("%(name)s さんを登録しました。") % {"name": profile.user.username},
                 )
                 return redirect(_with_org(reverse("staff_list"), org, request))
-    return render(request, "kpi/staff_form.html", _context(request, org, form=form, member=None))
+    return render(
+        request,
+        "kpi/staff_form.html",
+        _context(request, org, form=form, member=None),
+        status=_form_status(request),
+    )
 
 
 @login_required
@@ -193,7 +203,12 @@ def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
                     gettext("%(name)s さんの設定を保存しました。") % {"name": user.username},
                 )
                 return redirect(_with_org(reverse("staff_list"), org, request))
-    return render(request, "kpi/staff_form.html", _context(request, org, form=form, member=profile))
+    return render(
+        request,
+        "kpi/staff_form.html",
+        _context(request, org, form=form, member=profile),
+        status=_form_status(request),
+    )
 
 
 @login_required
@@ -222,7 +237,10 @@ def department_new(request: HttpRequest) -> HttpResponse:
             )
             return redirect(_with_org(reverse("department_list"), org, request))
     return render(
-        request, "kpi/department_form.html", _context(request, org, form=form, department=None)
+        request,
+        "kpi/department_form.html",
+        _context(request, org, form=form, department=None),
+        status=_form_status(request),
     )
 
 
@@ -245,6 +263,7 @@ def department_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "kpi/department_form.html",
         _context(request, org, form=form, department=department, in_use=in_use),
+        status=_form_status(request),
     )
 
 

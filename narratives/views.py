@@ -86,7 +86,7 @@ def _item_kpis(item: InitiativeItem) -> tuple[list[Kpi], list[Kpi], bool]:
 
 
 @require_safe
-@public_page
+@public_page(per_reader=True)  # the review panel depends on who submitted what
 def item_detail(request: HttpRequest, slug: str, number: int, item_number: int) -> HttpResponse:
     """取組項目: actions, departments, related KPIs with charts, progress by year."""
     plan = _plan(slug)

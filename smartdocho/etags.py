@@ -9,6 +9,7 @@ pages differ by role and show the user's name), the language, and the full addre
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import wraps
 from pathlib import Path
 
@@ -94,36 +95,114 @@ def _compute_etag(request) -> str | None:
     user = request.user
     reader = f"u{user.pk}" if user.is_authenticated else "anon"
     key = "|".join(
-        [DEPLOYMENT, str(data_version()), reader, get_language() or "", request.get_full_path()]
-    )
+        [DEPLOYMENT, str(_request_version(request)), reader, get_language() or "",
+         request.get_full_path()]
+    )  # fmt: skip
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def public_page(view):
-    """ETag and 304 for everyone; for anonymous readers, the rendered page is also kept.
+def _request_version(request) -> int:
+    """The data version, read once per request: the ETag and the kept copy's key agree."""
+    if not hasattr(request, "_data_version"):
+        request._data_version = data_version()
+    return request._data_version
 
-    The public pages are the same for every anonymous reader (they carry no CSRF token and no
-    name), so a page rendered once is served again until the data version, the deployment, the
-    language or the address changes. Each process keeps its own copy: none needs another's.
+
+# The reader's name in the header of a page kept for many readers: each answer puts its own
+# reader's name there (templates/base.html writes this marker when `shared_render` is set).
+READER_MARKER = "<!--smartdocho:reader-->"
+_CSRF_FIELD = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+
+
+def reader_class(user) -> str:
+    """What a page may show differently to `user`, as a key: "anon", or the facts every
+    permission rule reads (kpi/permissions.py: site administrator, staff flag, roles, the
+    organization and department of the staff profile). Readers of one class are shown the same
+    page but for their name and CSRF token, which serve() puts in per answer.
+
+    Computed afresh for every request: a role taken away counts at once.
     """
+    if not user.is_authenticated:
+        return "anon"
+    from kpi import permissions
+
+    facts = (
+        user.is_superuser,
+        user.is_staff,
+        sorted(permissions._groups(user)),
+        permissions.organization_id(user),
+        permissions.department_id(user),
+    )
+    return "c" + hashlib.sha256(repr(facts).encode()).hexdigest()[:16]
+
+
+def _shared_key(request, per_reader: bool) -> str:
+    user = request.user
+    reader = f"u{user.pk}" if per_reader and user.is_authenticated else reader_class(user)
+    key = "|".join(
+        [DEPLOYMENT, str(_request_version(request)), reader, get_language() or "",
+         request.get_full_path()]
+    )  # fmt: skip
+    return "smartdocho:page:" + hashlib.sha256(key.encode()).hexdigest()[:40]
+
+
+def _for_this_reader(request, content: bytes, content_type: str) -> bytes:
+    """A kept HTML page made this request's: its reader's name and CSRF token put in. Other
+    content (CSV, XLSX, JSON exports) holds neither and is returned as it is."""
+    if not request.user.is_authenticated or not content_type.startswith("text/html"):
+        return content
+    from django.middleware.csrf import get_token
+    from django.template.loader import render_to_string
+
+    text = content.decode("utf-8")
+    name = render_to_string("includes/reader_name.html", {"user": request.user})
+    text = text.replace(READER_MARKER, name.strip())
+    if "csrfmiddlewaretoken" in text:
+        token = get_token(request)
+        text = _CSRF_FIELD.sub(lambda m: m.group(1) + token + m.group(2), text)
+    return text.encode("utf-8")
+
+
+def public_page(view=None, *, per_reader: bool = False):
+    """ETag and 304 for everyone, and one rendered copy of the page for every reader of a class.
+
+    Issue 15: what a page shows depends on the data version, the deployment, the language, the
+    address and the reader's class (reader_class: anonymous, or the roles, organization and
+    department that every permission rule reads), never on who else reads it. So a page is
+    rendered once per such key, kept in the shared cache (Redis with DJANGO_CACHE_URL, so that
+    every app server uses one copy) and served again to every reader of that class until the
+    data version changes; only the reader's name and CSRF token are put in per answer.
+    `per_reader=True` keeps one copy per signed-in user, for pages whose content depends on who
+    the reader is (their own submissions). Pending messages, cookies set by the view and
+    non-200 answers are never kept.
+    """
+    if view is None:
+        return lambda v: public_page(v, per_reader=per_reader)
 
     @wraps(view)
     def serve(request, *args, **kwargs):
         etag = page_etag(request)
-        if etag is None or request.user.is_authenticated:
+        if etag is None:
             return view(request, *args, **kwargs)
-        key = f"smartdocho:page:{etag}"
+        key = _shared_key(request, per_reader)
         hit = cache.get(key)
         if hit is not None:
             content, content_type, extra = hit
-            response = HttpResponse(content, content_type=content_type)
+            response = HttpResponse(
+                _for_this_reader(request, content, content_type), content_type=content_type
+            )
             for name, value in extra:
                 response[name] = value
             return response
+        request.shared_render = True
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming and not response.cookies:
+        if response.streaming:
+            return response
+        if response.status_code == 200 and not response.cookies:
             extra = [(k, v) for k, v in response.items() if k == "Content-Disposition"]
             cache.set(key, (response.content, response["Content-Type"], extra), PAGE_SECONDS)
+        content_type = response.get("Content-Type", "")
+        response.content = _for_this_reader(request, response.content, content_type)
         return response
 
     return condition(etag_func=page_etag)(serve)

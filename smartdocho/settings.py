@@ -130,6 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "smartdocho.context_processors.shared_render",
             ],
             "builtins": ["kpi.templatetags.kpi_tags"],
         },

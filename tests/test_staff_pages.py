@@ -148,7 +148,7 @@ def test_bad_input_for_a_new_member_is_said_and_saves_nothing(client, cast, over
     client.force_login(cast["admin_a"])
     before = _state()
     response = client.post("/manage/staff/new/", _new_member(cast["dept_a"], **over))
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert 'class="error-summary"' in html and f'href="#id_{field}"' in html
     assert _state() == before
@@ -186,7 +186,7 @@ def test_admin_cannot_remove_their_own_admin_role(client, cast):
     client.force_login(admin)
     before = _state()
     response = client.post(f"/manage/staff/{admin.pk}/", _edit(cast, admin, roles=[roles.VIEWER]))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert str(staff.OWN_ADMIN_ROLE) in response.content.decode()
     assert _state() == before
 
@@ -196,7 +196,7 @@ def test_admin_cannot_deactivate_themselves(client, cast):
     client.force_login(admin)
     before = _state()
     response = client.post(f"/manage/staff/{admin.pk}/", _edit(cast, admin, is_active=""))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert str(staff.OWN_DEACTIVATION) in response.content.decode()
     assert _state() == before
 
@@ -363,7 +363,7 @@ def test_bad_input_for_a_department_is_said_and_saves_nothing(client, cast, data
     client.force_login(cast["admin_a"])
     before = _state()
     response = client.post("/manage/departments/new/", data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     html = response.content.decode()
     assert 'class="error-summary"' in html and f'href="#id_{field}"' in html
     assert _state() == before
@@ -427,17 +427,55 @@ def test_the_header_offers_staff_and_departments_to_admins_only(client, cast):
     assert 'href="/manage/staff/"' not in client.get("/plans/").content.decode()
 
 
-@pytest.mark.parametrize("username", ["EDITOR-B", "Editor-B", "editor-B"])
+# Full-width letters are read as half-width (NFKC) before the comparison.
+@pytest.mark.parametrize(
+    "username", ["EDITOR-B", "Editor-B", "editor-B", "ＥＤＩＴＯＲ-Ｂ", "Ｅｄｉｔｏｒ－ｂ"]
+)
 def test_a_user_name_that_differs_from_another_only_in_case_is_refused(client, cast, username):
     client.force_login(cast["admin_a"])
     before = _state()
     response = client.post("/manage/staff/new/", _new_member(cast["dept_a"], username=username))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert (
         "大文字・小文字の違いだけで同じになるユーザー名がすでにあります。"
         in response.content.decode()
     )
     assert _state() == before
+
+
+@pytest.mark.parametrize("username", ["еditor-b", "やまだ", "yamada太郎", "ａ b"])
+def test_a_user_name_in_letters_other_than_half_width_latin_is_refused(client, cast, username):
+    # A Cyrillic е looks like a Latin e: "еditor-b" would pass for another person.
+    client.force_login(cast["admin_a"])
+    before = _state()
+    response = client.post("/manage/staff/new/", _new_member(cast["dept_a"], username=username))
+    assert response.status_code == 400
+    assert "ユーザー名は半角の英字・数字と" in response.content.decode()
+    assert _state() == before
+
+
+def test_a_full_width_user_name_equal_to_another_is_refused_as_taken(client, cast):
+    client.force_login(cast["admin_a"])
+    before = _state()
+    response = client.post(
+        "/manage/staff/new/", _new_member(cast["dept_a"], username="ｅｄｉｔｏｒ－ｂ")
+    )
+    assert (
+        response.status_code == 400
+        and "同じユーザー名が既に登録済みです" in response.content.decode()
+    )
+    assert _state() == before
+
+
+def test_a_full_width_user_name_is_saved_half_width(client, cast):
+    from django.contrib.auth import get_user_model
+
+    client.force_login(cast["admin_a"])
+    response = client.post(
+        "/manage/staff/new/", _new_member(cast["dept_a"], username="ＹＡＭＡＤＡ")
+    )
+    assert response.status_code == 302
+    assert get_user_model().objects.filter(username="YAMADA").exists()
 
 
 @pytest.mark.parametrize(
@@ -516,7 +554,7 @@ def test_a_department_code_with_other_characters_says_which_are_allowed(client, 
     before = _state()
     response = client.post("/manage/departments/new/", {"code": code, "name": "課"})
     html = response.content.decode()
-    assert response.status_code == 200 and "半角の英数字・ハイフン（-）・下線（_）だけ" in html
+    assert response.status_code == 400 and "半角の英数字・ハイフン（-）・下線（_）だけ" in html
     assert "slug" not in html.lower().split("<main", 1)[1]
     assert _state() == before
 
