@@ -174,6 +174,28 @@ def staff_update(*, actor, profile: StaffProfile, data: StaffInput) -> StaffProf
     return profile
 
 
+@transaction.atomic
+def staff_set_password(*, profile: StaffProfile, password: str) -> None:
+    """A new password for a member, set by their organization's admin (a member who forgot
+    theirs, or is locked out, need not wait for the site's administrator).
+
+    Raises ValidationError({"password": [...]}) and changes nothing when the password fails the
+    site's password validators (AUTH_PASSWORD_VALIDATORS). On success the member's other
+    sessions end (Django checks the password's hash on every request) and django-axes forgets
+    their failed sign-ins, so they can sign in with it at once.
+    """
+    from axes.utils import reset as reset_failed_logins
+
+    user = profile.user
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as err:
+        raise ValidationError({"password": err.messages}) from None
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    reset_failed_logins(username=user.get_username())
+
+
 def department_create(*, organization: Organization, code: str, name: str) -> Department:
     """A new department of the organization. Raises ValidationError (the model's own checks,
     the uniqueness of the code included) and saves nothing."""

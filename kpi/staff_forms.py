@@ -138,3 +138,26 @@ CODE_CHARACTERS = gettext_lazy(
 
 class DepartmentRenameForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
+
+
+class StaffPasswordForm(forms.Form):
+    """A new password for a member, typed twice (kpi/staff.staff_set_password)."""
+
+    password = forms.CharField(
+        label=gettext_lazy("新しいパスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=gettext_lazy("本人に安全な方法で伝え、ログインの後に変更してもらってください。"),
+    )
+    password_again = forms.CharField(
+        label=gettext_lazy("新しいパスワード（確認）"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        first, again = data.get("password"), data.get("password_again")
+        if first and again and first != again:
+            self.add_error("password_again", PASSWORDS_DIFFER)
+        return data

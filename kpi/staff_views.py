@@ -22,7 +22,13 @@ from initiatives.models import Organization
 
 from . import permissions, staff
 from .models import Department, StaffProfile
-from .staff_forms import DepartmentForm, DepartmentRenameForm, NewStaffForm, StaffForm
+from .staff_forms import (
+    DepartmentForm,
+    DepartmentRenameForm,
+    NewStaffForm,
+    StaffForm,
+    StaffPasswordForm,
+)
 
 ADMIN_ONLY = gettext_lazy("この操作は管理者だけができます。")
 OTHER_ORGANIZATION = gettext_lazy("ほかの団体の所管課は選べません。")
@@ -178,6 +184,39 @@ def staff_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+def staff_password(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A new password for a member of the admin's organization (kpi/staff.staff_set_password)."""
+    profile = _profile(request, user_id)
+    org = profile.organization
+    form = StaffPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff.staff_set_password(profile=profile, password=form.cleaned_data["password"])
+        except ValidationError as err:
+            _put_errors(form, err)
+        else:
+            messages.success(
+                request,
+                gettext("%(name)s さんのパスワードを設定しました。本人に伝えてください。")
+                % {"name": profile.user.username},
+            )
+            return redirect(_with_org(reverse("staff_list"), org, request))
+    return render(
+        request,
+        "kpi/staff_password.html",
+        _context(
+            request,
+            org,
+            form=form,
+            member=profile,
+            edit_url=_with_org(reverse("staff_edit", args=[profile.user_id]), org, request),
+        ),
+        status=_form_status(request),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     profile = _profile(request, user_id)
     org = profile.organization
@@ -206,7 +245,13 @@ def staff_edit(request: HttpRequest, user_id: int) -> HttpResponse:
     return render(
         request,
         "kpi/staff_form.html",
-        _context(request, org, form=form, member=profile),
+        _context(
+            request,
+            org,
+            form=form,
+            member=profile,
+            password_url=_with_org(reverse("staff_password", args=[user.pk]), org, request),
+        ),
         status=_form_status(request),
     )
 

@@ -54,6 +54,7 @@ urlpatterns = [
     path("manage/staff/", staff_views.staff_list, name="staff_list"),
     path("manage/staff/new/", staff_views.staff_new, name="staff_new"),
     path("manage/staff/<id:user_id>/", staff_views.staff_edit, name="staff_edit"),
+    path("manage/staff/<id:user_id>/password/", staff_views.staff_password, name="staff_password"),
     path("manage/departments/", staff_views.department_list, name="department_list"),
     path("manage/departments/new/", staff_views.department_new, name="department_new"),
     path("manage/departments/<id:pk>/", staff_views.department_edit, name="department_edit"),

@@ -210,3 +210,14 @@ def test_error_pages_speak_english_in_the_english_interface(
     html = response.content.decode()
     assert says in html
     assert "ページが見つかりません" not in html and "この操作はできません" not in html
+
+
+@pytest.mark.parametrize("suffix", ["", "password/"])
+def test_a_members_pages_are_english_outside_the_policys_own_words(admin_english, suffix):
+    from kpi.models import StaffProfile
+
+    member = StaffProfile.objects.exclude(user__is_superuser=True).order_by("pk").first()
+    response = admin_english.get(f"/manage/staff/{member.user_id}/{suffix}")
+    assert response.status_code == 200
+    found = japanese_outside_lang_ja(response.content.decode(), policy_words())
+    assert found == [], "\n".join(found)

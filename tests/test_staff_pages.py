@@ -578,3 +578,74 @@ def test_the_department_list_takes_the_same_queries_for_few_or_many_departments(
     assert count() == few
     html = client.get("/manage/departments/").content.decode()
     assert "課29" in html
+
+
+# --- a new password set by the organization's admin (review of issue 14) -----------------------
+
+
+def _password_url(user) -> str:
+    return f"/manage/staff/{user.pk}/password/"
+
+
+def test_an_admin_sets_a_new_password_and_the_member_signs_in_with_it(client, cast):
+    from axes.models import AccessAttempt
+    from django.contrib.auth import authenticate
+    from django.test import RequestFactory
+
+    editor = cast["editor_a"]
+    AccessAttempt.objects.create(
+        username=editor.username, ip_address="10.0.0.1", failures_since_start=9
+    )
+    client.force_login(cast["admin_a"])
+    assert _password_url(editor) in client.get(f"/manage/staff/{editor.pk}/").content.decode()
+    assert client.get(_password_url(editor)).status_code == 200
+    new = "Kita-no-daichi-2026"
+    response = client.post(_password_url(editor), {"password": new, "password_again": new})
+    assert response.status_code == 302
+    editor.refresh_from_db()
+    assert editor.check_password(new)
+    assert not AccessAttempt.objects.filter(username=editor.username).exists()  # lockout lifted
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username=editor.username, password=new) == editor
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"password": "Kita-no-daichi-2026", "password_again": "Kita-no-daichi-2027"}, "一致"),
+        ({"password": "12345678", "password_again": "12345678"}, "パスワード"),
+        ({"password": "editor-a", "password_again": "editor-a"}, "パスワード"),
+        ({"password": "", "password_again": ""}, "必須"),
+    ],
+)
+def test_a_refused_password_is_said_and_changes_nothing(client, cast, data, message):
+    editor = cast["editor_a"]
+    before = User.objects.get(pk=editor.pk).password
+    client.force_login(cast["admin_a"])
+    response = client.post(_password_url(editor), data)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert User.objects.get(pk=editor.pk).password == before
+
+
+@pytest.mark.parametrize("who", ["editor_a", "viewer_a", "admin_b"])
+def test_only_the_members_own_organizations_admin_sets_their_password(client, cast, who):
+    target = cast["editor_a"]
+    before = User.objects.get(pk=target.pk).password
+    client.force_login(cast[who])
+    new = "Kita-no-daichi-2026"
+    response = client.post(_password_url(target), {"password": new, "password_again": new})
+    assert response.status_code in (403, 404)
+    assert User.objects.get(pk=target.pk).password == before
+
+
+def test_an_organizations_admin_cannot_set_a_site_administrators_password(client, cast, orgs):
+    site = User.objects.create(username="the-site", is_superuser=True, is_staff=True)
+    StaffProfile.objects.create(user=site, organization=orgs[0])
+    client.force_login(cast["admin_a"])
+    new = "Kita-no-daichi-2026"
+    assert (
+        client.post(_password_url(site), {"password": new, "password_again": new}).status_code
+        == 404
+    )
+    site.refresh_from_db()
+    assert not site.check_password(new)
