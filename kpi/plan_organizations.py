@@ -233,7 +233,8 @@ def identity_problems(
     report's cover), so that no admin publishes a plan under another government's name.
 
     Returns (record position from 1, record, field, message) for each; empty when all is well.
-    Names compare after NFKC folding and trimming (full-width and half-width alike).
+    Names compare after NFKC folding and trimming (full-width and half-width alike); a plan's
+    `government` that matches is set to the registered name, in place.
     """
     found = []
     for i, record in enumerate(records, start=1):
@@ -248,6 +249,10 @@ def identity_problems(
             if not _same_text(fields["government"], organization.name):
                 values = {"government": fields["government"], "name": organization.name}
                 found.append((i, record, "government", GOVERNMENT_NOT_OURS % values))
+            else:
+                # The same name in other widths ("ｻﾝﾌﾟﾙ市(架空)") is saved as registered, so
+                # that pages and the report's cover name the government one way.
+                fields["government"] = organization.name
     return found
 
 

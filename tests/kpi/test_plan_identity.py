@@ -56,6 +56,19 @@ def test_an_admin_cannot_give_their_plan_another_governments_name(city_plan):
     assert Plan.objects.get(slug="city-plan").government == "例示市"
 
 
+@pytest.mark.parametrize("written", ["レイシ市(架空)", "ﾚｲｼ市(架空)", "レイシ市（架空）"])
+def test_the_registered_name_in_other_widths_is_saved_as_registered(city_plan, written):
+    # NFKC folds half-width katakana and full-width signs alike; the plan keeps one spelling.
+    Organization.objects.filter(pk=city_plan.pk).update(name="ﾚｲｼ市（架空）")
+    Plan.objects.filter(slug="city-plan").update(government="ﾚｲｼ市（架空）")
+    city_plan.refresh_from_db()
+    text = _own_file().replace("government: ﾚｲｼ市（架空）", f"government: {written}", 1)
+    assert f"government: {written}" in text
+    report = plan_io.import_plan(text.encode(), "p.yaml", organization=city_plan)
+    assert report.applied and not report.changes, report.changes
+    assert Plan.objects.get(slug="city-plan").government == "ﾚｲｼ市（架空）"
+
+
 def test_the_site_administrator_may_rename_an_organization(city_plan):
     text = _own_file().replace("name: 例示市", "name: 例示市（改称）", 1)
     assert plan_io.import_plan(text.encode(), "p.yaml").applied
