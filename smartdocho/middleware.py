@@ -77,3 +77,27 @@ def _drop_directive(response, name: str) -> None:
     kept = [p for p in parts if p.split("=")[0].strip().lower() != name]
     if kept != parts:
         response["Cache-Control"] = ", ".join(kept)
+
+
+class ExplainedMethodNotAllowedMiddleware:
+    """A 405 (a link followed to an address that only takes a form's POST, say) answered with
+    a page that says so, not Django's empty body; the Allow header is kept."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.content and request.method != "HEAD":
+            from django.shortcuts import render
+
+            page = render(
+                request,
+                "400.html",
+                {"message": _("このアドレスは、画面のボタンから送る操作だけを受け付けます。")},
+                status=405,
+            )
+            if response.has_header("Allow"):
+                page["Allow"] = response["Allow"]
+            return page
+        return response

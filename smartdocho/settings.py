@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "smartdocho.middleware.PrivateForSignedInMiddleware",
     # Before any view reads the address: a NUL in it is a 400, not PostgreSQL's error (500).
     "smartdocho.middleware.RefuseNulMiddleware",
+    "smartdocho.middleware.ExplainedMethodNotAllowedMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
