@@ -94,11 +94,32 @@ def _compute_etag(request) -> str | None:
         return None
     user = request.user
     reader = f"u{user.pk}" if user.is_authenticated else "anon"
-    key = "|".join(
-        [DEPLOYMENT, str(_request_version(request)), reader, get_language() or "",
-         request.get_full_path()]
-    )  # fmt: skip
+    return _etag(_request_version(request), reader, get_language() or "", request.get_full_path())
+
+
+def _etag(version: int, reader: str, language: str, full_path: str) -> str:
+    key = "|".join([DEPLOYMENT, str(version), reader, language, full_path])
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def early_not_modified(request, language: str) -> str | None:
+    """The ETag an anonymous reader's If-None-Match names when it is the current one of this
+    address (public_page gave it, and nothing changed since), else None: the 304 can then be
+    answered before the session, CSRF, CSP, axes and history middleware (issue 15).
+
+    Only for a request that cannot be a signed-in reader's nor carry messages (no session and
+    no messages cookie), and never where the site requires a login. One query: the version.
+    """
+    if request.method not in ("GET", "HEAD") or settings.REQUIRE_LOGIN:
+        return None
+    given = request.META.get("HTTP_IF_NONE_MATCH", "")
+    if not given or settings.SESSION_COOKIE_NAME in request.COOKIES:
+        return None
+    if "messages" in request.COOKIES:
+        return None
+    etag = _etag(data_version(), "anon", language, request.get_full_path())
+    tags = {t.strip().removeprefix("W/").strip('"') for t in given.split(",")}
+    return etag if etag in tags else None
 
 
 def _request_version(request) -> int:

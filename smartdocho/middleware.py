@@ -20,12 +20,37 @@ class ChosenLanguageMiddleware:
         self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        language = chosen if chosen in self.supported else settings.LANGUAGE_CODE
+        language = self.language(request)
         translation.activate(language)
         request.LANGUAGE_CODE = language
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie",))
+        return response
+
+    def language(self, request) -> str:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        return chosen if chosen in self.supported else settings.LANGUAGE_CODE
+
+
+class EarlyNotModifiedMiddleware(ChosenLanguageMiddleware):
+    """An anonymous repeat visit answered 304 right after the static files (issue 15): what
+    public_page would answer after every other middleware and the view's lookups, with the same
+    ETag, Content-Language and Vary (smartdocho/etags.early_not_modified says when it is safe).
+    Anything else passes on unchanged."""
+
+    def __call__(self, request):
+        from django.http import HttpResponseNotModified
+
+        from .etags import early_not_modified
+
+        language = self.language(request)
+        etag = early_not_modified(request, language)
+        if etag is None:
+            return self.get_response(request)
+        response = HttpResponseNotModified()
+        response["ETag"] = f'"{etag}"'
+        response["Content-Language"] = language
         patch_vary_headers(response, ("Cookie",))
         return response
 

@@ -92,6 +92,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A repeat visit of a public page, answered 304 before the heavier middleware below.
+    "smartdocho.middleware.EarlyNotModifiedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "smartdocho.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
