@@ -4,6 +4,28 @@ import django.db.models.functions.text
 from django.db import migrations, models
 
 
+def rename_case_duplicates(apps, schema_editor):
+    """Plans whose identifiers differ only in case (loaded before this constraint): the oldest
+    keeps its identifier, each later one gets "-<its id>" appended (its address changes), so
+    that the constraint can be added without refusing to migrate."""
+    Plan = apps.get_model("initiatives", "Plan")
+    seen: set[str] = set()
+    taken = {slug.lower() for slug in Plan.objects.values_list("slug", flat=True)}
+    for plan in Plan.objects.order_by("pk"):
+        key = plan.slug.lower()
+        if key not in seen:
+            seen.add(key)
+            continue
+        suffix = f"-{plan.pk}"
+        new = plan.slug[: 80 - len(suffix)] + suffix
+        while new.lower() in taken:
+            suffix += "x"
+            new = plan.slug[: 80 - len(suffix)] + suffix
+        taken.add(new.lower())
+        seen.add(new.lower())
+        Plan.objects.filter(pk=plan.pk).update(slug=new)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -11,6 +33,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(rename_case_duplicates, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='plan',
             constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('slug'), name='plan_slug_unique_ignoring_case', violation_error_message='大文字・小文字の違いだけで同じになる識別子の方針がすでにあります。別の識別子にしてください。'),

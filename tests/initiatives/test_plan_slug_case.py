@@ -68,3 +68,37 @@ def test_the_same_identifier_reloads_its_own_plan(policy):
     assert report.applied
     again = plan_io.import_plan(_yaml_with_slug("example-city-dx-1"), "plan.yaml")
     assert again.applied, again.problems
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_renames_identifiers_that_differ_only_in_case():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before = [("initiatives", "0009_plan_one_current_per_organization")]
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    OldPlan = apps.get_model("initiatives", "Plan")
+    OldOrganization = apps.get_model("initiatives", "Organization")
+    org = OldOrganization.objects.create(slug="o", name="甲県", kind="prefecture")
+    made = [
+        OldPlan.objects.create(
+            slug=slug,
+            organization=org,
+            government="甲県",
+            title=slug,
+            first_fy=2022,
+            last_fy=2025,
+            is_current=False,
+        )  # fmt: skip
+        for slug in ("dx-plan", "DX-Plan", "DX-PLAN", "other")
+    ]
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    slugs = dict(Plan.objects.values_list("pk", "slug"))
+    assert slugs[made[0].pk] == "dx-plan" and slugs[made[3].pk] == "other"
+    assert slugs[made[1].pk] == f"DX-Plan-{made[1].pk}"
+    assert slugs[made[2].pk] == f"DX-PLAN-{made[2].pk}"
+    assert len({s.lower() for s in slugs.values()}) == 4
