@@ -70,7 +70,18 @@ class StaffForm(forms.Form):
         )
 
 
-class NewStaffForm(StaffForm):
+class PasswordTwiceMixin:
+    """A form with `password` and `password_again`: the two must be the same."""
+
+    def clean(self):
+        data = super().clean()
+        first, again = data.get("password"), data.get("password_again")
+        if first and again and first != again:
+            self.add_error("password_again", PASSWORDS_DIFFER)
+        return data
+
+
+class NewStaffForm(PasswordTwiceMixin, StaffForm):
     username = forms.CharField(
         label=gettext_lazy("ユーザー名"),
         max_length=150,
@@ -104,13 +115,6 @@ class NewStaffForm(StaffForm):
         "is_active",
     ]
 
-    def clean(self):
-        data = super().clean()
-        first, again = data.get("password"), data.get("password_again")
-        if first and again and first != again:
-            self.add_error("password_again", PASSWORDS_DIFFER)
-        return data
-
 
 class DepartmentForm(forms.Form):
     code = forms.CharField(
@@ -140,7 +144,7 @@ class DepartmentRenameForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("名称"), max_length=100)
 
 
-class StaffPasswordForm(forms.Form):
+class StaffPasswordForm(PasswordTwiceMixin, forms.Form):
     """A new password for a member, typed twice (kpi/staff.staff_set_password)."""
 
     password = forms.CharField(
@@ -154,10 +158,3 @@ class StaffPasswordForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-
-    def clean(self):
-        data = super().clean()
-        first, again = data.get("password"), data.get("password_again")
-        if first and again and first != again:
-            self.add_error("password_again", PASSWORDS_DIFFER)
-        return data
