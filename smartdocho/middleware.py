@@ -126,3 +126,33 @@ class ExplainedMethodNotAllowedMiddleware:
                 page["Allow"] = response["Allow"]
             return page
         return response
+
+
+# How often a signed-in reader's session is written back to slide its idle timeout. Writing it
+# on every request (SESSION_SAVE_EVERY_REQUEST) cost an UPDATE and a commit per page, about a
+# sixth of a page served from a kept copy (issue 15); a minute is well inside a 30-minute timeout.
+SESSION_REFRESH_SECONDS = 60
+
+
+class SlidingSessionMiddleware:
+    """The idle timeout (SESSION_COOKIE_AGE) counted from the reader's last request, to within
+    SESSION_REFRESH_SECONDS: a session in use is saved again (moving its expiry on) when its
+    last save is older than that. Sessions that hold nothing (anonymous readers) are never
+    written. Goes right after SessionMiddleware, which does the saving."""
+
+    KEY = "_smartdocho_refreshed"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.session_key is None or session.is_empty():
+            return response
+        now = int(time.time())
+        if now - int(session.get(self.KEY, 0)) >= SESSION_REFRESH_SECONDS:
+            session[self.KEY] = now  # modified: SessionMiddleware saves it with a new expiry
+        return response

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     # A repeat visit of a public page, answered 304 before the heavier middleware below.
     "smartdocho.middleware.EarlyNotModifiedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "smartdocho.middleware.SlidingSessionMiddleware",
     "smartdocho.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -306,10 +307,12 @@ if (
         "(and DJANGO_DEFAULT_FROM_EMAIL), or DJANGO_EMAIL_BACKEND."
     )
 
-# Sessions end when the browser closes, and after SESSION_IDLE_MINUTES without a request.
+# Sessions end when the browser closes, and after SESSION_IDLE_MINUTES without a request (the
+# expiry slides with use: smartdocho.middleware.SlidingSessionMiddleware saves it again at most
+# once a minute, rather than SESSION_SAVE_EVERY_REQUEST's write on every page).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_AGE = 60 * env_int("DJANGO_SESSION_IDLE_MINUTES", 30)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 
 LOGIN_URL = "login"
