@@ -9,6 +9,7 @@ posted fields, is not found (404) or refused (403), and nothing changes.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -195,6 +196,9 @@ def staff_password(request: HttpRequest, user_id: int) -> HttpResponse:
         except ValidationError as err:
             _put_errors(form, err)
         else:
+            if profile.user_id == request.user.pk:
+                # Their own: this session stays signed in (the others end).
+                update_session_auth_hash(request, profile.user)
             messages.success(
                 request,
                 gettext("%(name)s さんのパスワードを設定しました。本人に伝えてください。")

@@ -6,7 +6,7 @@ import json
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -28,17 +28,27 @@ EXPORT_TYPES = {
 NARRATIVE_TABLES = ("items", "commentary")
 
 
-def _export_data(request: HttpRequest, slug: str):
-    """(plan, as-of year, KPIs, assessments, final_only) for an export, or a 400 response."""
+def _plan_and_year(request: HttpRequest, slug: str):
+    """(plan, as-of year) of an export, or a 400 response (in the reader's language)."""
     plan = get_object_or_404(Plan.objects.with_nav(), slug=slug)
     try:
-        as_of = resolve_as_of(plan, request.GET.get("as_of"))
+        return plan, resolve_as_of(plan, request.GET.get("as_of"))
     except AsOfError as err:
         return bad_request(request, str(err))
+
+
+def _export_data(request: HttpRequest, plan: Plan, as_of: int):
+    """(KPIs, assessments, final_only) for an export."""
     final_only = not permissions.sees_preliminary(request.user, plan)
     kpis = list(Kpi.objects.for_display().filter(plan=plan))
     by_id = assess(kpis, plan, as_of, final_only=final_only)
-    return plan, as_of, kpis, [by_id[k.id] for k in kpis], final_only
+    return kpis, [by_id[k.id] for k in kpis], final_only
+
+
+# A file is data, the same whatever the reader's interface language: its column names are the
+# plan's (Japanese), and so are its statuses and labels ("確定値", "未達成"), or a program
+# reading 判定 would get other words from an English reader's download.
+EXPORT_LANGUAGE = "ja"
 
 
 def _attachment(body: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -53,10 +63,17 @@ def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     """export.json|csv|xlsx: KPIs and values; JSON and XLSX also the approved narratives."""
     if fmt not in EXPORT_TYPES:
         raise Http404(_("この形式では出力できません。"))
-    data = _export_data(request, slug)
-    if isinstance(data, HttpResponse):
-        return data
-    plan, as_of, kpis, assessments, final_only = data
+    found = _plan_and_year(request, slug)
+    if isinstance(found, HttpResponse):
+        return found
+    plan, as_of = found
+    with translation.override(EXPORT_LANGUAGE):
+        body = _plan_file(request, plan, as_of, fmt)
+    return _attachment(body, EXPORT_TYPES[fmt], f"{plan.slug}-{as_of}.{fmt}")
+
+
+def _plan_file(request: HttpRequest, plan: Plan, as_of: int, fmt: str) -> bytes:
+    kpis, assessments, final_only = _export_data(request, plan, as_of)
     if fmt == "json":
         document = exports.export_document(
             plan,
@@ -89,7 +106,7 @@ def plan_export(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
                 ),
             ],
         )
-    return _attachment(body, EXPORT_TYPES[fmt], f"{plan.slug}-{as_of}.{fmt}")
+    return body
 
 
 @require_safe
@@ -99,14 +116,16 @@ def plan_export_narratives(request: HttpRequest, slug: str, table: str) -> HttpR
     and year): the approved narratives, in the CSV conventions of export.csv."""
     if table not in NARRATIVE_TABLES:
         raise Http404(_("この形式では出力できません。"))
-    data = _export_data(request, slug)
-    if isinstance(data, HttpResponse):
-        return data
-    plan, as_of, kpis, _assessments, _final_only = data
-    if table == "items":
-        rows = open_data.item_rows(plan, open_data.initiative_items(plan))
-        body = exports.to_csv(rows, open_data.ITEM_COLUMNS)
-    else:
-        rows = open_data.commentary_rows(plan, kpis, open_data.commentary_by_kpi(plan, kpis))
-        body = exports.to_csv(rows, open_data.COMMENTARY_COLUMNS)
+    found = _plan_and_year(request, slug)
+    if isinstance(found, HttpResponse):
+        return found
+    plan, as_of = found
+    with translation.override(EXPORT_LANGUAGE):
+        kpis = list(Kpi.objects.for_display().filter(plan=plan))
+        if table == "items":
+            rows = open_data.item_rows(plan, open_data.initiative_items(plan))
+            body = exports.to_csv(rows, open_data.ITEM_COLUMNS)
+        else:
+            rows = open_data.commentary_rows(plan, kpis, open_data.commentary_by_kpi(plan, kpis))
+            body = exports.to_csv(rows, open_data.COMMENTARY_COLUMNS)
     return _attachment(body, EXPORT_TYPES["csv"], f"{plan.slug}-{table}-{as_of}.csv")

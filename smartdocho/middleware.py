@@ -119,7 +119,10 @@ class ExplainedMethodNotAllowedMiddleware:
             page = render(
                 request,
                 "400.html",
-                {"message": _("このアドレスは、画面のボタンから送る操作だけを受け付けます。")},
+                {
+                    "heading": _("この操作はリンクからは行えません"),
+                    "message": _("このアドレスは、画面のボタンから送る操作だけを受け付けます。"),
+                },
                 status=405,
             )
             if response.has_header("Allow"):

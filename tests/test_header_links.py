@@ -149,3 +149,8 @@ def test_a_reviewer_is_not_offered_the_value_entry_link_that_would_refuse_them(
     response = client.get("/plans/hokkaido-smart-docho-3/" + page)
     assert response.status_code == 200
     assert f'href="{entry}"' not in response.content.decode()
+
+
+def test_the_login_link_brings_the_reader_back_to_the_page_with_its_query(client, sample_values):
+    html = client.get("/plans/hokkaido-smart-docho-3/?as_of=2024").content.decode()
+    assert "/accounts/login/?next=/plans/hokkaido-smart-docho-3/%3Fas_of%3D2024" in html

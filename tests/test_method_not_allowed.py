@@ -14,3 +14,10 @@ def test_a_get_of_an_address_that_takes_only_posts_says_why(client, admin, path)
     assert response.status_code == 405
     assert "ボタンから送る操作だけを受け付けます" in response.content.decode()
     assert "POST" in response["Allow"]
+
+
+def test_the_405_page_is_headed_as_what_it_is(client, admin):
+    client.force_login(admin)
+    html = client.get("/accounts/logout/").content.decode()
+    assert "<h1>この操作はリンクからは行えません</h1>" in html
+    assert "リクエストに誤りがあります" not in html

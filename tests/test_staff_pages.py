@@ -649,3 +649,14 @@ def test_an_organizations_admin_cannot_set_a_site_administrators_password(client
     )
     site.refresh_from_db()
     assert not site.check_password(new)
+
+
+def test_an_admin_setting_their_own_password_stays_signed_in(client, cast):
+    admin = cast["admin_a"]
+    client.force_login(admin)
+    new = "Kita-no-daichi-2026"
+    response = client.post(_password_url(admin), {"password": new, "password_again": new})
+    assert response.status_code == 302
+    assert client.get("/manage/staff/").status_code == 200  # still signed in
+    admin.refresh_from_db()
+    assert admin.check_password(new)
