@@ -329,7 +329,9 @@ class PlanSection(models.Model):
 
     Kind = SectionKind
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="sections")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="sections", verbose_name=gettext_lazy("方針")
+    )
     kind = models.CharField(gettext_lazy("種類"), max_length=30, choices=SectionKind.choices)
     order = models.PositiveSmallIntegerField(gettext_lazy("順序"))
     heading = models.CharField(gettext_lazy("見出し"), max_length=300, blank=True)
@@ -377,7 +379,9 @@ class PillarManager(models.Manager["Pillar"]):
 class Pillar(models.Model):
     """取組方針: one of the plan's pillars."""
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="pillars")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="pillars", verbose_name=gettext_lazy("方針")
+    )
     number = models.PositiveSmallIntegerField(gettext_lazy("番号"))
     title = models.CharField(gettext_lazy("取組方針"), max_length=200)
 
@@ -420,7 +424,12 @@ class PillarChildManager(models.Manager):
 class PolicyDirection(models.Model):
     """A numbered direction under a pillar, e.g. 1 (1) 利便性の向上と…"""
 
-    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="directions")
+    pillar = models.ForeignKey(
+        Pillar,
+        on_delete=models.CASCADE,
+        related_name="directions",
+        verbose_name=gettext_lazy("取組方針"),
+    )
     number = models.PositiveSmallIntegerField(gettext_lazy("番号"))
     text = models.TextField(gettext_lazy("内容"))
 
@@ -450,7 +459,12 @@ class PolicyDirection(models.Model):
 class InitiativeItem(models.Model):
     """取組項目: an initiative item under a pillar, with its ordered actions."""
 
-    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="items")
+    pillar = models.ForeignKey(
+        Pillar,
+        on_delete=models.CASCADE,
+        related_name="items",
+        verbose_name=gettext_lazy("取組方針"),
+    )
     # The order within the pillar, and the key other rows use; the plan's own numbering
     # ("2-8-2", "(1)", "ア") is `label`, shown wherever the item is named (issue 12).
     number = models.PositiveSmallIntegerField(gettext_lazy("番号"))
@@ -508,7 +522,12 @@ class ActionManager(models.Manager["Action"]):
 class Action(models.Model):
     """An action (取組内容) of an initiative item, in the order the plan lists them."""
 
-    item = models.ForeignKey(InitiativeItem, on_delete=models.CASCADE, related_name="actions")
+    item = models.ForeignKey(
+        InitiativeItem,
+        on_delete=models.CASCADE,
+        related_name="actions",
+        verbose_name=gettext_lazy("取組項目"),
+    )
     order = models.PositiveSmallIntegerField(gettext_lazy("順序"))
     text = models.TextField(gettext_lazy("取組内容"))
 
@@ -538,7 +557,12 @@ class Action(models.Model):
 class Milestone(models.Model):
     """A dated undertaking of a pillar, e.g. the digital talent plan due in R4.9."""
 
-    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="milestones")
+    pillar = models.ForeignKey(
+        Pillar,
+        on_delete=models.CASCADE,
+        related_name="milestones",
+        verbose_name=gettext_lazy("取組方針"),
+    )
     number = models.PositiveSmallIntegerField(gettext_lazy("番号"))
     text = models.TextField(gettext_lazy("内容"))
     due_text = models.CharField(gettext_lazy("期限（原文）"), max_length=50, blank=True)

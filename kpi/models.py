@@ -104,7 +104,10 @@ class StaffProfile(models.Model):
     values for. Roles act only inside the organization (kpi/permissions.py)."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staff_profile",
+        verbose_name=gettext_lazy("ユーザー"),
     )
     department = models.ForeignKey(
         Department,
@@ -318,8 +321,12 @@ class CombineRule(models.TextChoices):
 class Kpi(models.Model):
     CombineRule = CombineRule
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="kpis")
-    pillar = models.ForeignKey(Pillar, on_delete=models.CASCADE, related_name="kpis")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.CASCADE, related_name="kpis", verbose_name=gettext_lazy("方針")
+    )
+    pillar = models.ForeignKey(
+        Pillar, on_delete=models.CASCADE, related_name="kpis", verbose_name=gettext_lazy("取組方針")
+    )
     # The initiative item (取組項目) the plan lists the KPI under, when it does (issue 12).
     item = models.ForeignKey(
         InitiativeItem,
@@ -614,7 +621,12 @@ class TargetRevisionManager(models.Manager["TargetRevision"]):
 class TargetRevision(models.Model):
     """A target set again mid-term. The KPI's original target stays as it was written."""
 
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="target_revisions")
+    kpi = models.ForeignKey(
+        Kpi,
+        on_delete=models.CASCADE,
+        related_name="target_revisions",
+        verbose_name=gettext_lazy("成果指標"),
+    )
     effective_fy = models.PositiveSmallIntegerField(gettext_lazy("適用開始年度"))
     target_fy = models.PositiveSmallIntegerField(gettext_lazy("目標年度"))
     kind = models.CharField(gettext_lazy("目標の種類"), max_length=10, choices=TargetKind.choices)
@@ -690,7 +702,12 @@ class YearlyTarget(models.Model):
     target (kpi/progress.py).
     """
 
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="yearly_targets")
+    kpi = models.ForeignKey(
+        Kpi,
+        on_delete=models.CASCADE,
+        related_name="yearly_targets",
+        verbose_name=gettext_lazy("成果指標"),
+    )
     fiscal_year = models.PositiveSmallIntegerField(gettext_lazy("年度"))
     value = models.DecimalField(gettext_lazy("目標値"), **VALUE_DIGITS)
 
@@ -746,7 +763,9 @@ class ScheduleStep(models.Model):
     Staff record the step reached as the value: its `order` (0 = none reached yet).
     """
 
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="steps")
+    kpi = models.ForeignKey(
+        Kpi, on_delete=models.CASCADE, related_name="steps", verbose_name=gettext_lazy("成果指標")
+    )
     order = models.PositiveSmallIntegerField(gettext_lazy("順序"))
     label = models.CharField(gettext_lazy("段階"), max_length=100)
     due_fy = models.PositiveSmallIntegerField(gettext_lazy("予定年度"))
@@ -801,7 +820,9 @@ class KpiValue(models.Model):
 
     Status = ValueStatus
 
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="values")
+    kpi = models.ForeignKey(
+        Kpi, on_delete=models.CASCADE, related_name="values", verbose_name=gettext_lazy("成果指標")
+    )
     fiscal_year = models.PositiveSmallIntegerField(gettext_lazy("年度"))
     value = models.DecimalField(gettext_lazy("実績値"), **VALUE_DIGITS)
     status = models.CharField(
@@ -881,7 +902,12 @@ class PublishedReport(models.Model):
     superseded). The public page names the publishing office, never the user who clicked.
     """
 
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="published_reports")
+    plan = models.ForeignKey(
+        Plan,
+        on_delete=models.CASCADE,
+        related_name="published_reports",
+        verbose_name=gettext_lazy("方針"),
+    )
     fiscal_year = models.PositiveSmallIntegerField(gettext_lazy("対象年度"))
     version = models.PositiveSmallIntegerField(gettext_lazy("版"), default=1)
     published_at = models.DateTimeField(gettext_lazy("公表日時"), default=timezone.now)

@@ -61,7 +61,12 @@ def text_validators(limit: int) -> list:
 class RatingScale(models.Model):
     """The progress-rating scale a plan defines; a plan without one uses ratings.DEFAULT_SCALE."""
 
-    plan = models.OneToOneField(Plan, on_delete=models.CASCADE, related_name="rating_scale")
+    plan = models.OneToOneField(
+        Plan,
+        on_delete=models.CASCADE,
+        related_name="rating_scale",
+        verbose_name=gettext_lazy("方針"),
+    )
     steps = models.JSONField(
         gettext_lazy("評価の段階"),
         default=ratings.default_scale_data,
@@ -96,7 +101,10 @@ class ItemDepartment(models.Model):
     """An owning department of an initiative item; the lead one (主担当) answers for it."""
 
     item = models.ForeignKey(
-        InitiativeItem, on_delete=models.CASCADE, related_name="department_links"
+        InitiativeItem,
+        on_delete=models.CASCADE,
+        related_name="department_links",
+        verbose_name=gettext_lazy("取組項目"),
     )
     department = models.ForeignKey(
         Department,
@@ -142,8 +150,18 @@ class ItemDepartment(models.Model):
 class ItemKpi(models.Model):
     """A KPI that measures an initiative item. The source plan ties KPIs to pillars only."""
 
-    item = models.ForeignKey(InitiativeItem, on_delete=models.CASCADE, related_name="kpi_links")
-    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="item_links")
+    item = models.ForeignKey(
+        InitiativeItem,
+        on_delete=models.CASCADE,
+        related_name="kpi_links",
+        verbose_name=gettext_lazy("取組項目"),
+    )
+    kpi = models.ForeignKey(
+        Kpi,
+        on_delete=models.CASCADE,
+        related_name="item_links",
+        verbose_name=gettext_lazy("成果指標"),
+    )
 
     class Meta:
         verbose_name = gettext_lazy("取組項目の成果指標")
