@@ -11,3 +11,15 @@ def login(page, live_server, username: str, password: str) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="ログイン").click()
     page.wait_for_load_state("networkidle")
+
+
+# A function, not an expression: Playwright evaluates an expression string with eval, which the
+# site's CSP (script-src 'self') refuses once it has to poll (charts draw one per task).
+ALL_CHARTS_DRAWN = (
+    "() => Array.from(document.querySelectorAll('[data-figure]')).every(e => e.dataset.drawnTraces)"
+)
+
+
+def wait_for_charts(page) -> None:
+    """Wait until every chart of the page is drawn (static/js/charts.js draws one per task)."""
+    page.wait_for_function(ALL_CHARTS_DRAWN)

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from kpi.models import Kpi
+from tests.browser.helpers import wait_for_charts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,9 +18,7 @@ def test_markup_in_a_kpi_name_is_not_drawn_as_a_link_in_the_chart(page, live_ser
     Kpi.objects.filter(code="1-3").update(name=NAME)
     response = page.goto(live_server.url + PLAN + "kpis/1-3/")
     assert response.status == 200
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('[data-figure]')).every(e => e.dataset.drawnTraces)"
-    )
+    wait_for_charts(page)
     svg = ".chart-canvas svg"
     assert page.locator(f"{svg} a").count() == 0
     assert page.locator(f"{svg} [href*='evil.example']").count() == 0

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.db.models import F
 
 from kpi.models import Kpi, KpiValue
+from tests.browser.helpers import wait_for_charts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,9 +34,7 @@ def _login(page, live_server):
 
 def _open(page, live_server, path):
     assert page.goto(live_server.url + path).status == 200
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('[data-figure]')).every(e => e.dataset.drawnTraces)"
-    )
+    wait_for_charts(page)
 
 
 # For the chart `chart_id`, the drawn points and legend symbol of the trace named `name`:

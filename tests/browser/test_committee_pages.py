@@ -6,6 +6,8 @@ from urllib.parse import urlparse
 import pytest
 from django.core.management import call_command
 
+from tests.browser.helpers import wait_for_charts
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PLAN = "/plans/hokkaido-smart-docho-3/"
@@ -25,9 +27,7 @@ def _open(page, live_server, path):
 
 
 def _drawn(page) -> list[int]:
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('[data-figure]')).every(e => e.dataset.drawnTraces)"
-    )
+    wait_for_charts(page)
     return page.eval_on_selector_all(
         "[data-figure]", "els => els.map(e => Number(e.dataset.drawnTraces))"
     )

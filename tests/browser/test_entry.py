@@ -20,7 +20,7 @@ def world(transactional_db, departments, editor):
 
 def _chart_value(page, live_server, fy):
     page.goto(live_server.url + PLAN + "kpis/2-3/")
-    page.wait_for_function("document.querySelector('#chart-2-3').dataset.drawnTraces")
+    page.wait_for_function("() => document.querySelector('#chart-2-3').dataset.drawnTraces")
     figure = json.loads(page.locator("#chart-2-3-data").text_content())
     points = {}
     for trace in figure["data"]:

@@ -16,6 +16,7 @@ import pytest
 from django.core.management import call_command
 
 from initiatives.models import InitiativeItem
+from tests.browser.helpers import wait_for_charts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -66,6 +67,7 @@ def test_report_prints_on_a4_without_cut_tables_or_near_empty_pages(page, live_s
     items = _items()
     page.goto(live_server.url + R6)
     page.wait_for_load_state("networkidle")
+    wait_for_charts(page)  # printed as a reader would, once the page has drawn its charts
     page.emulate_media(media="print")
     pdf = PdfReader(io.BytesIO(page.pdf(format="A4", print_background=True)))
     pages = list(pdf.pages)
