@@ -1,15 +1,22 @@
 // Draws every chart on the page from the figure JSON that the server put in a
 // <script type="application/json"> element (json_script): no inline script, nothing from a CDN.
 //
-// One chart per task, those in view first, after the page's text and tables have been painted:
-// drawing all of a report's charts in one go blocked the main thread for seconds on a phone
-// (issue 15). Every chart is still drawn, so a printed page has them all.
+// plotly.js (1.2 MB) is fetched and parsed only once the reader does something on the page
+// (moves the pointer, scrolls, touches, presses a key, prints) or 5 seconds after it has
+// loaded, whichever comes first: parsing it while the page loaded blocked a phone's main thread
+// for over a second (issue 15). Until then each chart's data table, beside it, shows the same
+// numbers. Charts are then drawn one per task, those in view first, so that every chart is drawn
+// (a printed page has them all) without one long task.
 (function () {
   "use strict";
 
+  var PLOTLY = document.currentScript && document.currentScript.dataset.plotly;
+  var READER_EVENTS = ["pointerdown", "pointermove", "touchstart", "keydown", "scroll", "wheel", "focusin"];
+  var started = false;
+
   function draw(el) {
     var source = document.getElementById(el.dataset.figure);
-    if (!source || typeof Plotly === "undefined") {
+    if (!source || typeof Plotly === "undefined" || el.dataset.drawnTraces) {
       return;
     }
     var figure = JSON.parse(source.textContent);
@@ -35,13 +42,46 @@
         setTimeout(next, 0);
       }
     }
-    // After the next paint: the text and data tables show before any chart is drawn.
-    window.requestAnimationFrame(function () { setTimeout(next, 0); });
+    next();
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", drawAll);
+  function start() {
+    if (started) {
+      return;
+    }
+    started = true;
+    READER_EVENTS.forEach(function (name) {
+      window.removeEventListener(name, start, true);
+    });
+    if (typeof Plotly !== "undefined" || !PLOTLY) {
+      drawAll();
+      return;
+    }
+    var script = document.createElement("script");
+    script.src = PLOTLY;
+    script.onload = drawAll;
+    document.head.appendChild(script);
+  }
+
+  if (!document.querySelector("[data-figure]")) {
+    return;
+  }
+  READER_EVENTS.forEach(function (name) {
+    window.addEventListener(name, start, { capture: true, passive: true });
+  });
+  // Printing draws what it can at once (plotly.js already parsed), and starts the rest.
+  window.addEventListener("beforeprint", function () {
+    if (typeof Plotly !== "undefined") {
+      document.querySelectorAll("[data-figure]").forEach(draw);
+    }
+    start();
+  });
+  function later() {
+    setTimeout(start, 5000);
+  }
+  if (document.readyState === "complete") {
+    later();
   } else {
-    drawAll();
+    window.addEventListener("load", later);
   }
 })();

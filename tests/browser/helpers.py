@@ -21,5 +21,9 @@ ALL_CHARTS_DRAWN = (
 
 
 def wait_for_charts(page) -> None:
-    """Wait until every chart of the page is drawn (static/js/charts.js draws one per task)."""
+    """Move the pointer over the page, as a reader does, and wait until every chart is drawn:
+    static/js/charts.js fetches plotly.js on the reader's first action (or 5 s after load) and
+    draws one chart per task."""
+    page.mouse.move(5, 5)
+    page.mouse.move(10, 10)
     page.wait_for_function(ALL_CHARTS_DRAWN)

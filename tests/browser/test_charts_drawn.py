@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db.models import F
 
 from kpi.models import Kpi, KpiValue
-from tests.browser.helpers import wait_for_charts
+from tests.browser.helpers import ALL_CHARTS_DRAWN, wait_for_charts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -107,3 +107,20 @@ def test_large_numbers_are_not_abbreviated_on_the_axis(page, live_server, world)
     assert not [t for t in numbers if re.search(r"\d\s*[kMGT]$", t)], numbers
     big = [t for t in numbers if float(t.replace(",", "")) >= 10000]
     assert big and all("," in t for t in big), numbers
+
+
+def test_plotly_is_fetched_on_the_readers_first_action_and_then_every_chart_drawn(
+    page, live_server, world
+):
+    # Issue 15: no 1.2 MB parse while the page loads; the data tables carry the numbers.
+    assert page.goto(live_server.url + PLAN + "pillars/1/").status == 200
+    page.wait_for_load_state("load")
+    assert page.evaluate("() => typeof Plotly") == "undefined"
+    assert page.locator(".chart-table").count() >= 1
+    wait_for_charts(page)  # moves the pointer
+    assert page.evaluate("() => typeof Plotly") == "object"
+
+
+def test_charts_are_drawn_a_few_seconds_after_load_without_any_action(page, live_server, world):
+    assert page.goto(live_server.url + PLAN + "kpis/1-1/").status == 200
+    page.wait_for_function(ALL_CHARTS_DRAWN, timeout=15000)

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from tests.browser.helpers import login
+from tests.browser.helpers import login, wait_for_charts
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,7 +20,7 @@ def world(transactional_db, departments, editor):
 
 def _chart_value(page, live_server, fy):
     page.goto(live_server.url + PLAN + "kpis/2-3/")
-    page.wait_for_function("() => document.querySelector('#chart-2-3').dataset.drawnTraces")
+    wait_for_charts(page)
     figure = json.loads(page.locator("#chart-2-3-data").text_content())
     points = {}
     for trace in figure["data"]:
