@@ -39,7 +39,19 @@ PAGES = {
 }
 
 
-def lighthouse(binary: str, url: str) -> dict:
+def lighthouse(binary: str, url: str, attempts: int = 3) -> dict:
+    """One Lighthouse run; tried again when Lighthouse itself fails to record the trace
+    (NO_NAVSTART happens now and then with headless Chromium)."""
+    for attempt in range(attempts):
+        try:
+            return _lighthouse(binary, url)
+        except subprocess.CalledProcessError:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _lighthouse(binary: str, url: str) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "report.json"
         subprocess.run(
