@@ -10,12 +10,12 @@ slip. Whether the acting user may manage the organization is the views' check
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import Group
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -97,7 +97,8 @@ def _set_roles(user, chosen: tuple[str, ...]) -> None:
 USERNAME_NOT_ASCII = gettext_lazy(
     "ユーザー名は半角の英字・数字と @ . + - _ で書いてください（全角は半角に直して読みます）。"
 )
-_USERNAME = re.compile(r"[A-Za-z0-9@.+\-_]+")
+# Django's own rule for ASCII user names ([\w.@+-] in ASCII), with our message.
+_USERNAME = ASCIIUsernameValidator(message=USERNAME_NOT_ASCII)
 USERNAME_LIKE_ANOTHER = gettext_lazy(
     "大文字・小文字の違いだけで同じになるユーザー名がすでにあります。別のユーザー名にしてください。"
 )
@@ -126,9 +127,12 @@ def staff_create(
         user.full_clean(exclude=["password"])
     except ValidationError as err:
         errors.update(err.message_dict)
-    if username and not _USERNAME.fullmatch(username):
+    try:
         # Letters of other scripts that look like Latin ones ("еditor" with a Cyrillic е)
-        # would pass for another person's name.
+        # would pass for another person's name. (An empty name: full_clean's "required".)
+        if username:
+            _USERNAME(username)
+    except ValidationError:
         errors["username"] = [USERNAME_NOT_ASCII]
     if "username" not in errors and user_model.objects.filter(username__iexact=username).exists():
         # Django compares user names exactly; "Editor" beside another organization's "editor"

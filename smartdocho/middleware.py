@@ -51,7 +51,8 @@ class EarlyNotModifiedMiddleware(ChosenLanguageMiddleware):
         response = HttpResponseNotModified()
         response["ETag"] = f'"{etag}"'
         response["Content-Language"] = language
-        patch_vary_headers(response, ("Cookie",))
+        # The same Vary as the page's 200 (public_page sends anonymous pages gzip-encoded).
+        patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
         return response
 
 

@@ -14,11 +14,6 @@ pytestmark = pytest.mark.django_db
 PLAN = "/plans/hokkaido-smart-docho-3/"
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-
-
 @pytest.mark.parametrize(
     "url", [PLAN, PLAN + "reports/2025/", PLAN + "export.csv", PLAN + "export.json"]
 )

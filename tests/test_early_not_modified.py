@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 
 from kpi.models import Kpi, KpiValue
 
 pytestmark = pytest.mark.django_db
 
 PLAN = "/plans/hokkaido-smart-docho-3/"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
 
 
 @pytest.mark.parametrize(
@@ -32,7 +26,7 @@ def test_an_anonymous_repeat_visit_is_answered_early(
     assert again.status_code == 304
     assert again["ETag"] == first["ETag"]
     assert again["Content-Language"] == first["Content-Language"] == "ja"
-    assert "Cookie" in again["Vary"]
+    assert set(again["Vary"].split(", ")) == set(first["Vary"].split(", "))
     # Answered before the CSP middleware (which the full answer passes) ran.
     assert "Content-Security-Policy" in first and "Content-Security-Policy" not in again
 

@@ -21,13 +21,6 @@ REVISE = "目標を再設定する（管理者）"
 PRELIMINARY = "5,301"  # 1-1's R7 速報値 in the sample values: staff see it, the public not
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def _html(client, url: str = KPI) -> str:
     response = client.get(url)
     assert response.status_code == 200
