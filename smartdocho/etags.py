@@ -8,7 +8,6 @@ pages differ by role and show the user's name), the language, and the full addre
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import re
 from functools import wraps
@@ -20,7 +19,9 @@ from django.core.cache import cache
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 from django.http import HttpResponse
+from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
+from django.utils.text import compress_string
 from django.utils.translation import get_language
 from django.views.decorators.http import condition
 
@@ -199,7 +200,7 @@ def _packed(request, content: bytes, content_type: str) -> bytes | None:
         return None
     if not content_type.startswith(COMPRESSIBLE):
         return None
-    return gzip.compress(content, compresslevel=6, mtime=0)
+    return compress_string(content)
 
 
 def _compressed(request, response: HttpResponse, packed: bytes | None, etag: str):
@@ -208,8 +209,9 @@ def _compressed(request, response: HttpResponse, packed: bytes | None, etag: str
     if request.user.is_authenticated:
         return response
     patch_vary_headers(response, ("Accept-Encoding",))
+    # Django's GZipMiddleware's own test of Accept-Encoding, and its compression below.
     accepts = request.META.get("HTTP_ACCEPT_ENCODING", "")
-    if packed is None or not re.search(r"\bgzip\b", accepts):
+    if packed is None or not re_accepts_gzip.search(accepts):
         return response
     response.content = packed
     response["Content-Encoding"] = "gzip"
