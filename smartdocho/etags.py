@@ -19,7 +19,6 @@ from django.core.cache import cache
 from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 from django.http import HttpResponse
-from django.middleware.gzip import re_accepts_gzip
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 from django.utils.translation import get_language
@@ -93,11 +92,19 @@ def page_etag(request, *args, **kwargs) -> str | None:
 
 
 def _compute_etag(request) -> str | None:
+    """A weak ETag (W/"…"): the page is the same whether sent plain or gzip-encoded, and a 304
+    repeats the tag the 200 carried in either encoding."""
     if len(messages.get_messages(request)):
         return None
     user = request.user
     reader = f"u{user.pk}" if user.is_authenticated else "anon"
-    return _etag(_request_version(request), reader, get_language() or "", request.get_full_path())
+    path = request.get_full_path()
+    return weak(_etag(_request_version(request), reader, get_language() or "", path))
+
+
+def weak(tag: str) -> str:
+    """The ETag header value of a weak tag: W/"tag"."""
+    return f'W/"{tag}"'
 
 
 def _etag(version: int, reader: str, language: str, full_path: str) -> str:
@@ -203,20 +210,40 @@ def _packed(request, content: bytes, content_type: str) -> bytes | None:
     return compress_string(content)
 
 
-def _compressed(request, response: HttpResponse, packed: bytes | None, etag: str):
+def _compressed(request, response: HttpResponse, packed: bytes | None):
     """The response gzip-encoded from its kept compressed copy when the reader accepts it
     (weak ETag: the same page, another encoding). A 428 KB report is 40 KB over the wire."""
     if request.user.is_authenticated:
         return response
     patch_vary_headers(response, ("Accept-Encoding",))
-    # Django's GZipMiddleware's own test of Accept-Encoding, and its compression below.
-    accepts = request.META.get("HTTP_ACCEPT_ENCODING", "")
-    if packed is None or not re_accepts_gzip.search(accepts):
+    if packed is None or not accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")):
         return response
-    response.content = packed
+    response.content = packed  # compressed with Django's compress_string, as GZipMiddleware
     response["Content-Encoding"] = "gzip"
-    response["ETag"] = f'W/"{etag}"'
     return response
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header (RFC 9110 §12.5.3) accepts gzip: named with a q above
+    0 (names in any case), or "*" above 0 when gzip is not named. Django's GZipMiddleware only
+    looks for the word, so "gzip;q=0" (refused) was answered gzip."""
+    named = star = None
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        name = name.strip().lower()
+        if name in ("gzip", "x-gzip"):
+            named = q > 0 if named is None else named or q > 0
+        elif name == "*":
+            star = q > 0
+    return named if named is not None else bool(star)
 
 
 def public_page(view=None, *, per_reader: bool = False):
@@ -249,7 +276,7 @@ def public_page(view=None, *, per_reader: bool = False):
             )
             for name, value in extra:
                 response[name] = value
-            return _compressed(request, response, packed, etag)
+            return _compressed(request, response, packed)
         request.shared_render = True
         response = view(request, *args, **kwargs)
         if response.streaming:
@@ -263,6 +290,6 @@ def public_page(view=None, *, per_reader: bool = False):
             cache.set(key, kept, PAGE_SECONDS)
         content_type = response.get("Content-Type", "")
         response.content = _for_this_reader(request, response.content, content_type)
-        return _compressed(request, response, packed, etag)
+        return _compressed(request, response, packed)
 
     return condition(etag_func=page_etag)(serve)

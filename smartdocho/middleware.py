@@ -42,14 +42,14 @@ class EarlyNotModifiedMiddleware(ChosenLanguageMiddleware):
     def __call__(self, request):
         from django.http import HttpResponseNotModified
 
-        from .etags import early_not_modified
+        from .etags import early_not_modified, weak
 
         language = self.language(request)
         etag = early_not_modified(request, language)
         if etag is None:
             return self.get_response(request)
         response = HttpResponseNotModified()
-        response["ETag"] = f'"{etag}"'
+        response["ETag"] = weak(etag)
         response["Content-Language"] = language
         # The same Vary as the page's 200 (public_page sends anonymous pages gzip-encoded).
         patch_vary_headers(response, ("Cookie", "Accept-Encoding"))
