@@ -23,7 +23,7 @@ from smartdocho.fiscal import FiscalYearError, parse_fy
 
 from . import permissions, services, value_upload
 from .evaluation import value_years
-from .forms import ReopenForm, TargetRevisionForm, ValueEntryFormSet
+from .forms import NOTE_MAX, SOURCE_MAX, ReopenForm, TargetRevisionForm, ValueEntryFormSet
 from .models import Department, Kpi, KpiValue, TargetKind, ValueStatus
 
 ENTRY_FORBIDDEN = "実績値を入力できるのは、所属が登録された入力担当者と管理者です。"
@@ -202,6 +202,9 @@ def entry(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
         "entry_total": len(kpis),
         "is_admin": permissions.is_admin(request.user, plan),
         "nav": "entry",
+        "status_choices": ValueStatus.choices,
+        "source_max": SOURCE_MAX,
+        "note_max": NOTE_MAX,
     }
     return render(request, "kpi/entry.html", context, status=status)
 
