@@ -58,7 +58,7 @@ def servers(policy, departments, editor, other_editor):
 
 
 @pytest.fixture
-def servers_sharing_redis(policy, departments, editor, other_editor, redis_cache):
+def servers_sharing_redis(policy, departments, editor, other_editor, viewer, redis_cache):
     yield from _servers({"DJANGO_CACHE_URL": REDIS_URL})
 
 
@@ -194,3 +194,36 @@ def test_a_change_through_one_server_is_seen_at_once_through_the_other_with_a_sh
     for base in (a, b):
         status, after = reader.get(base + KPI_PAGE)
         assert status == 200 and "141" in after and after != before
+
+
+def test_a_signed_in_reader_on_one_server_sees_a_save_on_the_other_at_once(
+    servers_sharing_redis, redis_cache
+):
+    """Signed-in readers share one rendering per reader class (issue 15); a save on B must
+    reach a viewer reading through A at once, as it reaches anonymous readers."""
+    from kpi.models import Kpi
+
+    a, b = servers_sharing_redis
+    kpi = Kpi.objects.get(code="2-1")
+    reader = Browser()
+    assert reader.login(a, "viewer", "pw-viewer")[0] == 200
+    status, before = reader.get(a + KPI_PAGE)
+    assert status == 200 and "141" not in before and "viewer" in before
+    # B serves the copy A rendered (the CSRF token is masked afresh for every answer).
+    assert _unmasked(reader.get(b + KPI_PAGE)[1]) == _unmasked(before)
+
+    editor = Browser()
+    editor.login(b, "editor", "pw-editor")
+    form = editor.form(b + ENTRY, "v-TOTAL_FORMS")
+    i = _row_index(form, kpi.id)
+    form[f"v-{i}-value"] = "141"
+    form[f"v-{i}-status"] = "final"
+    assert editor.post(b + ENTRY, form)[0] == 200
+
+    for base in (a, b):
+        status, after = reader.get(base + KPI_PAGE)
+        assert status == 200 and "141" in after and "viewer" in after
+
+
+def _unmasked(page: str) -> str:
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
