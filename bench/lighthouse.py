@@ -78,32 +78,24 @@ def _lighthouse(binary: str, url: str) -> dict:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lighthouse", default="lighthouse")
-    args = parser.parse_args()
-    run.setup_django()
-    from django.core.management import call_command
-
-    call_command("collectstatic", interactive=False, verbosity=0, clear=True)
+def measure(binary: str) -> dict[str, dict]:
+    """Serves the benchmark database and runs Lighthouse on every page of PAGES."""
     server = run.serve(2)
     results = {}
     try:
         for name, path in PAGES.items():
             run.fetch(path)  # the kept copy is made before Lighthouse loads the page
-            results[name] = lighthouse(args.lighthouse, run.BASE + path)
+            results[name] = lighthouse(binary, run.BASE + path)
             r = results[name]
             print(f"{name}: score {r['score']:.2f}, TBT {r['tbt']:.0f} ms, LCP {r['lcp']:.0f} ms")
     finally:
         run.stop(server)
+    return results
+
+
+def table(results: dict[str, dict]) -> list[str]:
+    """Markdown rows: each page's score and TBT against issue 15's targets."""
     lines = [
-        "# Lighthouse (mobile), issue 15",
-        "",
-        f"- Date: {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
-        f"- Machine: {platform.node()}, {os.cpu_count()} cores; Lighthouse 12 in its default mobile"
-        " mode (simulated throttling), Debian's Chromium, gunicorn in production settings",
-        "- Command: `.venv/bin/python bench/lighthouse.py --lighthouse …/lighthouse`",
-        "",
         "| page (anonymous) | score | target ≥ 0.9 | TBT ms | target ≤ 200 | LCP ms | FCP ms |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -113,6 +105,28 @@ def main() -> None:
             f"{r['tbt']:.0f} | {'met' if r['tbt'] <= 200 else 'MISSED'} | {r['lcp']:.0f} | "
             f"{r['fcp']:.0f} |"
         )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lighthouse", default="lighthouse")
+    args = parser.parse_args()
+    run.setup_django()
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0, clear=True)
+    results = measure(args.lighthouse)
+    lines = [
+        "# Lighthouse (mobile), issue 15",
+        "",
+        f"- Date: {dt.datetime.now().astimezone().isoformat(timespec='seconds')}",
+        f"- Machine: {platform.node()}, {os.cpu_count()} cores; Lighthouse 12 in its default mobile"
+        " mode (simulated throttling), Debian's Chromium, gunicorn in production settings",
+        "- Command: `.venv/bin/python bench/lighthouse.py --lighthouse …/lighthouse`",
+        "",
+        *table(results),
+    ]
     text = "\n".join(lines) + "\n"
     (run.ROOT / "bench" / "RESULTS-lighthouse.md").write_text(text, encoding="utf-8")
     print(text)

@@ -327,6 +327,9 @@ def small_viewer():
     from initiatives.models import Organization
     from kpi.models import StaffProfile
 
+    user = get_user_model().objects.filter(username="bench-viewer").first()
+    if user is not None:  # made earlier in this run
+        return user
     user = get_user_model().objects.create_user("bench-viewer", password="bench-viewer-pw")
     user.groups.add(Group.objects.get(name="閲覧者"))
     StaffProfile.objects.create(user=user, organization=Organization.objects.get(slug="hokkaido"))
@@ -540,6 +543,11 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=6, help="seconds of load per measurement")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--lighthouse",
+        help="Lighthouse 12's binary (npm install --prefix /tmp/lh lighthouse@12): also runs "
+        "bench/lighthouse.py's pages against this database",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install -y wrk")
@@ -635,6 +643,15 @@ def main() -> None:
     finally:
         stop(server)
 
+    # Issue 15's targets in the same database: signed-in pages against a static file, one core
+    # each for server and load (bench/signed_in.py), and Lighthouse where its binary is given.
+    import lighthouse
+    import signed_in
+
+    issue15 = {"signed_in": signed_in.measure(args.duration, 2)}
+    if args.lighthouse:
+        issue15["lighthouse"] = lighthouse.measure(args.lighthouse)
+
     run = {
         "generated": generated,
         "steps": steps,
@@ -643,7 +660,7 @@ def main() -> None:
         "load_after": os.getloadavg(),
         "organization": gen_org.name,
     }
-    write_results(args, queries, load, sizes, scale, run)
+    write_results(args, queries, load, sizes, scale, run, issue15)
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -651,7 +668,7 @@ def stop(server: subprocess.Popen) -> None:
     server.wait(timeout=30)
 
 
-def write_results(args, queries, load, sizes, scale, run) -> None:
+def write_results(args, queries, load, sizes, scale, run, issue15) -> None:
     ceiling = load["static copy"]["rps"]
     orgs = args.organizations
     lines = [
@@ -705,6 +722,30 @@ def write_results(args, queries, load, sizes, scale, run) -> None:
         )
     lines += ["", "## Against the targets", ""]
     lines += targets(queries, load, sizes, ceiling)
+    import lighthouse
+    import signed_in
+
+    lines += [
+        "",
+        f"## Issue 15: signed-in pages of a 60-KPI plan against a static file ({orgs + 1:,} organizations)",
+        "",
+        "Sequential requests (one connection) and load (4 connections); gunicorn (2 threaded"
+        f" workers) pinned to core {signed_in.SERVER_CPU}, wrk to core {signed_in.LOAD_CPU}.",
+        "",
+        *signed_in.table(issue15["signed_in"]),
+    ]
+    if "lighthouse" in issue15:
+        lines += [
+            "",
+            "## Issue 15: Lighthouse 12 (mobile)",
+            "",
+            *lighthouse.table(issue15["lighthouse"]),
+        ]
+    else:
+        lines += [
+            "",
+            "Lighthouse: not run (`--lighthouse` not given); see bench/RESULTS-lighthouse.md.",
+        ]
     lines += ["", "## Why the misses", ""]
     lines += [
         f"- Repeat visits (304): {load['overview, repeat (304)']['p50']:.1f} ms at p50 against {load['static copy']['p50']:.1f} ms for the static file."
@@ -725,7 +766,14 @@ def write_results(args, queries, load, sizes, scale, run) -> None:
     print(text)
     (ROOT / "bench" / "results.json").write_text(
         json.dumps(
-            {"queries": queries, "load": load, "sizes": sizes, "scale": scale, "run": run},
+            {
+                "queries": queries,
+                "load": load,
+                "sizes": sizes,
+                "scale": scale,
+                "run": run,
+                "issue15": issue15,
+            },
             indent=1,
             ensure_ascii=False,
         ),
