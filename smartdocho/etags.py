@@ -292,4 +292,15 @@ def public_page(view=None, *, per_reader: bool = False):
         response.content = _for_this_reader(request, response.content, content_type)
         return _compressed(request, response, packed)
 
-    return condition(etag_func=page_etag)(serve)
+    conditional = condition(etag_func=page_etag)(serve)
+
+    @wraps(view)
+    def answer(request, *args, **kwargs):
+        response = conditional(request, *args, **kwargs)
+        # condition() tags every answer; a refusal (400 for a bad query, 404) is no version of
+        # the page, and a tag on it would let a later If-None-Match be answered 304 for it.
+        if response.status_code >= 400 and response.has_header("ETag"):
+            del response["ETag"]
+        return response
+
+    return answer

@@ -80,3 +80,22 @@ def test_signed_in_readers_are_never_served_a_shared_copy(client, sample_values,
     client.force_login(viewer)
     html = client.get(PLAN).content.decode()
     assert "viewer さん" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        PLAN + "export.json?as_of=1999",
+        PLAN + "export.csv?as_of=abc",
+        PLAN + "?as_of=R99",
+        PLAN + "kpis/2-3/?as_of=0",
+    ],
+)
+def test_a_refused_query_carries_no_tag_and_is_never_answered_304(client, sample_values, url):
+    good = client.get(url.split("?")[0])
+    refused = client.get(url)
+    assert refused.status_code == 400
+    assert not refused.has_header("ETag")
+    # Even with a tag the reader holds for a page, the refused address is refused again.
+    again = client.get(url, HTTP_IF_NONE_MATCH=good["ETag"])
+    assert again.status_code == 400
