@@ -18,12 +18,22 @@ PAGE_TYPES = {
     "kpi": PLAN + "kpis/1-3/",
     "kpi with history": PLAN + "kpis/2-3/?history_date=2026-01-01",
     "report": PLAN + "reports/2025/",
+    "report publish": PLAN + "reports/2025/publish/",
+    "item": PLAN + "pillars/1/items/1/",
+    "item progress form": PLAN + "pillars/1/items/1/progress/2025/",
+    "kpi commentary form": PLAN + "kpis/1-3/commentary/2025/",
+    "narratives status board": PLAN + "entry/2025/narratives/",
     "methodology": "/methodology/",
     "plan list": "/plans/",
     "entry": PLAN + "entry/2025/",
     "entry status": PLAN + "entry/2025/status/",
     "upload": PLAN + "entry/2025/upload/",
     "import": "/manage/import-plan/",
+    "staff": "/manage/staff/",
+    "new staff member": "/manage/staff/new/",
+    "departments": "/manage/departments/",
+    "organizations": "/organizations/",
+    "organization": "/organizations/hokkaido/",
     "revise target": PLAN + "kpis/3-1/revise/",
     "not found": PLAN + "no-such-page/",
     "admin index": "/admin/",
@@ -59,11 +69,15 @@ def test_no_page_scrolls_sideways_on_phones_and_tablets(browser, live_server, wo
         page.wait_for_load_state("networkidle")
         overflow = {"login": page.evaluate(SIDEWAYS)}
         _login(page, live_server)
+        statuses = {}
         for name, path in PAGE_TYPES.items():
-            page.goto(live_server.url + path)
+            statuses[name] = page.goto(live_server.url + path).status
             page.wait_for_load_state("networkidle")
             overflow[name] = page.evaluate(SIDEWAYS)
         assert {name: px for name, px in overflow.items() if px > 0} == {}
+        # Each page measured is the page itself, not a refusal in its place.
+        expected = {name: 404 if name == "not found" else 200 for name in PAGE_TYPES}
+        assert statuses == expected
     finally:
         context.close()
 
