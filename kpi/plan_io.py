@@ -61,7 +61,8 @@ from initiatives.models import (
     PolicyDirection,
 )
 from initiatives.plan_reader import Number, Plain
-from smartdocho.fiscal import era_label
+from smartdocho.display import fy_text
+from smartdocho.fiscal import era_label, format_fy
 
 from . import plan_organizations, plan_xlsx
 from .evaluation import value_years
@@ -651,6 +652,13 @@ def _existing(obj: models.Model) -> models.Model | None:
     return model._default_manager.filter(pk=obj.pk).first() if obj.pk else None
 
 
+# The models' fiscal-year fields (a year number each), shown in the preview as 令和 and Western.
+FISCAL_YEAR_FIELDS = frozenset(
+    {"first_fy", "last_fy", "baseline_fy", "target_fy", "target_condition_fy", "effective_fy",
+     "due_fy", "fiscal_year"}
+)  # fmt: skip
+
+
 def _shown(obj: models.Model, f: models.Field) -> str:
     """A field's value as people write it in the preview: a unit by its label (not its code),
     a choice by its name, a yes/no field by its own name or "—" (never True/False)."""
@@ -667,6 +675,8 @@ def _shown(obj: models.Model, f: models.Field) -> str:
         return _EMPTY
     if isinstance(value, Decimal):
         value = f"{value.normalize():f}"  # 288.0000 from the database and 288 from a file
+    elif f.name in FISCAL_YEAR_FIELDS and isinstance(value, int):
+        value = fy_text(value)  # 2025 → R7（2025年度）, as every page writes a year
     text = str(value)
     return text if len(text) <= 80 else text[:79] + "…"
 
@@ -727,11 +737,13 @@ def _check_years(obj: models.Model) -> dict[str, str]:
         plan = obj.kpi.plan
         if obj.effective_fy not in plan.fiscal_years:
             errors["effective_fy"] = (
-                f"年度が方針の期間（{plan.first_fy}～{plan.last_fy}）の外です。"
+                f"年度が方針の期間（{format_fy(plan.first_fy)}～{format_fy(plan.last_fy)}）の外です。"
             )
         # A target may lie past the plan's last year (issue 12), never before its first.
         if obj.target_fy < plan.first_fy:
-            errors["target_fy"] = f"目標年度が方針の初年度（{plan.first_fy}）より前です。"
+            errors["target_fy"] = (
+                f"目標年度が方針の初年度（{format_fy(plan.first_fy)}）より前です。"
+            )
     return errors
 
 

@@ -330,3 +330,15 @@ def test_a_merged_formula_with_no_result_is_reported_not_read_as_empty_rows():
     problems = _problems(_edited(book(rows), edit))
     assert any("2行目「目標年度」" in p and "成果指標!J2 は数式" in p for p in problems), problems
     assert not any("目標年度を書いてください" in p for p in problems), problems
+
+
+def test_the_preview_writes_changed_years_as_reiwa_with_the_western_year():
+    _load(book([kpi_row()]))
+    again = book([kpi_row(基準年度="R4", 目標年度="R7")])
+    report = plan_io.import_plan(again, "plan.xlsx", dry_run=True)
+    shown = {c.field: (c.old, c.new) for c in report.changes}
+    years = {field: pair for field, pair in shown.items() if "年度" in field}
+    assert sorted(years.values()) == [
+        ("R5（2023年度）", "R4（2022年度）"),
+        ("R8（2026年度）", "R7（2025年度）"),
+    ], shown
