@@ -182,6 +182,19 @@ class Problem:
         parts = [where, self.model, self.key, self.field]
         return " ".join(p for p in parts if p) + f": {self.message}"
 
+    @property
+    def model_name(self) -> str:
+        """The record's kind as people call it (成果指標, not kpi.kpi); the label as written
+        when it names no kind this file may hold (the message then says so)."""
+        label = self.model.lower()
+        if label in MODEL_LABELS:
+            return str(MODEL_LABELS[label]._meta.verbose_name)
+        if label in HISTORIES:
+            return HISTORY_NAME.format(HISTORIES[label]._meta.verbose_name)
+        if label == "auth.user":
+            return str(get_user_model()._meta.verbose_name)
+        return self.model
+
 
 @dataclass(frozen=True)
 class Change:

@@ -1,6 +1,7 @@
 """Several plans in one database, each page scoped to its own; the admin's import page."""
 
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -104,3 +105,22 @@ def test_import_page_is_for_admins_only(client, request, role):
     client.force_login(request.getfixturevalue(role))
     assert client.get("/manage/import-plan/").status_code == 403
     assert client.get("/manage/import-plan/", follow=False).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "label, shown",
+    [("initiatives.plan", "方針"), ("kpi.kpi", "成果指標"), ("kpi.historicalkpivalue", "の履歴")],
+)
+def test_import_problems_name_each_record_as_people_call_it(client, admin, policy, label, shown):
+    from kpi.plan_io import Problem
+
+    problem = Problem(1, label, "x", "", "誤り")
+    assert shown in problem.model_name and "." not in problem.model_name
+    client.force_login(admin)
+    broken = _as_home(TEMPLATE.read_bytes()).replace(b"direction: higher", b"direction: up")
+    html = client.post(
+        "/manage/import-plan/", {"file": SimpleUploadedFile("plan.yaml", broken)}
+    ).content.decode()
+    cells = re.findall(r'<td lang="ja">([^<]*)</td>', html)
+    assert "成果指標（KPI）" in cells
+    assert not any(c.startswith(("kpi.", "initiatives.")) for c in cells)
