@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from initiatives import admin as initiatives_admin
 from initiatives.models import InitiativeItem, Organization, Pillar, Plan, PlanSection
+from smartdocho.display import fy_text
 
 from .admin_scope import OrganizationScoped, SuperuserOnly
 from .models import (
@@ -262,8 +263,8 @@ class KpiValueAdmin(OrganizationScoped, ReadOnlyHistoryAdmin):
 
     list_display = [
         "kpi",
-        "fiscal_year",
-        "value",
+        "year",
+        "value_in_unit",
         "status",
         "is_sample",
         "entered_by",
@@ -271,13 +272,29 @@ class KpiValueAdmin(OrganizationScoped, ReadOnlyHistoryAdmin):
     ]
     list_filter = ["kpi__plan", "fiscal_year", "status", "is_sample"]
     search_fields = ["kpi__code", "kpi__name", "note"]
-    list_select_related = ["kpi", "kpi__plan", "entered_by"]
+    list_select_related = ["kpi", "kpi__plan", "kpi__unit", "entered_by"]
     readonly_fields = ["entry_link"]
+
+    @admin.display(description=_("年度"), ordering="fiscal_year")
+    def year(self, obj: KpiValue) -> str:
+        return fy_text(obj.fiscal_year)
+
+    @admin.display(description=_("実績値"), ordering="value")
+    def value_in_unit(self, obj: KpiValue) -> str:
+        return _in_unit(obj.value, obj.kpi.unit)
 
     @admin.display(description=_("変更するには"))
     def entry_link(self, obj: KpiValue) -> str:
         url = reverse("kpi:entry", kwargs={"slug": obj.kpi.plan.slug, "fy": obj.fiscal_year})
         return format_html('<a href="{}">{}</a>', url, _("実績値の入力画面で変更してください"))
+
+
+def _in_unit(value, unit) -> str:
+    """A value as every page writes it (the unit's decimals and separators, e.g. 51.3%), not
+    the database's 51.3000."""
+    if value is None:
+        return "—"
+    return f"{unit.format(value)}{unit.label}"
 
 
 @admin.register(TargetRevision)
@@ -286,8 +303,17 @@ class TargetRevisionAdmin(OrganizationScoped, ReadOnlyHistoryAdmin):
     the plan) under the data-version lock and records the reason in the history."""
 
     organization_path = "kpi__plan__organization"
-    list_display = ["kpi", "effective_fy", "kind", "value", "decided_on"]
+    list_display = ["kpi", "effective_year", "kind", "value_in_unit", "decided_on"]
     list_filter = ["kpi__plan", "kind"]
+    list_select_related = ["kpi", "kpi__plan", "kpi__unit"]
+
+    @admin.display(description=_("適用開始年度"), ordering="effective_fy")
+    def effective_year(self, obj: TargetRevision) -> str:
+        return fy_text(obj.effective_fy)
+
+    @admin.display(description=_("目標値"), ordering="value")
+    def value_in_unit(self, obj: TargetRevision) -> str:
+        return _in_unit(obj.value, obj.kpi.unit)
 
 
 @admin.register(StaffProfile)

@@ -42,3 +42,23 @@ def test_pillar_page_edits_its_items_and_kpis_inline(client, admin, sample_value
     parent = kpi_models.Kpi.objects.get(code="1-3")
     html = client.get(reverse("admin:kpi_kpi_change", args=[parent.pk])).content.decode()
     assert "人事給与システム" in html
+
+
+def test_value_lists_write_values_and_years_as_every_page_does(client, admin, sample_values):
+    """Not the database's 51.3000 or a bare 2024: the unit's decimals and the 令和 year."""
+    from smartdocho.fiscal import format_fy
+
+    value = (
+        kpi_models.KpiValue.objects.select_related("kpi__unit")
+        .filter(kpi__unit__decimals__gt=0)
+        .first()
+        or kpi_models.KpiValue.objects.select_related("kpi__unit").first()
+    )
+    client.force_login(admin)
+    html = client.get(
+        reverse("admin:kpi_kpivalue_changelist"), {"kpi__id__exact": value.kpi_id}
+    ).content.decode()
+    unit = value.kpi.unit
+    assert f"{unit.format(value.value)}{unit.label}" in html
+    assert format_fy(value.fiscal_year) in html
+    assert f"{value.value:f}" not in html or f"{value.value:f}" == unit.format(value.value)
