@@ -97,7 +97,9 @@ def _compute_etag(request) -> str | None:
     if len(messages.get_messages(request)):
         return None
     user = request.user
-    reader = f"u{user.pk}" if user.is_authenticated else "anon"
+    # The reader's class too: roles or a department changed where the data version does not
+    # move (the Django admin's user page) change what the page shows, so its tag changes.
+    reader = f"u{user.pk}-{reader_class(user)}" if user.is_authenticated else "anon"
     path = request.get_full_path()
     return weak(_etag(_request_version(request), reader, get_language() or "", path))
 

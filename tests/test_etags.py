@@ -99,3 +99,37 @@ def test_a_refused_query_carries_no_tag_and_is_never_answered_304(client, sample
     # Even with a tag the reader holds for a page, the refused address is refused again.
     again = client.get(url, HTTP_IF_NONE_MATCH=good["ETag"])
     assert again.status_code == 400
+
+
+def _lose_viewer_role(user):
+    user.groups.clear()
+
+
+def _gain_admin_role(user):
+    from django.contrib.auth.models import Group
+
+    from kpi import roles
+
+    user.groups.add(Group.objects.get_or_create(name=roles.ADMIN)[0])
+
+
+def _become_staff(user):
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+
+
+@pytest.mark.parametrize("change", [_lose_viewer_role, _gain_admin_role, _become_staff])
+def test_a_change_of_roles_outside_the_data_changes_a_signed_in_readers_tag(
+    client, sample_values, viewer, change
+):
+    """The Django admin's user page changes groups and flags without moving the data version;
+    what the page shows follows the roles, so must its tag (no 304 for a changed page)."""
+    from django.contrib.auth import get_user_model
+
+    client.force_login(viewer)
+    url = PLAN + "kpis/1-2/"
+    before = client.get(url)["ETag"]
+    change(get_user_model().objects.get(pk=viewer.pk))
+    again = client.get(url, HTTP_IF_NONE_MATCH=before)
+    assert again.status_code == 200
+    assert again["ETag"] != before

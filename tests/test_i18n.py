@@ -67,3 +67,28 @@ def test_the_language_switch_never_sends_the_reader_to_another_site(client, poli
     response = client.get("/language/en/", {"next": "https://evil.example/"})
     assert response["Location"] == "/"
     assert client.get("/language/fr/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "target, location",
+    [
+        ("foo", "/"),
+        ("plans", "/"),
+        ("home", "/"),
+        ("\xff", "/"),
+        ("あ", "/"),
+        ("", "/"),
+        ("//evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        ("\\\\evil.example", "/"),
+        ("/plans/?as_of=2025", "/plans/?as_of=2025"),
+        ("/plans/あ/", "/plans/%E3%81%82/"),
+        ("/plans/\n/x", "/plans/%0A/x"),
+    ],
+)
+def test_the_language_switch_goes_back_only_to_a_path_of_this_site(
+    client, policy, target, location
+):
+    response = client.get("/language/en/", {"next": target})
+    assert response.status_code == 302
+    assert response["Location"] == location
