@@ -114,3 +114,28 @@ def test_the_whole_report_passes_axe(page, live_server, demo, axe):
     assert page.locator("article.report-item").count() == _items()
     axe(page)
     assert page.console_errors == []
+
+
+def test_a_report_printed_before_its_charts_are_drawn_prints_their_tables(
+    page, live_server, demo
+):
+    """Printed at once after opening (no reader action yet, so no chart drawn): every chart's
+    table of numbers is on paper in its place, and no empty chart box is left."""
+    page.goto(live_server.url + R6)
+    page.wait_for_load_state("domcontentloaded")
+    page.emulate_media(media="print")
+    charts = page.evaluate(
+        """() => [...document.querySelectorAll('figure.chart')].map(f => ({
+            drawn: f.querySelector('.chart-canvas').childElementCount > 0,
+            canvas: f.querySelector('.chart-canvas').getBoundingClientRect().height,
+            table: f.querySelector('table').getBoundingClientRect().height}))"""
+    )
+    undrawn = [c for c in charts if not c["drawn"]]
+    assert len(undrawn) >= _items() // 2  # the report's charts, none drawn yet
+    assert all(c["table"] > 0 and c["canvas"] == 0 for c in undrawn), undrawn
+    from pypdf import PdfReader
+
+    text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(page.pdf(format="A4"))).pages
+    )
+    assert text.count("グラフの数値") >= len(undrawn)
