@@ -139,3 +139,24 @@ def test_a_report_printed_before_its_charts_are_drawn_prints_their_tables(
         p.extract_text() for p in PdfReader(io.BytesIO(page.pdf(format="A4"))).pages
     )
     assert text.count("グラフの数値") >= len(undrawn)
+
+
+def test_kpi_codes_and_their_heading_print_on_one_line(page, live_server, demo):
+    width = round((210 - 24) / 25.4 * 96)  # the A4 text block, as above
+    page.set_viewport_size({"width": width, "height": 1100})
+    page.goto(live_server.url + R6)
+    page.wait_for_load_state("networkidle")
+    page.emulate_media(media="print")
+    broken = page.evaluate(
+        """() => [...document.querySelectorAll(
+                '.report-kpis td:first-child, .report-kpis thead th:first-child')]
+            .filter(cell => {
+                const range = document.createRange();
+                range.selectNodeContents(cell);
+                const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                return tops.size > 1;
+            })
+            .map(cell => cell.textContent)"""
+    )
+    assert page.locator(".report-kpis td:first-child").count() >= 10
+    assert broken == []
