@@ -116,9 +116,7 @@ def test_the_whole_report_passes_axe(page, live_server, demo, axe):
     assert page.console_errors == []
 
 
-def test_a_report_printed_before_its_charts_are_drawn_prints_their_tables(
-    page, live_server, demo
-):
+def test_a_report_printed_before_its_charts_are_drawn_prints_their_tables(page, live_server, demo):
     """Printed at once after opening (no reader action yet, so no chart drawn): every chart's
     table of numbers is on paper in its place, and no empty chart box is left."""
     page.goto(live_server.url + R6)
@@ -135,9 +133,7 @@ def test_a_report_printed_before_its_charts_are_drawn_prints_their_tables(
     assert all(c["table"] > 0 and c["canvas"] == 0 for c in undrawn), undrawn
     from pypdf import PdfReader
 
-    text = "".join(
-        p.extract_text() for p in PdfReader(io.BytesIO(page.pdf(format="A4"))).pages
-    )
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(page.pdf(format="A4"))).pages)
     assert text.count("グラフの数値") >= len(undrawn)
 
 

@@ -110,3 +110,19 @@ def test_the_error_summary_and_filter_speak_english_in_the_english_interface(cli
     assert "Some entries are wrong." in html
     filtered = client.get(ENTRY + "?show=missing").content.decode()
     assert "Rows shown" in filtered and "Missing values" in filtered
+
+
+def test_setup_demo_names_every_user_it_created_then_every_user_it_kept(settings):
+    from tests.test_setup_demo import DEMO_USERS
+
+    settings.DEBUG = True
+    first, again = io.StringIO(), io.StringIO()
+    call_command("setup_demo", stdout=first)
+    call_command("setup_demo", stdout=again)
+
+    def named(text: str, heading: str) -> set[str]:
+        line = next(x for x in text.splitlines() if x.startswith(heading))
+        return set(line.split(": ", 1)[1].split(", "))
+
+    assert named(first.getvalue(), "デモ利用者を作成しました") == DEMO_USERS
+    assert named(again.getvalue(), "すでにある利用者はそのままにしました") == DEMO_USERS

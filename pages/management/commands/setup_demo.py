@@ -66,6 +66,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, force: bool = False, **options):
+        from narratives.demo import REVIEWER
+
         if not settings.DEBUG and not force:
             raise CommandError(
                 "デモ利用者のパスワードは公開されているため、DEBUG が無効な環境では実行しません。"
@@ -90,13 +92,15 @@ class Command(BaseCommand):
                 )
             )
             done.extend(self._sample_city())
+            reviewer_existed = get_user_model().objects.filter(username=REVIEWER[0]).exists()
             created, kept = self._users()
+            # Sample progress and commentary, and their reviewer; only what is missing.
+            call_command("setup_narratives_demo", force=force, verbosity=0)
+            (kept if reviewer_existed else created).append(REVIEWER[0])
             if created:
                 done.append("デモ利用者を作成しました: " + ", ".join(created))
             if kept:
                 done.append("すでにある利用者はそのままにしました: " + ", ".join(kept))
-            # Sample progress and commentary; it adds only what is missing, like the rest.
-            call_command("setup_narratives_demo", force=force, verbosity=0)
         for line in done:
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS("準備ができました。"))
