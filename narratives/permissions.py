@@ -22,6 +22,15 @@ def is_reviewer(user, where) -> bool:
     return roles.REVIEWER in kpi_permissions._groups(user) and acts_in(user, where)
 
 
+def is_reviewer_anywhere(user) -> bool:
+    """承認者 of some organization, in a department (the header's link to the status board)."""
+    return (
+        roles.REVIEWER in kpi_permissions._groups(user)
+        and kpi_permissions.organization_id(user) is not None
+        and department_id(user) is not None
+    )
+
+
 def sees_drafts(user, where) -> bool:
     """Staff of the organisation read drafts and submitted entries; the public does not."""
     return kpi_permissions.sees_preliminary(user, where) or is_reviewer(user, where)

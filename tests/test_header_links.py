@@ -154,3 +154,31 @@ def test_a_reviewer_is_not_offered_the_value_entry_link_that_would_refuse_them(
 def test_the_login_link_brings_the_reader_back_to_the_page_with_its_query(client, sample_values):
     html = client.get("/plans/hokkaido-smart-docho-3/?as_of=2024").content.decode()
     assert "/accounts/login/?next=/plans/hokkaido-smart-docho-3/%3Fas_of%3D2024" in html
+
+
+@pytest.mark.parametrize("page", ["", "kpis/2-3/", "reports/2025/"])
+def test_a_reviewer_finds_what_waits_for_approval_from_the_header(
+    client, sample_values, departments, page
+):
+    """A 承認者 has no entry page; the status board, where submissions wait, is in the header."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from kpi.models import StaffProfile
+    from narratives import roles
+
+    reviewer = get_user_model().objects.create_user("shonin-header")
+    reviewer.groups.add(Group.objects.get_or_create(name=roles.REVIEWER)[0])
+    StaffProfile.objects.create(
+        user=reviewer, department=departments[0], organization=departments[0].organization
+    )
+    client.force_login(reviewer)
+    links = _links_on(client, PLAN + page)
+    board = [link for link in links if link.endswith("/narratives/")]
+    assert board == [PLAN + "entry/2025/narratives/"]
+    assert client.get(board[0]).status_code == 200
+
+
+def test_a_viewer_is_not_offered_the_status_board(as_role):
+    links = _links_on(as_role("viewer"), PLAN)
+    assert not any(link.endswith("/narratives/") for link in links)

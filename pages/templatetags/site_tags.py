@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from kpi import permissions
+from narratives import permissions as narrative_permissions
 
 register = template.Library()
 
@@ -59,7 +60,8 @@ def nav_links(context) -> list[NavLink]:
     Shape: a list of NavLink(label, url, current). Rules (the same as the views'):
     everyone gets the organization and plan lists; entry users of the page's plan's organization
     (kpi.permissions.can_use_entry) get value entry and upload; its admins
-    (kpi.permissions.is_admin) the entry status board; admins of any organization plan import
+    (kpi.permissions.is_admin) the entry status board; its editors, reviewers and admins
+    (narratives.permissions.can_use) the board of item progress and KPI explanations; admins of any organization plan import
     and their staff and departments;
     staff users (is_staff, which the Django admin requires) get the admin site, and
     superusers its user list.
@@ -78,6 +80,8 @@ def nav_links(context) -> list[NavLink]:
     if user is None or not user.is_authenticated:
         return links
     found = _plan_and_year(context, user) if permissions.can_use_entry_anywhere(user) else None
+    if found is None and narrative_permissions.is_reviewer_anywhere(user):
+        found = _plan_and_year(context, user)
     if found is not None:
         plan, year = found
         # Links to the page's plan only where they answer 200: the user's own organization.
@@ -104,6 +108,15 @@ def nav_links(context) -> list[NavLink]:
                         view_name == "kpi:entry_status",
                     )
                 )
+        if narrative_permissions.can_use(user, plan):
+            # Where reviewers find what waits for their approval (they have no entry page).
+            links.append(
+                NavLink(
+                    _("取組の進捗・成果指標の説明"),
+                    reverse("narratives:board", args=(plan.slug, year)),
+                    view_name == "narratives:board",
+                )
+            )
     if permissions.is_admin_anywhere(user):
         links.append(
             NavLink(_("方針の読み込み"), reverse("plan_import"), view_name == "plan_import")
