@@ -254,7 +254,7 @@ def reopen(request: HttpRequest, slug: str, fy: str, code: str) -> HttpResponse:
     value = get_object_or_404(KpiValue, kpi__plan=plan, kpi__code=code, fiscal_year=fiscal_year)
     form = ReopenForm(request.POST)
     if not form.is_valid():
-        messages.error(request, services.REOPEN_NEEDS_REASON)
+        messages.error(request, gettext(services.REOPEN_NEEDS_REASON))
     else:
         try:
             services.value_reopen(
@@ -283,7 +283,7 @@ def revise_target(request: HttpRequest, slug: str, code: str) -> HttpResponse:
         try:
             services.target_revision_record(user=request.user, revision=revision)
         except ValueError as refused:
-            field = "effective_fy" if str(refused) == services.DUPLICATE_REVISION else None
+            field = "effective_fy" if str(refused) == gettext(services.DUPLICATE_REVISION) else None
             form.add_error(field, str(refused))
         else:
             messages.success(

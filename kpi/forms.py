@@ -16,27 +16,27 @@ from django.forms.formsets import (
     MIN_NUM_FORM_COUNT,
     TOTAL_FORM_COUNT,
 )
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from smartdocho.display import fy_text
 
 from . import numbers
 from .models import Kpi, TargetKind, TargetRevision, ValueStatus
 
-FORGED_KPI = "画面の内容が正しくありません。ページを開き直してください。"
-MARKUP = "HTMLのタグは入力できません。文章だけを入力してください。"
-NULL_CHARACTER = "制御文字（ヌル文字）は入力できません。"
-CONTROL_CHARACTER = "制御文字は入力できません（改行とタブは使えます）。"
-BAD_CHARACTER = "文字として扱えない符号が含まれています。文字を入力し直してください。"
-OUT_OF_RANGE = (
+FORGED_KPI = gettext_noop("画面の内容が正しくありません。ページを開き直してください。")
+MARKUP = gettext_noop("HTMLのタグは入力できません。文章だけを入力してください。")
+NULL_CHARACTER = gettext_noop("制御文字（ヌル文字）は入力できません。")
+CONTROL_CHARACTER = gettext_noop("制御文字は入力できません（改行とタブは使えます）。")
+BAD_CHARACTER = gettext_noop("文字として扱えない符号が含まれています。文字を入力し直してください。")
+OUT_OF_RANGE = gettext_noop(
     "値が大きすぎます。単位「{unit}」で入力できるのは13桁（9,999,999,999,999）までです。"
     "単位を確かめてください。"
 )
-PERCENT_NOT_ALLOWED = "この成果指標の単位は「{unit}」です。％の値は入力できません。"
-NO_SUCH_STEP = (
+PERCENT_NOT_ALLOWED = gettext_noop("この成果指標の単位は「{unit}」です。％の値は入力できません。")
+NO_SUCH_STEP = gettext_noop(
     "実施スケジュールの段階から選んでください（0＝未着手、1～{n}、または段階の名前: {names}）。"
 )
-CUMULATIVE_DECREASE = (
+CUMULATIVE_DECREASE = gettext_noop(
     "累計の値が前年度（{previous}）より小さくなっています。累計は通常減りません。"
     "誤りでなければ「累計の減少を確認した」にチェックして保存してください。"
 )
@@ -49,7 +49,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # kin): they make a note read differently on screen than what is stored ("Trojan Source",
 # CVE-2021-42574). Japanese and English text never needs them.
 _BIDI = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-BIDI_CHARACTER = "文字の向きを変える制御文字（U+202E など）は入力できません。画面の表示と保存される内容が食い違うためです。"
+BIDI_CHARACTER = gettext_noop(
+    "文字の向きを変える制御文字（U+202E など）は入力できません。画面の表示と保存される内容が食い違うためです。"
+)
 
 
 def plain_characters(value: str | None) -> None:
@@ -59,13 +61,13 @@ def plain_characters(value: str | None) -> None:
     notes (here) and the narratives (narratives.models.text_validators)."""
     value = value or ""
     if "\x00" in value:
-        raise ValidationError(NULL_CHARACTER)
+        raise ValidationError(gettext(NULL_CHARACTER))
     if _SURROGATE.search(value):
-        raise ValidationError(BAD_CHARACTER)
+        raise ValidationError(gettext(BAD_CHARACTER))
     if _CONTROL.search(value):
-        raise ValidationError(CONTROL_CHARACTER)
+        raise ValidationError(gettext(CONTROL_CHARACTER))
     if _BIDI.search(value):
-        raise ValidationError(BIDI_CHARACTER)
+        raise ValidationError(gettext(BIDI_CHARACTER))
 
 
 def number_for_unit(raw: str | None, unit):
@@ -78,23 +80,23 @@ def number_for_unit(raw: str | None, unit):
     if raw == "":
         return None
     if unicodedata.normalize("NFKC", raw).endswith("%") and unit.kind != "percent":
-        raise ValidationError(PERCENT_NOT_ALLOWED.format(unit=unit.label))
+        raise ValidationError(gettext(PERCENT_NOT_ALLOWED).format(unit=unit.label))
     try:
         value = numbers.parse_number(raw)
         numbers.check_for_unit(value, kind=unit.kind, decimals=unit.decimals)
     except numbers.OutOfRange:
         if unit.kind == "percent":
-            raise ValidationError(numbers.PERCENT_RANGE) from None
-        raise ValidationError(OUT_OF_RANGE.format(unit=unit.label)) from None
+            raise ValidationError(gettext(numbers.PERCENT_RANGE)) from None
+        raise ValidationError(gettext(OUT_OF_RANGE).format(unit=unit.label)) from None
     except numbers.NumberError as err:
-        raise ValidationError(str(err)) from None
+        raise ValidationError(gettext(err.template).format(**err.params)) from None
     return value
 
 
 def no_markup(value: str | None) -> None:
     """Text only: no HTML tags (MARKUP). Raises ValidationError."""
     if _MARKUP.search(value or ""):
-        raise ValidationError(MARKUP)
+        raise ValidationError(gettext(MARKUP))
 
 
 def normalize_text(value: str | None) -> str:
@@ -108,7 +110,7 @@ def _plain_text(value: str) -> str:
     value = normalize_text(value)
     plain_characters(value)
     if _MARKUP.search(value):
-        raise ValidationError(MARKUP)
+        raise ValidationError(gettext(MARKUP))
     return value
 
 
@@ -148,7 +150,7 @@ class ValueEntryForm(forms.Form):
         for name in ("value", "note", "source"):
             for validator in self.fields[name].validators:
                 if isinstance(validator, ProhibitNullCharactersValidator):
-                    validator.message = NULL_CHARACTER
+                    validator.message = gettext(NULL_CHARACTER)
         if locked:
             for name in ("value", "status", "note", "source"):
                 self.fields[name].disabled = True
@@ -156,7 +158,7 @@ class ValueEntryForm(forms.Form):
     def clean_kpi_id(self) -> int:
         kpi_id = self.cleaned_data["kpi_id"]
         if kpi_id != self.kpi.id:
-            raise ValidationError(FORGED_KPI)
+            raise ValidationError(gettext(FORGED_KPI))
         return kpi_id
 
     def clean_value(self):
@@ -177,7 +179,7 @@ class ValueEntryForm(forms.Form):
         ):
             self.add_error(
                 "value",
-                CUMULATIVE_DECREASE.format(
+                gettext(CUMULATIVE_DECREASE).format(
                     previous=f"{self.kpi.unit.format(self.previous)}{self.kpi.unit.label}"
                 ),
             )
@@ -212,7 +214,7 @@ def step_reached(raw: str | None, kpi: Kpi) -> Decimal | None:
     if raw.isascii() and raw.isdigit() and int(raw) <= len(steps):
         return Decimal(int(raw))
     raise ValidationError(
-        NO_SUCH_STEP.format(n=len(steps), names="、".join(s.label for s in steps) or "—")
+        gettext(NO_SUCH_STEP).format(n=len(steps), names="、".join(s.label for s in steps) or "—")
     )
 
 
@@ -271,7 +273,7 @@ class BaseValueEntryFormSet(BaseFormSet):
             MAX_NUM_FORM_COUNT: self.max_num,
         }
         if any(claimed.get(name) not in (None, value) for name, value in expected.items()):
-            raise ValidationError(FORGED_KPI)
+            raise ValidationError(gettext(FORGED_KPI))
 
 
 def validate_value_row(

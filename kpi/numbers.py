@@ -1,6 +1,8 @@
 """Reading the numbers staff type: full-width digits, commas, percent signs, odd minus signs.
 
-Free of Django. Messages are named constants, in Japanese, so that forms and tests share them.
+Free of Django. Messages are named constants, in Japanese, so that forms and tests share them;
+they are marked for makemessages and translated where they are shown (kpi/forms.py), and a
+NumberError keeps its message's template and parameters for that.
 """
 
 from __future__ import annotations
@@ -9,15 +11,23 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-NOT_A_NUMBER = "数値を入力してください（例: 1,438、52.5）。"
-NOT_FINITE = "数値として扱えない値です（NaN や無限大は入力できません）。"
-TOO_LARGE = "値が大きすぎます。単位を確かめてください。"
-EXPONENT = "指数表記（1e3 など）やべき乗（10^3）は使えません。数字で入力してください（例: 1000）。"
-PERCENT_RANGE = "割合は0から100までの値を入力してください。"
-NEGATIVE = "0以上の値を入力してください。"
-NOT_WHOLE = "件数・人数は整数で入力してください。"
-TOO_MANY_DECIMALS = "小数点以下は{decimals}桁までで入力してください。"
-NO_DECIMALS = "小数は入力できません（整数で入力してください）。"
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for makemessages (by this name) without importing Django."""
+    return message
+
+
+NOT_A_NUMBER = gettext_noop("数値を入力してください（例: 1,438、52.5）。")
+NOT_FINITE = gettext_noop("数値として扱えない値です（NaN や無限大は入力できません）。")
+TOO_LARGE = gettext_noop("値が大きすぎます。単位を確かめてください。")
+EXPONENT = gettext_noop(
+    "指数表記（1e3 など）やべき乗（10^3）は使えません。数字で入力してください（例: 1000）。"
+)
+PERCENT_RANGE = gettext_noop("割合は0から100までの値を入力してください。")
+NEGATIVE = gettext_noop("0以上の値を入力してください。")
+NOT_WHOLE = gettext_noop("件数・人数は整数で入力してください。")
+TOO_MANY_DECIMALS = gettext_noop("小数点以下は{decimals}桁までで入力してください。")
+NO_DECIMALS = gettext_noop("小数は入力できません（整数で入力してください）。")
 
 # NFKC folds full-width digits, "，", "．", "－" and "％", but not these two minus signs.
 _MINUS_SIGNS = {"\u2212": "-", "\u30fc": "-", "\u2010": "-", "\u2013": "-"}
@@ -29,7 +39,13 @@ MAX_INTEGER_DIGITS = 13
 
 
 class NumberError(ValueError):
-    pass
+    """A number refused. str() is the Japanese message; `template` and `params` let the
+    caller translate it first (gettext(err.template).format(**err.params))."""
+
+    def __init__(self, template: str, **params):
+        self.template = template
+        self.params = params
+        super().__init__(template.format(**params) if params else template)
 
 
 class OutOfRange(NumberError):
@@ -91,9 +107,9 @@ def check_for_unit(value: Decimal, *, kind: str, decimals: int) -> None:
     if kind == "count" and places > 0:
         raise NumberError(NOT_WHOLE)
     if places > decimals:
-        raise NumberError(
-            NO_DECIMALS if decimals == 0 else TOO_MANY_DECIMALS.format(decimals=decimals)
-        )
+        if decimals == 0:
+            raise NumberError(NO_DECIMALS)
+        raise NumberError(TOO_MANY_DECIMALS, decimals=decimals)
     if kind == "percent" and not 0 <= value <= 100:
         raise NumberError(PERCENT_RANGE)
     if kind in ("count", "amount") and value < 0:

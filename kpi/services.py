@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from smartdocho import etags
 
@@ -19,29 +20,33 @@ from . import permissions
 from .evaluation import value_years
 from .models import Kpi, KpiValue, TargetRevision, ValueStatus
 
-NOT_ALLOWED = "この成果指標の実績値を入力する権限がありません。"
-FINAL_LOCKED = "確定値は変更できません。変更が必要な場合は管理者に確定の解除を依頼してください。"
-FINAL_LOCKED_ADMIN = "確定値は変更できません。変更するには、先に「確定の解除」で理由を記入して確定を解除してください。"
-CANNOT_CLEAR = "入力済みの実績値は空欄にできません。訂正する値を入力してください。"
-CONFLICT = (
+NOT_ALLOWED = gettext_noop("この成果指標の実績値を入力する権限がありません。")
+FINAL_LOCKED = gettext_noop(
+    "確定値は変更できません。変更が必要な場合は管理者に確定の解除を依頼してください。"
+)
+FINAL_LOCKED_ADMIN = gettext_noop(
+    "確定値は変更できません。変更するには、先に「確定の解除」で理由を記入して確定を解除してください。"
+)
+CANNOT_CLEAR = gettext_noop("入力済みの実績値は空欄にできません。訂正する値を入力してください。")
+CONFLICT = gettext_noop(
     "保存できませんでした。この値はあなたが画面を開いた後に {user} さんが {at} に"
     "「{value}」（{status}）へ変更しています。内容を確かめてから、もう一度入力してください。"
 )
 # A version for a value that is not there: removed since the form was made, or a forged form.
-GONE = (
+GONE = gettext_noop(
     "保存できませんでした。この値は、あなたが画面を開いた後に削除されたか、まだ保存されていません"
     "（画面の版が合いません）。画面を開き直してから、もう一度入力してください。"
 )
-REOPEN_NEEDS_REASON = "確定を解除する理由を入力してください。"
-REOPEN_ADMIN_ONLY = "確定の解除は管理者だけができます。"
-NOT_FINAL = "この値は確定値ではありません。"
-OUTSIDE_PLAN = "年度が方針の期間外です。"
-DUPLICATE_ROW = "同じ成果指標が2回以上含まれています。1つにまとめてください。"
-BUSY = (
+REOPEN_NEEDS_REASON = gettext_noop("確定を解除する理由を入力してください。")
+REOPEN_ADMIN_ONLY = gettext_noop("確定の解除は管理者だけができます。")
+NOT_FINAL = gettext_noop("この値は確定値ではありません。")
+OUTSIDE_PLAN = gettext_noop("年度が方針の期間外です。")
+DUPLICATE_ROW = gettext_noop("同じ成果指標が2回以上含まれています。1つにまとめてください。")
+BUSY = gettext_noop(
     "ほかの方が同時に保存していたため、保存できませんでした。何も保存されていません。"
     "画面を開き直して内容を確かめ、もう一度保存してください。"
 )
-DUPLICATE_REVISION = "この年度から適用する再設定はすでに登録されています。"
+DUPLICATE_REVISION = gettext_noop("この年度から適用する再設定はすでに登録されています。")
 
 
 @dataclass(frozen=True)
@@ -73,9 +78,9 @@ class EntryRefused(Exception):
 def conflict_message(current: KpiValue) -> str:
     """CONFLICT for the value as it is now: who saved it, when, to what (the entry form's and
     the upload's message for a row opened, or templated, before that save)."""
-    who = current.entered_by.get_username() if current.entered_by else "不明な利用者"
+    who = current.entered_by.get_username() if current.entered_by else gettext("不明な利用者")
     at = timezone.localtime(current.entered_at).strftime("%Y-%m-%d %H:%M")
-    return CONFLICT.format(
+    return gettext(CONFLICT).format(
         user=who,
         at=at,
         value=current.kpi.unit.format(current.value),
@@ -119,7 +124,7 @@ def _values_save_once(user, fiscal_year: int, rows: list[ValueInput]) -> SaveRes
         for i in sorted(range(len(rows)), key=lambda i: (rows[i].kpi.id, i)):
             row = rows[i]
             if row.kpi.id in seen:
-                result.errors[i] = DUPLICATE_ROW
+                result.errors[i] = gettext(DUPLICATE_ROW)
                 continue
             seen.add(row.kpi.id)
             message = _save_one(user, fiscal_year, row, current.get(row.kpi.id), changed, i)
@@ -169,7 +174,7 @@ def _retrying(attempt, *, rows: int):
                 raise
             if n == RETRIES - 1 or transaction.get_connection().needs_rollback:
                 break
-    raise EntryRefused(SaveResult(errors=dict.fromkeys(range(rows), BUSY)))
+    raise EntryRefused(SaveResult(errors=dict.fromkeys(range(rows), gettext(BUSY))))
 
 
 def _save_one(
@@ -177,13 +182,13 @@ def _save_one(
 ) -> str | None:
     kpi = row.kpi
     if not permissions.can_enter(user, kpi):
-        return NOT_ALLOWED
+        return gettext(NOT_ALLOWED)
     if fiscal_year not in value_years(kpi.plan):
-        return OUTSIDE_PLAN
+        return gettext(OUTSIDE_PLAN)
     if current is None:
         if row.version != 0:
             # It existed when the form was opened and someone removed it since.
-            return GONE
+            return gettext(GONE)
         if row.value is None:
             return None
         try:
@@ -214,13 +219,17 @@ def _save_one(
     if current.version != row.version:
         return conflict_message(current)
     if row.value is None:
-        return CANNOT_CLEAR
+        return gettext(CANNOT_CLEAR)
     if not _differs(current, row):
         return None
     if current.status == ValueStatus.FINAL:
         # Admins too: a final value changes only after it is reopened with a reason (reopen),
         # so that every change of a published-grade number says why in its history.
-        return FINAL_LOCKED_ADMIN if permissions.is_admin(user, current.kpi) else FINAL_LOCKED
+        return (
+            gettext(FINAL_LOCKED_ADMIN)
+            if permissions.is_admin(user, current.kpi)
+            else gettext(FINAL_LOCKED)
+        )
     old = current.kpi.unit.format(current.value)
     current.value = row.value
     current.status = row.status
@@ -250,9 +259,9 @@ def value_reopen(*, user, value: KpiValue, reason: str, version: int) -> KpiValu
     reason, a stale version, a value that is not final, or another session in the way.
     """
     if not permissions.is_admin(user, value.kpi):
-        raise PermissionError(REOPEN_ADMIN_ONLY)
+        raise PermissionError(gettext(REOPEN_ADMIN_ONLY))
     if not reason.strip():
-        raise ValueError(REOPEN_NEEDS_REASON)
+        raise ValueError(gettext(REOPEN_NEEDS_REASON))
 
     def once() -> KpiValue:
         with transaction.atomic():
@@ -265,7 +274,7 @@ def value_reopen(*, user, value: KpiValue, reason: str, version: int) -> KpiValu
             if current.version != version:
                 raise ValueError(conflict_message(current))
             if current.status != ValueStatus.FINAL:
-                raise ValueError(NOT_FINAL)
+                raise ValueError(gettext(NOT_FINAL))
             current.status = ValueStatus.PRELIMINARY
             current.version += 1
             current.entered_by = user
@@ -277,7 +286,7 @@ def value_reopen(*, user, value: KpiValue, reason: str, version: int) -> KpiValu
     try:
         return _retrying(once, rows=1)
     except EntryRefused:
-        raise ValueError(BUSY) from None
+        raise ValueError(gettext(BUSY)) from None
 
 
 def target_revision_record(*, user, revision: TargetRevision) -> TargetRevision:
@@ -296,17 +305,17 @@ def target_revision_record(*, user, revision: TargetRevision) -> TargetRevision:
             if TargetRevision.objects.filter(
                 kpi_id=revision.kpi_id, effective_fy=revision.effective_fy
             ).exists():
-                raise ValueError(DUPLICATE_REVISION)
+                raise ValueError(gettext(DUPLICATE_REVISION))
             revision.full_clean()
             revision._change_reason = revision.reason
             try:
                 with transaction.atomic():
                     revision.save()
             except IntegrityError:
-                raise ValueError(DUPLICATE_REVISION) from None
+                raise ValueError(gettext(DUPLICATE_REVISION)) from None
         return revision
 
     try:
         return _retrying(once, rows=1)
     except EntryRefused:
-        raise ValueError(BUSY) from None
+        raise ValueError(gettext(BUSY)) from None

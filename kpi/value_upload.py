@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext
 from openpyxl.utils import get_column_letter
 
 from initiatives.models import Plan
@@ -470,7 +471,7 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
             out.reason = _unknown_code(row, set(kpis))
             continue
         if not permissions.can_enter(user, kpi):
-            out.reason = services.NOT_ALLOWED
+            out.reason = gettext(services.NOT_ALLOWED)
             continue
         written_name = cells.get("name", "")
         if written_name and _same_words(written_name) != _same_words(kpi.name):
@@ -514,7 +515,7 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
             continue
         if value is None:
             if existing is not None:
-                out.reason = services.CANNOT_CLEAR
+                out.reason = gettext(services.CANNOT_CLEAR)
             elif out.note or out.source:
                 out.reason = NOTE_WITHOUT_VALUE
             else:
@@ -531,9 +532,9 @@ def preview(user, plan: Plan, fiscal_year: int, rows: list[SheetRow]) -> list[Pr
             out.state = UNCHANGED
         elif existing.status == ValueStatus.FINAL:
             out.reason = (
-                services.FINAL_LOCKED_ADMIN
+                gettext(services.FINAL_LOCKED_ADMIN)
                 if permissions.is_admin(user, kpi)
-                else services.FINAL_LOCKED
+                else gettext(services.FINAL_LOCKED)
             )
         else:
             out.state = CHANGED
@@ -589,7 +590,7 @@ def _stale(written: str, existing: KpiValue | None, *, has_column: bool = True) 
     if existing is None:
         if version == 0:
             return None
-        return services.GONE
+        return gettext(services.GONE)
     if version < existing.version:
         return services.conflict_message(existing)
     if version > existing.version:

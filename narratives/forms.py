@@ -12,6 +12,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from kpi import numbers
@@ -39,7 +40,7 @@ class PlainTextForm(forms.Form):
         for field in self.fields.values():
             for validator in field.validators:
                 if isinstance(validator, ProhibitNullCharactersValidator):
-                    validator.message = NULL_CHARACTER
+                    validator.message = gettext(NULL_CHARACTER)
 
     def clean(self):
         data = super().clean()

@@ -52,7 +52,7 @@ AMOUNT_VALIDATORS = [
 def text_validators(limit: int) -> list:
     return [
         MaxLengthValidator(limit, message=TOO_LONG),
-        ProhibitNullCharactersValidator(message=NULL_CHARACTER),
+        ProhibitNullCharactersValidator(message=gettext_lazy(NULL_CHARACTER)),
         plain_characters,
         no_markup,
     ]

@@ -221,3 +221,46 @@ def test_a_members_pages_are_english_outside_the_policys_own_words(admin_english
     assert response.status_code == 200
     found = japanese_outside_lang_ja(response.content.decode(), policy_words())
     assert found == [], "\n".join(found)
+
+
+# (case, {code: {field: value}}): bad rows on the entry form, in ASCII so that nothing the
+# reader typed is Japanese; every message about them must be English.
+BAD_ROWS = [
+    ("letters", {"2-1": {"value": "abc"}}),
+    ("exponent", {"2-1": {"value": "1e5"}}),
+    ("not finite", {"2-1": {"value": "nan"}}),
+    ("negative count", {"2-1": {"value": "-5"}}),
+    ("decimal count", {"2-1": {"value": "12.5"}}),
+    ("percent for a count", {"2-1": {"value": "50%"}}),
+    ("huge", {"2-1": {"value": "99999999999999999999"}}),
+    ("percent over 100", {"1-4": {"value": "150"}}),
+    ("too many decimals", {"1-4": {"value": "1.234"}}),
+    ("markup", {"2-1": {"value": "140", "note": "<b>x</b>"}}),
+    ("nul", {"2-1": {"value": "140", "note": "a\x00b"}}),
+    ("direction override", {"2-1": {"value": "140", "source": "a\u202eb"}}),
+    ("stale version", {"2-1": {"value": "140", "version": "7"}}),
+    ("cleared value", {"2-1": {"value": ""}}),
+    ("forged kpi", {"2-1": {"kpi_id": "999999", "value": "140"}}),
+]
+
+
+@pytest.mark.parametrize(("case", "rows"), BAD_ROWS, ids=[c[0] for c in BAD_ROWS])
+def test_entry_errors_are_english_in_the_english_interface(client, editor, case, rows):
+    from kpi import services
+    from kpi.models import Kpi
+    from tests.kpi.test_entry import ENTRY, _form_data
+
+    services.values_save(
+        user=editor,
+        fiscal_year=2024,
+        rows=[
+            services.ValueInput(kpi=Kpi.objects.get(code="2-1"), value=131, status="preliminary")
+        ],
+    )
+    client.force_login(editor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(ENTRY, _form_data(client, **rows))
+    assert response.status_code in (400, 409), case
+    html = response.content.decode()
+    assert 'class="error-summary"' in html
+    assert japanese_outside_lang_ja(html, policy_words()) == []
