@@ -7,24 +7,49 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from smartdocho.display import fy_text
 
 from .models import Kpi, KpiValue, TargetRevision
 
-VALUE_FIELDS = {"value": "実績値", "status": "区分", "note": "備考", "source": "出典"}
-KPI_FIELDS = {
-    "target_fy": "目標年度",
-    "target_kind": "目標の種類",
-    "target_value": "目標値",
-    "target_text": "目標（原文）",
-    "target_condition": "目標の条件",
-    "target_condition_fy": "条件が満たされる年度",
-    "baseline_value": "基準値",
-    "baseline_fy": "基準年度",
-    "is_provisional": "暫定の指標",
+VALUE_FIELDS = {
+    "value": gettext_lazy("実績値"),
+    "status": gettext_lazy("区分"),
+    "note": gettext_lazy("備考"),
+    "source": gettext_lazy("出典"),
 }
+KPI_FIELDS = {
+    "target_fy": gettext_lazy("目標年度"),
+    "target_kind": gettext_lazy("目標の種類"),
+    "target_value": gettext_lazy("目標値"),
+    "target_text": gettext_lazy("目標（原文）"),
+    "target_condition": gettext_lazy("目標の条件"),
+    "target_condition_fy": gettext_lazy("条件が満たされる年度"),
+    "baseline_value": gettext_lazy("基準値"),
+    "baseline_fy": gettext_lazy("基準年度"),
+    "is_provisional": gettext_lazy("暫定の指標"),
+}
+REVISION_FIELDS = {
+    "kind": gettext_lazy("目標の種類"),
+    "value": gettext_lazy("目標値"),
+    "target_fy": gettext_lazy("目標年度"),
+    "reason": gettext_lazy("理由"),
+}
+# The reasons the application itself records (kpi/services.py, the plan and demo loaders), as
+# stored (in Japanese): shown in the reader's language. A reason a person wrote is shown as is.
+SYSTEM_REASONS = frozenset(
+    {
+        gettext_noop("新規入力"),
+        gettext_noop("訂正"),
+        gettext_noop("方針ファイルの読み込み"),
+        gettext_noop("方針の読み込み"),
+        gettext_noop("サンプル値の読み込み"),
+        gettext_noop("サンプル方針の読み込み"),
+        gettext_noop("サンプルの記入例を作成"),
+    }
+)
+REOPENED = gettext_noop("確定の解除")  # stored as "確定の解除: <the admin's reason>"
 # Amounts shown in the KPI's unit, with its decimals and separators.
 AMOUNT_FIELDS = {"value", "target_value", "baseline_value"}
 
@@ -35,12 +60,24 @@ class Change:
     who: str
     what: str  # "R6（2024年度）の実績値", "目標", …
     kind: str  # 登録 / 変更 / 削除
-    details: list[tuple[str, str, str]]  # (field label, old, new)
+    # (field label, old, new, whether the values are people's free text, shown as written)
+    details: list[tuple[str, str, str, bool]]
     note: str
+    note_is_ours: bool = False  # the note is the application's words, in the reader's language
+
+
+def _note(stored: str) -> tuple[str, bool]:
+    """(the reason as shown, whether it is the application's words rather than a person's)."""
+    if stored in SYSTEM_REASONS:
+        return gettext(stored), True
+    head, sep, rest = stored.partition(": ")
+    if sep and head == REOPENED:
+        return f"{gettext(REOPENED)}: {rest}", False
+    return stored, False
 
 
 def _who(record) -> str:
-    return record.history_user.get_username() if record.history_user else "（システム）"
+    return record.history_user.get_username() if record.history_user else gettext("（システム）")
 
 
 def readable(field: models.Field, value, unit=None) -> str:
@@ -73,6 +110,10 @@ def _changes(records, fields: dict[str, str], what, unit) -> list[Change]:
     def text(record, f) -> str:
         return readable(record._meta.get_field(f), getattr(record, f), unit)
 
+    def free(record, f) -> bool:
+        field = record._meta.get_field(f)
+        return isinstance(field, (models.CharField, models.TextField)) and not field.choices
+
     previous: dict[int, object] = {}
     changes = []
     for record in records:  # oldest first
@@ -82,14 +123,14 @@ def _changes(records, fields: dict[str, str], what, unit) -> list[Change]:
             kind = gettext("削除")
         elif before is None:
             details = [
-                (label, "", text(record, f))
+                (str(label), "", text(record, f), free(record, f))
                 for f, label in fields.items()
                 if getattr(record, f) not in (None, "")
             ]
             kind = gettext("登録")
         else:
             details = [
-                (label, text(before, f), text(record, f))
+                (str(label), text(before, f), text(record, f), free(record, f))
                 for f, label in fields.items()
                 if getattr(before, f) != getattr(record, f)
             ]
@@ -97,6 +138,7 @@ def _changes(records, fields: dict[str, str], what, unit) -> list[Change]:
             if not details and not record.history_change_reason:
                 previous[record.id] = record
                 continue
+        note, note_is_ours = _note(record.history_change_reason or "")
         changes.append(
             Change(
                 when=record.history_date,
@@ -104,7 +146,8 @@ def _changes(records, fields: dict[str, str], what, unit) -> list[Change]:
                 what=what(record),
                 kind=kind,
                 details=details,
-                note=record.history_change_reason or "",
+                note=note,
+                note_is_ours=note_is_ours,
             )
         )
         previous[record.id] = record
@@ -129,12 +172,17 @@ def kpi_changes(kpi: Kpi) -> list[Change]:
         .order_by("history_date", "history_id")
     )
     unit = kpi.unit
-    changes = _changes(values, VALUE_FIELDS, lambda r: f"{fy_text(r.fiscal_year)}の実績値", unit)
-    changes += _changes(target, KPI_FIELDS, lambda r: "基準値・目標", unit)
+    changes = _changes(
+        values,
+        VALUE_FIELDS,
+        lambda r: gettext("%(fy)sの実績値") % {"fy": fy_text(r.fiscal_year)},
+        unit,
+    )
+    changes += _changes(target, KPI_FIELDS, lambda r: gettext("基準値・目標"), unit)
     changes += _changes(
         revisions,
-        {"kind": "目標の種類", "value": "目標値", "target_fy": "目標年度", "reason": "理由"},
-        lambda r: f"目標の再設定（{fy_text(r.effective_fy)}から）",
+        REVISION_FIELDS,
+        lambda r: gettext("目標の再設定（%(fy)sから）") % {"fy": fy_text(r.effective_fy)},
         unit,
     )
     return sorted(changes, key=lambda c: c.when, reverse=True)

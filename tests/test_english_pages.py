@@ -264,3 +264,36 @@ def test_entry_errors_are_english_in_the_english_interface(client, editor, case,
     html = response.content.decode()
     assert 'class="error-summary"' in html
     assert japanese_outside_lang_ja(html, policy_words()) == []
+
+
+def test_the_change_history_is_english_but_for_what_people_wrote(client, admin, editor):
+    """Values entered, corrected, made final and reopened with a reason; the KPI's target
+    edited: the history names all of it in English, and keeps people's words as written."""
+    from decimal import Decimal
+
+    from kpi import services
+    from kpi.models import Kpi, KpiValue
+
+    kpi = Kpi.objects.get(code="2-1")
+
+    def save(value, status, version, note=""):
+        row = services.ValueInput(
+            kpi=kpi, value=Decimal(value), status=status, note=note, version=version
+        )
+        services.values_save(user=editor, fiscal_year=2024, rows=[row])
+        return KpiValue.objects.get(kpi=kpi, fiscal_year=2024)
+
+    value = save(131, "preliminary", 0, note="速報の備考")
+    value = save(132, "final", value.version)
+    services.value_reopen(user=admin, value=value, reason="統計の訂正のため", version=value.version)
+    kpi.save()
+    kpi.is_provisional = True
+    kpi.provisional_reason = "暫定の理由"
+    kpi.save()
+    client.force_login(admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get(PLAN + "kpis/2-1/").content.decode()
+    history = html.split('class="data-table history-table"', 1)[1].split("</table>", 1)[0]
+    assert "Reopened: " in history and "統計の訂正のため" in history and "速報の備考" in history
+    assert "Value for R6 (FY2024) (Changed)" in history
+    assert japanese_outside_lang_ja(history, policy_words()) == []

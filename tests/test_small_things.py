@@ -22,7 +22,10 @@ PLAN = "/plans/hokkaido-smart-docho-3/"
 
 def _history_text(kpi):
     return [
-        (c.kind, [f"{label}：{old + ' → ' if old else ''}{new}" for label, old, new in c.details])
+        (
+            c.kind,
+            [f"{label}：{old + ' → ' if old else ''}{new}" for label, old, new, _free in c.details],
+        )
         for c in kpi_changes(kpi)
     ]
 
@@ -37,7 +40,7 @@ def test_history_reads_booleans_choices_and_nothing_as_people_do(policy):
     kpi.save()
     newest, first = kpi_changes(kpi)
     assert first.kind == "登録" and newest.kind == "変更"
-    details = {label: (old, new) for label, old, new in newest.details}
+    details = {label: (old, new) for label, old, new, _free in newest.details}
     assert details["暫定の指標"] == ("いいえ", "はい")
     assert details["目標の種類"] == ("以上", "維持")
     assert details["目標値"] == ("200", "（なし）")
@@ -56,11 +59,11 @@ def test_first_record_of_a_value_is_its_registration_and_lists_only_what_it_hold
     value.save()
     newest, first = [c for c in kpi_changes(value.kpi) if "R7（2025年度）" in c.what]
     assert first.kind == "登録"
-    assert all(old == "" for _, old, _ in first.details)
-    assert "（なし）" not in [new for _, _, new in first.details]
+    assert all(old == "" for _, old, _, _ in first.details)
+    assert "（なし）" not in [new for _, _, new, _ in first.details]
     assert newest.kind == "変更"
-    assert ("区分", "速報値", "確定値") in newest.details
-    assert ("実績値", "152", "155") in newest.details
+    assert ("区分", "速報値", "確定値", False) in newest.details
+    assert ("実績値", "152", "155", False) in newest.details
 
 
 def test_history_on_the_kpi_page_says_registration_and_no_raw_values(client, sample_values, viewer):
