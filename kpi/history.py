@@ -64,6 +64,7 @@ class Change:
     details: list[tuple[str, str, str, bool]]
     note: str
     note_is_ours: bool = False  # the note is the application's words, in the reader's language
+    none: str = ""  # how "nothing" reads (the application's word, never marked as people's)
 
 
 def _note(stored: str) -> tuple[str, bool]:
@@ -148,6 +149,7 @@ def _changes(records, fields: dict[str, str], what, unit) -> list[Change]:
                 details=details,
                 note=note,
                 note_is_ours=note_is_ours,
+                none=gettext("（なし）"),
             )
         )
         previous[record.id] = record

@@ -1,5 +1,6 @@
 """The yearly entry form: what staff type, what is saved, what is refused, and what is kept."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -285,7 +286,8 @@ def test_kpi_page_shows_who_changed_what_and_values_as_of_a_date(client, editor,
     first.save()
     client.force_login(viewer)
     html = client.get(PLAN + "kpis/2-1/").content.decode()
-    history = html.split("変更履歴", 1)[1]
+    # People's words are marked as Japanese text (lang="ja"); read the history as text.
+    history = re.sub(r"</?span[^>]*>", "", html.split("変更履歴", 1)[1])
     assert "editor" in history
     assert "実績値：131 → 133" in history and "備考：（なし） → 集計漏れを訂正" in history
     assert "区分：速報値" in history
