@@ -155,16 +155,21 @@ def summary(a: Assessment) -> str:
     }
 
 
-def axis_note(axis: tuple[float, float]) -> str:
-    """ "縦軸は0から始まっていません。" when the axis leaves zero out, else "".
+def axis_note(axis: tuple[float, float], decimals: int | None = None) -> str:
+    """ "縦軸は0から始まっていません（低～高）。" when the axis leaves zero out, else "".
 
-    A chart that hugs its numbers makes small changes look large; the caption says so.
+    A chart that hugs its numbers makes small changes look large; the caption says so. The
+    ends are written with the unit's `decimals` when given (99.1～100.1 for a 0.1% unit, as
+    its values are), else with as many as the span needs.
     """
     if charts.starts_at_zero(axis):
         return ""
+    places = _axis_decimals(axis) if decimals is None else decimals
+    while places < 4 and f"{axis[0]:,.{places}f}" == f"{axis[1]:,.{places}f}":
+        places += 1  # ends that would read alike: one more place until they differ
     return gettext("縦軸は0から始まっていません（%(low)s～%(high)s）。") % {
-        "low": f"{axis[0]:,.{_axis_decimals(axis)}f}",
-        "high": f"{axis[1]:,.{_axis_decimals(axis)}f}",
+        "low": f"{axis[0]:,.{places}f}",
+        "high": f"{axis[1]:,.{places}f}",
     }
 
 
@@ -176,7 +181,7 @@ def _axis_decimals(axis: tuple[float, float]) -> int:
 def kpi_block(a: Assessment, *, small: bool = False) -> ChartBlock:
     chart = kpi_chart(a)
     columns, rows = charts.kpi_table(chart, translate=gettext)
-    note = axis_note(charts.kpi_axis(chart))
+    note = axis_note(charts.kpi_axis(chart), a.kpi.unit.decimals)
     return ChartBlock(
         dom_id=f"chart-{a.kpi.code}{'-small' if small else ''}",
         title=chart.title,
@@ -237,5 +242,5 @@ def components_block(parent: Assessment, components: Sequence[Assessment]) -> Ch
         rows=rows,
         summary=gettext("%(name)sの構成要素の判定：%(statuses)s。")
         % {"name": kpi.name, "statuses": statuses}
-        + axis_note(charts.components_axis(chart)),
+        + axis_note(charts.components_axis(chart), kpi.unit.decimals),
     )

@@ -86,3 +86,8 @@ def test_a_failed_save_focuses_an_error_summary_whose_links_reach_the_fields(
     target = link.get_attribute("href")[1:]
     assert page.evaluate("location.hash") == "#" + target
     assert page.locator("#" + target).get_attribute("aria-invalid") == "true"
+    # The field has focus, and its row's name and its label are on screen with it.
+    assert page.evaluate("document.activeElement.id") == target
+    for part in ("#row-1-4 legend", f'label[for="{target}"]', "#" + target):
+        box = page.locator(part).bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"], part

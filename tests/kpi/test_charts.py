@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kpi import charts
 from kpi.charts import ComponentsChart, KpiChart, Point, TargetMark
 
@@ -213,3 +215,19 @@ def test_the_report_pages_figures_are_all_accepted_by_plotly(client, sample_valu
     assert len(figures) >= 10
     for figure in figures:
         _accepted_unchanged(figure)
+
+
+@pytest.mark.parametrize(
+    "axis, decimals, shown",
+    [
+        ((99.12, 100.08), 1, "99.1～100.1"),
+        ((4650.4, 5210.7), 0, "4,650～5,211"),
+        ((99.6, 100.4), 0, "99.6～100.4"),  # whole numbers would read 100～100
+        ((0.123, 0.456), 2, "0.12～0.46"),
+        ((99.12, 100.08), None, "99.12～100.08"),  # no unit given: the span decides
+    ],
+)
+def test_the_axis_note_writes_its_ends_as_the_unit_writes_values(axis, decimals, shown):
+    from kpi.figures import axis_note
+
+    assert f"（{shown}）" in axis_note(axis, decimals)
