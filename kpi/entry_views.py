@@ -186,6 +186,7 @@ def entry(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
                 return redirect(_entry_url(plan, fiscal_year, show))
         else:
             status = 400
+            _check_valid_rows(request.user, fiscal_year, rows)
             messages.error(
                 request,
                 gettext(
@@ -207,6 +208,30 @@ def entry(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
         "note_max": NOTE_MAX,
     }
     return render(request, "kpi/entry.html", context, status=status)
+
+
+def _check_valid_rows(user, fiscal_year: int, rows: list[EntryRow]) -> None:
+    """On a form with errors, the rows that passed the form's checks are checked as a save
+    would check them (a cleared value, a conflict, a final value), so that the error summary
+    lists every row in error at once instead of one kind per attempt."""
+    checked = [
+        row for row in rows if not row.locked and row.form is not None and not row.form.errors
+    ]
+    inputs = [
+        services.ValueInput(
+            kpi=row.kpi,
+            value=row.form.cleaned_data["value"],
+            status=row.form.cleaned_data["status"],
+            note=row.form.cleaned_data["note"],
+            source=row.form.cleaned_data["source"],
+            version=row.form.cleaned_data["version"],
+        )
+        for row in checked
+    ]
+    for i, message in services.values_check(
+        user=user, fiscal_year=fiscal_year, rows=inputs
+    ).items():
+        checked[i].error = message
 
 
 def _entry_url(plan: Plan, fiscal_year: int, show: str) -> str:

@@ -177,18 +177,65 @@ def _retrying(attempt, *, rows: int):
     raise EntryRefused(SaveResult(errors=dict.fromkeys(range(rows), gettext(BUSY))))
 
 
-def _save_one(
-    user, fiscal_year: int, row: ValueInput, current, changed: dict[int, str], index: int
-) -> str | None:
+def values_check(*, user, fiscal_year: int, rows: list[ValueInput]) -> dict[int, str]:
+    """What values_save would refuse, without saving or locking: {row index: message}.
+
+    For a form that has other errors too (the entry page lists every row in error at once,
+    GOV.UK's error summary); values_save checks again under its locks when the form is sent.
+    """
+    current = {
+        v.kpi_id: v
+        for v in KpiValue.objects.select_related("entered_by", "kpi__unit").filter(
+            kpi__in=[row.kpi.id for row in rows], fiscal_year=fiscal_year
+        )
+    }
+    errors: dict[int, str] = {}
+    seen: set[int] = set()
+    for i, row in enumerate(rows):
+        if row.kpi.id in seen:
+            errors[i] = gettext(DUPLICATE_ROW)
+            continue
+        seen.add(row.kpi.id)
+        message = _refusal(user, fiscal_year, row, current.get(row.kpi.id))
+        if message:
+            errors[i] = message
+    return errors
+
+
+def _refusal(user, fiscal_year: int, row: ValueInput, current: KpiValue | None) -> str | None:
+    """Why `row` may not be saved over `current` (the value as it is, or None), or None."""
     kpi = row.kpi
     if not permissions.can_enter(user, kpi):
         return gettext(NOT_ALLOWED)
     if fiscal_year not in value_years(kpi.plan):
         return gettext(OUTSIDE_PLAN)
     if current is None:
-        if row.version != 0:
-            # It existed when the form was opened and someone removed it since.
-            return gettext(GONE)
+        # A version for a value that is not there: it existed when the form was opened and
+        # someone removed it since.
+        return gettext(GONE) if row.version != 0 else None
+    if current.version != row.version:
+        return conflict_message(current)
+    if row.value is None:
+        return gettext(CANNOT_CLEAR)
+    if _differs(current, row) and current.status == ValueStatus.FINAL:
+        # Admins too: a final value changes only after it is reopened with a reason (reopen),
+        # so that every change of a published-grade number says why in its history.
+        return (
+            gettext(FINAL_LOCKED_ADMIN)
+            if permissions.is_admin(user, current.kpi)
+            else gettext(FINAL_LOCKED)
+        )
+    return None
+
+
+def _save_one(
+    user, fiscal_year: int, row: ValueInput, current, changed: dict[int, str], index: int
+) -> str | None:
+    kpi = row.kpi
+    refusal = _refusal(user, fiscal_year, row, current)
+    if refusal:
+        return refusal
+    if current is None:
         if row.value is None:
             return None
         try:
@@ -215,21 +262,8 @@ def _save_one(
             return conflict_message(current)
         changed[index] = f"{kpi.code} {kpi.name}: 新規 {kpi.unit.format(row.value)}"
         return None
-
-    if current.version != row.version:
-        return conflict_message(current)
-    if row.value is None:
-        return gettext(CANNOT_CLEAR)
     if not _differs(current, row):
         return None
-    if current.status == ValueStatus.FINAL:
-        # Admins too: a final value changes only after it is reopened with a reason (reopen),
-        # so that every change of a published-grade number says why in its history.
-        return (
-            gettext(FINAL_LOCKED_ADMIN)
-            if permissions.is_admin(user, current.kpi)
-            else gettext(FINAL_LOCKED)
-        )
     old = current.kpi.unit.format(current.value)
     current.value = row.value
     current.status = row.status

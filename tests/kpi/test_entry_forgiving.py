@@ -126,3 +126,28 @@ def test_setup_demo_names_every_user_it_created_then_every_user_it_kept(settings
 
     assert named(first.getvalue(), "デモ利用者を作成しました") == DEMO_USERS
     assert named(again.getvalue(), "すでにある利用者はそのままにしました") == DEMO_USERS
+
+
+def test_the_error_summary_lists_a_cleared_value_beside_a_malformed_one_at_once(client, editor):
+    """A save would refuse the cleared value; the form refuses the letters. One attempt lists
+    both, and nothing is saved."""
+    from kpi import services as value_services
+    from kpi.models import Kpi
+
+    value_services.values_save(
+        user=editor,
+        fiscal_year=2024,
+        rows=[
+            value_services.ValueInput(
+                kpi=Kpi.objects.get(code="2-1"), value=Decimal(131), status="preliminary"
+            )
+        ],
+    )
+    client.force_login(editor)
+    data = _form_data(client, **{"2-1": {"value": ""}, "1-4": {"value": "abc"}})
+    response = client.post(ENTRY, data)
+    assert response.status_code == 400
+    codes = {e.kpi.code: e.message for e in response.context["errors"]}
+    assert codes["2-1"] == value_services.CANNOT_CLEAR
+    assert "1-4" in codes
+    assert KpiValue.objects.get(kpi__code="2-1", fiscal_year=2024).value == Decimal(131)
