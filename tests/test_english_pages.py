@@ -17,8 +17,8 @@ from django.core.management import call_command
 pytestmark = pytest.mark.django_db
 
 PLAN = "/plans/hokkaido-smart-docho-3/"
-# Kana and kanji; not "・" (U+30FB), which English pages use as a separator too.
-JAPANESE = re.compile(r"[\u3040-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+# Kana and kanji, and the full-width colon that joins Japanese labels to their values.
+JAPANESE = re.compile(r"[\u3040-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff1a]")
 # Attributes that people read or hear (an input's value is what someone typed, not interface).
 READ_ATTRIBUTES = ("aria-label", "title", "alt", "placeholder", "data-label")
 PAGES = [
