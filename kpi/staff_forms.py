@@ -11,11 +11,13 @@ import re
 import unicodedata
 
 from django import forms
-from django.utils.translation import gettext_lazy
+from django.core.validators import ProhibitNullCharactersValidator
+from django.utils.translation import gettext, gettext_lazy
 
 from initiatives.models import Organization
 
 from . import roles
+from .forms import NULL_CHARACTER, _plain_text
 from .models import Department
 from .staff import ROLE_LABELS, StaffInput
 
@@ -58,6 +60,17 @@ class StaffForm(forms.Form):
         self.fields["department"].queryset = Department.objects.filter(
             organization=organization
         ).order_by("code")
+        for name in ("last_name", "first_name"):
+            for validator in self.fields[name].validators:
+                if isinstance(validator, ProhibitNullCharactersValidator):
+                    validator.message = gettext(NULL_CHARACTER)
+
+    # A name is text, as a note is: no markup, no control characters (kpi/forms.py).
+    def clean_last_name(self) -> str:
+        return _plain_text(self.cleaned_data.get("last_name"))
+
+    def clean_first_name(self) -> str:
+        return _plain_text(self.cleaned_data.get("first_name"))
 
     def staff_input(self) -> StaffInput:
         data = self.cleaned_data

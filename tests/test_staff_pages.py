@@ -142,6 +142,10 @@ def test_a_new_admin_gets_staff_status_for_the_scoped_django_admin(client, cast)
         ({"username": "bad name!"}, "username"),
         ({"username": ""}, "username"),
         ({"roles": ["superuser"]}, "roles"),
+        ({"last_name": "<script>x</script>"}, "last_name"),
+        ({"first_name": "花\x00子"}, "first_name"),
+        ({"first_name": "花\u202e子"}, "first_name"),
+        ({"last_name": "北\x07"}, "last_name"),
     ],
 )
 def test_bad_input_for_a_new_member_is_said_and_saves_nothing(client, cast, over, field):
@@ -660,3 +664,12 @@ def test_an_admin_setting_their_own_password_stays_signed_in(client, cast):
     assert client.get("/manage/staff/").status_code == 200  # still signed in
     admin.refresh_from_db()
     assert admin.check_password(new)
+
+
+def test_a_nul_in_a_name_is_refused_with_the_words_every_form_uses(client, cast):
+    from kpi.forms import NULL_CHARACTER
+
+    client.force_login(cast["admin_a"])
+    response = client.post("/manage/staff/new/", _new_member(cast["dept_a"], first_name="花\x00子"))
+    assert response.status_code == 400
+    assert NULL_CHARACTER in response.content.decode()
