@@ -57,13 +57,15 @@ GONE = (
 
 
 class Refused(Exception):
-    """A write refused with a message for the person who tried it."""
+    """A write refused with a message for the person who tried it; `fields` names the form
+    fields it is about (an incomplete submission's missing ones), so the page can mark them."""
 
     status = 400
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, fields: tuple[str, ...] = ()):
         super().__init__(message)
         self.message = message
+        self.fields = fields
 
 
 class NotAllowed(Refused):
@@ -122,9 +124,10 @@ def _locked_for_update(model, **key):
 
 
 def _write(
-    *, model, key: dict, user, fields: dict, version: int, submit: bool, complete
+    *, model, key: dict, user, fields: dict, version: int, submit: bool, missing_for_submission
 ) -> Reviewed:
-    """Save (and with `submit`, submit) the entry for `key`, creating it at version 1."""
+    """Save (and with `submit`, submit) the entry for `key`, creating it at version 1.
+    `missing_for_submission(entry)` names the fields a submission still needs (none: complete)."""
     action = review.SUBMIT if submit else review.SAVE
     with transaction.atomic():
         current = _locked_for_update(model, **key).first()
@@ -145,9 +148,10 @@ def _write(
             raise Refused(NOT_POSSIBLE.format(state=entry.get_state_display())) from None
         for name, value in fields.items():
             setattr(entry, name, value)
-        if submit and not complete(entry):
+        if submit and (missing := missing_for_submission(entry)):
             raise Refused(
-                INCOMPLETE_PROGRESS if model is InitiativeProgress else INCOMPLETE_COMMENTARY
+                INCOMPLETE_PROGRESS if model is InitiativeProgress else INCOMPLETE_COMMENTARY,
+                fields=missing,
             )
         now = timezone.now()
         entry.state = step.target
@@ -208,7 +212,9 @@ def progress_save(
         fields=fields,
         version=version,
         submit=submit,
-        complete=lambda e: bool(e.done.strip() and e.rating),
+        missing_for_submission=lambda e: tuple(
+            name for name, given in (("done", e.done.strip()), ("rating", e.rating)) if not given
+        ),
     )
 
 
@@ -236,7 +242,7 @@ def commentary_save(
         fields=asdict(data),
         version=version,
         submit=submit,
-        complete=lambda e: bool(e.reason.strip()),
+        missing_for_submission=lambda e: () if e.reason.strip() else ("reason",),
     )
 
 

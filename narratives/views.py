@@ -197,7 +197,11 @@ def _narrative_page(request, *, entry, write_form, save, may_write, may_review, 
                     raise PermissionDenied(err.message) from None
                 except services.Refused as err:
                     status = err.status
-                    messages.error(request, err.message)
+                    marked = [f for f in err.fields if f in write_form.fields]
+                    for name in marked:  # listed in the error summary, linked to the field
+                        write_form.add_error(name, err.message)
+                    if not marked:
+                        messages.error(request, err.message)
                 else:
                     messages.success(
                         request,

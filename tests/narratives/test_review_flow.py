@@ -212,3 +212,36 @@ def test_editor_of_another_department_cannot_write_the_kpis_commentary(client, o
     data = {"version": 0, "reason": "x", "next_actions": "", "action": "save"}
     assert _post(client, other_editor, COMMENTARY, **data).status_code == 403
     assert not KpiCommentary.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("missing", "fields"),
+    [
+        ({"rating": ""}, ["rating"]),
+        ({"done": ""}, ["done"]),
+        ({"rating": "", "done": ""}, ["done", "rating"]),
+    ],
+)
+def test_an_incomplete_submission_is_summed_up_with_links_to_the_missing_fields(
+    client, editor, item, missing, fields
+):
+    import re
+
+    response = _post(client, editor, **progress_post(action="submit", **missing))
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert sorted(re.findall(r'href="#id_(\w+)"', summary)) == fields
+    assert services.INCOMPLETE_PROGRESS in summary
+    assert not InitiativeProgress.objects.exists()
+
+
+def test_a_commentary_submitted_without_its_analysis_links_to_it(client, editor, item):
+    client.force_login(editor)
+    response = client.post(
+        COMMENTARY, {"version": 0, "reason": "", "next_actions": "続ける。", "action": "submit"}
+    )
+    assert response.status_code == 400
+    summary = response.content.decode().split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 'href="#id_reason"' in summary and services.INCOMPLETE_COMMENTARY in summary
+    assert not KpiCommentary.objects.exists()
