@@ -57,10 +57,11 @@ FINAL_ONLY = "final_only"
 class PublishError(Exception):
     """A publication refused; `status` is the HTTP status to answer with (400 or 409)."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, field: str = "") -> None:
         super().__init__(str(message))
         self.message = str(message)
         self.status = status
+        self.field = field  # the form field it is about ("" for the whole publication)
 
 
 @dataclass(frozen=True)
@@ -187,14 +188,14 @@ def report_publish(
         if confirm != preview.token:
             raise PublishError(STALE, 409)
         if not office:
-            raise PublishError(NEEDS_OFFICE)
+            raise PublishError(NEEDS_OFFICE, field="office")
         if preview.preliminary and values not in (WITH_PRELIMINARY, FINAL_ONLY):
-            raise PublishError(NEEDS_CHOICE)
+            raise PublishError(NEEDS_CHOICE, field="values")
         if preview.sample and not as_sample:
-            raise PublishError(SAMPLE_REFUSED)
+            raise PublishError(SAMPLE_REFUSED, field="as_sample")
         previous = preview.in_force
         if previous is not None and not reason:
-            raise PublishError(NEEDS_REASON)
+            raise PublishError(NEEDS_REASON, field="reason")
         if previous is None and reason:
             raise PublishError(NOT_A_CORRECTION)
         include = bool(preview.preliminary) and values == WITH_PRELIMINARY

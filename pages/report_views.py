@@ -175,6 +175,16 @@ def report_version_docx(request: HttpRequest, slug: str, fy: str, version: int) 
     return _download(request, slug, fy, version, "docx")
 
 
+def _error_link(form, name: str, message: str) -> tuple[str, str, str]:
+    """(field label, anchor of its first input, message) for the error summary; no label and
+    no anchor for an error about the whole publication or a hidden field."""
+    if name not in form.fields or form.fields[name].widget.is_hidden:
+        return "", "", message
+    field = form[name]
+    # A radio group has no single input to label: the link goes to its first choice.
+    return str(field.label), field.id_for_label or f"{field.auto_id}_0", message
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def report_publish(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
@@ -184,7 +194,7 @@ def report_publish(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
         raise PermissionDenied(_("報告書を公表できるのは管理者だけです。"))
     fiscal_year = _report_year(plan, fy)
     today = timezone.localdate()
-    errors: list[str] = []
+    errors: list[tuple[str, str]] = []  # (field name or "", message), for the error summary
     status = 200
     if request.method == "POST":
         form = publishing.PublishForm(request.POST)
@@ -198,7 +208,7 @@ def report_publish(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
                     **form.cleaned_data,
                 )
             except publishing.PublishError as err:
-                errors, status = [err.message], err.status
+                errors, status = [(err.field, err.message)], err.status
             else:
                 messages.success(
                     request,
@@ -210,9 +220,7 @@ def report_publish(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
                 return redirect("kpi:report", slug=plan.slug, fy=fiscal_year)
         else:
             status = 400
-            errors = [
-                f"{form.fields[f].label or f}: {m}" for f, ms in form.errors.items() for m in ms
-            ]
+            errors = [(f, str(m)) for f, ms in form.errors.items() for m in ms]
     # The page always shows today's content, so the confirmation it carries is today's token.
     preview = publishing.report_preview(plan, fiscal_year, today)
     initial = {"office": publishing.default_office(plan), "confirm": preview.token}
@@ -220,11 +228,12 @@ def report_publish(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
         initial.update({k: request.POST.get(k, "")[:2000] for k in ("office", "reason", "values")})
         initial["as_sample"] = bool(request.POST.get("as_sample"))
     form = publishing.PublishForm(initial=initial)
+    shown = [_error_link(form, f, m) for f, m in errors]
     context = {
         "plan": plan,
         "fiscal_year": fiscal_year,
         "preview": preview,
         "form": form,
-        "errors": errors,
+        "errors": shown,
     }
     return render(request, "kpi/report_publish.html", context, status=status)

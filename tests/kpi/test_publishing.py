@@ -647,3 +647,27 @@ def test_published_reports_are_read_only_in_the_django_admin(client, real_values
         == 403
     )
     assert PublishedReport.objects.count() == 1 and data_version() == before
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"office": "  "}, "office"),
+        ({"values": None}, "values_0"),  # a radio group: its first choice
+        ({"office": "情報政策課 <b>x</b>"}, "office"),
+        ({"reason": "誤記の訂正"}, None),  # about the publication, not a field
+    ],
+)
+def test_a_refused_publication_is_summed_up_with_a_link_to_the_field(
+    client, real_values, admin, fields, field
+):
+    import re
+
+    response = _publish(client, admin, **fields)
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    links = re.findall(r'href="#id_(\w+)"', summary)
+    assert links == ([field] if field else [])
+    if field:
+        assert f'id="id_{field}' in html  # the link reaches a field on the page
