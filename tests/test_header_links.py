@@ -128,10 +128,8 @@ def test_admin_role_without_staff_status_is_not_offered_the_admin_site(as_role, 
     assert "/manage/import-plan/" in links
 
 
-@pytest.mark.parametrize("page", ["kpis/2-3/commentary/2025/", "entry/2025/narratives/"])
-def test_a_reviewer_is_not_offered_the_value_entry_link_that_would_refuse_them(
-    client, sample_values, departments, page
-):
+def _approver(department):
+    """A 承認者 (and nothing else) in `department`."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
@@ -141,9 +139,16 @@ def test_a_reviewer_is_not_offered_the_value_entry_link_that_would_refuse_them(
     reviewer = get_user_model().objects.create_user("shonin-only")
     reviewer.groups.add(Group.objects.get_or_create(name=roles.REVIEWER)[0])
     StaffProfile.objects.create(
-        user=reviewer, department=departments[0], organization=departments[0].organization
+        user=reviewer, department=department, organization=department.organization
     )
-    client.force_login(reviewer)
+    return reviewer
+
+
+@pytest.mark.parametrize("page", ["kpis/2-3/commentary/2025/", "entry/2025/narratives/"])
+def test_a_reviewer_is_not_offered_the_value_entry_link_that_would_refuse_them(
+    client, sample_values, departments, page
+):
+    client.force_login(_approver(departments[0]))
     entry = "/plans/hokkaido-smart-docho-3/entry/2025/"
     assert client.get(entry).status_code == 403
     response = client.get("/plans/hokkaido-smart-docho-3/" + page)
@@ -161,18 +166,7 @@ def test_a_reviewer_finds_what_waits_for_approval_from_the_header(
     client, sample_values, departments, page
 ):
     """A 承認者 has no entry page; the status board, where submissions wait, is in the header."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-
-    from kpi.models import StaffProfile
-    from narratives import roles
-
-    reviewer = get_user_model().objects.create_user("shonin-header")
-    reviewer.groups.add(Group.objects.get_or_create(name=roles.REVIEWER)[0])
-    StaffProfile.objects.create(
-        user=reviewer, department=departments[0], organization=departments[0].organization
-    )
-    client.force_login(reviewer)
+    client.force_login(_approver(departments[0]))
     links = _links_on(client, PLAN + page)
     board = [link for link in links if link.endswith("/narratives/")]
     assert board == [PLAN + "entry/2025/narratives/"]

@@ -181,14 +181,7 @@ def test_a_change_through_one_server_is_seen_at_once_through_the_other_with_a_sh
     assert redis_cache.keys("smartdocho:*"), "the rendered page is kept in Redis, for every server"
     assert reader.get(b + KPI_PAGE)[1] == before  # B serves the copy A rendered
 
-    editor = Browser()
-    editor.login(b, "editor", "pw-editor")
-    form = editor.form(b + ENTRY, "v-TOTAL_FORMS")
-    i = _row_index(form, kpi.id)
-    form[f"v-{i}-value"] = "141"
-    form[f"v-{i}-status"] = "final"
-    status, _ = editor.post(b + ENTRY, form)
-    assert status == 200
+    assert _save_141_through(b, kpi) == 200
     assert KpiValue.objects.get(kpi=kpi, fiscal_year=2024).value == Decimal(141)
 
     for base in (a, b):
@@ -212,13 +205,7 @@ def test_a_signed_in_reader_on_one_server_sees_a_save_on_the_other_at_once(
     # B serves the copy A rendered (the CSRF token is masked afresh for every answer).
     assert _unmasked(reader.get(b + KPI_PAGE)[1]) == _unmasked(before)
 
-    editor = Browser()
-    editor.login(b, "editor", "pw-editor")
-    form = editor.form(b + ENTRY, "v-TOTAL_FORMS")
-    i = _row_index(form, kpi.id)
-    form[f"v-{i}-value"] = "141"
-    form[f"v-{i}-status"] = "final"
-    assert editor.post(b + ENTRY, form)[0] == 200
+    assert _save_141_through(b, kpi) == 200
 
     for base in (a, b):
         status, after = reader.get(base + KPI_PAGE)
@@ -227,3 +214,14 @@ def test_a_signed_in_reader_on_one_server_sees_a_save_on_the_other_at_once(
 
 def _unmasked(page: str) -> str:
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+
+
+def _save_141_through(server: str, kpi) -> int:
+    """The editor saves 141 (final) for `kpi`'s R6 value through `server`; the answer's status."""
+    editor = Browser()
+    editor.login(server, "editor", "pw-editor")
+    form = editor.form(server + ENTRY, "v-TOTAL_FORMS")
+    i = _row_index(form, kpi.id)
+    form[f"v-{i}-value"] = "141"
+    form[f"v-{i}-status"] = "final"
+    return editor.post(server + ENTRY, form)[0]
