@@ -439,15 +439,18 @@ def upload_values(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
             result = value_upload.apply(request.user, plan, fiscal_year, rows)
         except services.EntryRefused as refused:
             lines = [rows[i]["line"] for i in refused.result.errors]
-            reasons = "；".join(
-                f"{line}行目: {msg}"
+            reasons = gettext("；").join(
+                gettext("%(line)s行目: %(message)s") % {"line": line, "message": msg}
                 for line, msg in zip(lines, refused.result.errors.values(), strict=True)
             )
-            messages.error(request, f"保存できませんでした。何も保存されていません。{reasons}")
+            messages.error(
+                request, gettext("保存できませんでした。何も保存されていません。") + reasons
+            )
             return redirect("kpi:upload_values", slug=plan.slug, fy=fiscal_year)
         messages.success(
             request,
-            f"{len(result.changed)}件の実績値を取り込みました：" + "、".join(result.changed),
+            gettext("%(n)s件の実績値を取り込みました：") % {"n": len(result.changed)}
+            + gettext("、").join(result.changed),
         )
         return redirect("kpi:entry", slug=plan.slug, fy=fiscal_year)
     if request.method == "POST":

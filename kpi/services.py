@@ -260,7 +260,11 @@ def _save_one(
                 kpi=kpi, fiscal_year=fiscal_year
             )
             return conflict_message(current)
-        changed[index] = f"{kpi.code} {kpi.name}: 新規 {kpi.unit.format(row.value)}"
+        changed[index] = gettext("%(code)s %(name)s: 新規 %(value)s") % {
+            "code": kpi.code,
+            "name": kpi.name,
+            "value": kpi.unit.format(row.value),
+        }
         return None
     if not _differs(current, row):
         return None

@@ -297,3 +297,15 @@ def test_the_change_history_is_english_but_for_what_people_wrote(client, admin, 
     assert "Reopened: " in history and "統計の訂正のため" in history and "速報の備考" in history
     assert "Value for R6 (FY2024) (Changed)" in history
     assert japanese_outside_lang_ja(history, policy_words()) == []
+
+
+def test_the_entry_save_message_is_english(client, editor):
+    from tests.kpi.test_entry import ENTRY, _form_data
+
+    client.force_login(editor)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.post(ENTRY, _form_data(client, **{"2-1": {"value": "140"}}), follow=True)
+    html = response.content.decode()
+    message = html.split('class="messages"', 1)[1].split("</div>", 1)[0]
+    assert ": new 140" in message
+    assert japanese_outside_lang_ja(message, policy_words()) == []

@@ -12,6 +12,7 @@ focusable region so that keyboard users can scroll it too (axe rule scrollable-r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
@@ -121,10 +122,15 @@ def nav_links(context) -> list[NavLink]:
         links.append(
             NavLink(_("方針の読み込み"), reverse("plan_import"), view_name == "plan_import")
         )
+        staff_url = reverse("staff_list")
+        page_plan = context.get("plan")
+        if user.is_superuser and hasattr(page_plan, "organization_id"):
+            # The site administrator manages any organization: the one of the page's plan.
+            staff_url += "?" + urlencode({"org": page_plan.organization.slug})
         links.append(
             NavLink(
                 _("職員と所管課"),
-                reverse("staff_list"),
+                staff_url,
                 view_name in ("staff_list", "department_list"),
             )
         )
