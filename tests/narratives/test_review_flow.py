@@ -245,3 +245,20 @@ def test_a_commentary_submitted_without_its_analysis_links_to_it(client, editor,
     summary = response.content.decode().split('id="error-summary"', 1)[1].split("</div>", 1)[0]
     assert 'href="#id_reason"' in summary and services.INCOMPLETE_COMMENTARY in summary
     assert not KpiCommentary.objects.exists()
+
+
+def test_a_submitted_progress_shows_its_reviewer_the_actions_rating_and_amounts(
+    client, editor, reviewer, item
+):
+    """What the reviewer approves is on the page: the actions ticked, the rating with its
+    name, the amounts with separators."""
+    action = item.actions.order_by("order").first()
+    data = progress_post(action="submit", budget="1250", settled="1200")
+    data["actions_carried_out"] = [str(action.order)]
+    assert _post(client, editor, **data).status_code == 302
+    client.force_login(reviewer)
+    html = client.get(PROGRESS).content.decode()
+    facts = html.split('<dl class="facts"', 1)[1].split("</dl>", 1)[0]
+    assert action.text in facts
+    assert "1,250 ／ 1,200" in facts
+    assert "B おおむね計画どおり" in facts
