@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from initiatives.models import InitiativeItem
 from kpi.evaluation import value_years
@@ -26,31 +27,35 @@ from smartdocho.etags import lock_data_version
 from . import permissions, review
 from .models import InitiativeProgress, KpiCommentary, Reviewed, scale_for
 
-NOT_ALLOWED_ITEM = (
+NOT_ALLOWED_ITEM = gettext_noop(
     "この取組項目の進捗を入力する権限がありません（担当課の入力担当者と管理者が入力します）。"
 )
-NOT_ALLOWED_KPI = (
+NOT_ALLOWED_KPI = gettext_noop(
     "この成果指標の説明を入力する権限がありません（所管課の入力担当者と管理者が入力します）。"
 )
-NOT_ALLOWED_REVIEW = "承認・差し戻しができるのは、担当課の承認者と管理者です。"
-OWN_SUBMISSION = (
+NOT_ALLOWED_REVIEW = gettext_noop("承認・差し戻しができるのは、担当課の承認者と管理者です。")
+OWN_SUBMISSION = gettext_noop(
     "自分が提出した内容は承認・差し戻しできません。別の承認者か管理者に依頼してください。"
 )
-RETURN_NEEDS_COMMENT = "差し戻す理由（コメント）を入力してください。"
-LOCKED_WHILE_SUBMITTED = (
+RETURN_NEEDS_COMMENT = gettext_noop("差し戻す理由（コメント）を入力してください。")
+LOCKED_WHILE_SUBMITTED = gettext_noop(
     "提出済みの内容は変更できません。変更するには提出を取り下げるか、差し戻しを待ってください。"
 )
-NOT_POSSIBLE = "この操作は現在の状態（{state}）ではできません。ページを開き直してください。"
-UNKNOWN_ACTION = "操作の指定が正しくありません。ページを開き直してください。"
-INCOMPLETE_PROGRESS = "提出するには、取組実績と進捗の評価を入力してください。"
-INCOMPLETE_COMMENTARY = "提出するには、要因分析を入力してください。"
-UNKNOWN_RATING = "進捗の評価は、方針で定めた段階（{keys}）から選んでください。"
-UNKNOWN_ACTION_ORDER = "取組内容の指定が正しくありません。ページを開き直してください。"
-CONFLICT = (
+NOT_POSSIBLE = gettext_noop(
+    "この操作は現在の状態（{state}）ではできません。ページを開き直してください。"
+)
+UNKNOWN_ACTION = gettext_noop("操作の指定が正しくありません。ページを開き直してください。")
+INCOMPLETE_PROGRESS = gettext_noop("提出するには、取組実績と進捗の評価を入力してください。")
+INCOMPLETE_COMMENTARY = gettext_noop("提出するには、要因分析を入力してください。")
+UNKNOWN_RATING = gettext_noop("進捗の評価は、方針で定めた段階（{keys}）から選んでください。")
+UNKNOWN_ACTION_ORDER = gettext_noop(
+    "取組内容の指定が正しくありません。ページを開き直してください。"
+)
+CONFLICT = gettext_noop(
     "保存できませんでした。この内容はあなたが画面を開いた後に {user} さんが {at} に"
     "変更しています（現在の状態：{state}）。内容を確かめてから、もう一度操作してください。"
 )
-GONE = (
+GONE = gettext_noop(
     "保存できませんでした。この内容は、あなたが画面を開いた後に削除されたか、まだ保存されていません"
     "（画面の版が合いません）。画面を開き直してから、もう一度操作してください。"
 )
@@ -63,6 +68,9 @@ class Refused(Exception):
     status = 400
 
     def __init__(self, message: str, fields: tuple[str, ...] = ()):
+        # The message constants below are marked for makemessages; shown in the reader's
+        # language (a message already formatted was translated before it was formatted).
+        message = gettext(message)
         super().__init__(message)
         self.message = message
         self.fields = fields
@@ -97,7 +105,7 @@ class CommentaryInput:
 def _conflict_message(current: Reviewed) -> str:
     who = current.updated_by.get_username() if current.updated_by else "不明な利用者"
     at = timezone.localtime(current.updated_at).strftime("%Y-%m-%d %H:%M")
-    return CONFLICT.format(user=who, at=at, state=current.get_state_display())
+    return gettext(CONFLICT).format(user=who, at=at, state=current.get_state_display())
 
 
 def _validation_message(err: ValidationError) -> str:
@@ -145,7 +153,7 @@ def _write(
         except review.TransitionError:
             if entry.state == review.SUBMITTED:
                 raise Refused(LOCKED_WHILE_SUBMITTED) from None
-            raise Refused(NOT_POSSIBLE.format(state=entry.get_state_display())) from None
+            raise Refused(gettext(NOT_POSSIBLE).format(state=entry.get_state_display())) from None
         for name, value in fields.items():
             setattr(entry, name, value)
         if submit and (missing := missing_for_submission(entry)):
@@ -199,7 +207,7 @@ def progress_save(
         raise Refused(OUTSIDE_PLAN)
     scale = scale_for(plan)
     if data.rating and data.rating not in {r.key for r in scale}:
-        raise Refused(UNKNOWN_RATING.format(keys="・".join(r.key for r in scale)))
+        raise Refused(gettext(UNKNOWN_RATING).format(keys="・".join(r.key for r in scale)))
     orders = set(item.actions.values_list("order", flat=True))
     if not set(data.actions_carried_out) <= orders:
         raise Refused(UNKNOWN_ACTION_ORDER)
@@ -286,7 +294,7 @@ def entry_act(*, user, entry: Reviewed, action: str, version: int, comment: str 
         try:
             step = review.transition(current.state, action)
         except review.TransitionError:
-            raise Refused(NOT_POSSIBLE.format(state=current.get_state_display())) from None
+            raise Refused(gettext(NOT_POSSIBLE).format(state=current.get_state_display())) from None
         comment = (comment or "").strip()
         if action == review.RETURN and not comment:
             raise Refused(RETURN_NEEDS_COMMENT)

@@ -151,7 +151,7 @@ def _act(request: HttpRequest, entry) -> tuple[int, str | None]:
     form = ActForm(request.POST)
     if entry is None or not form.is_valid():
         errors = " ".join(m for ms in form.errors.values() for m in ms) if entry else ""
-        return 400, errors or services.UNKNOWN_ACTION
+        return 400, errors or _(services.UNKNOWN_ACTION)
     try:
         services.entry_act(
             user=request.user,
@@ -175,8 +175,11 @@ ACT_DONE = {
 }
 
 
-def _narrative_page(request, *, entry, write_form, save, may_write, may_review, template, context):
-    """The shared GET/POST flow of the two forms. `save(form, submit)` calls the service."""
+def _narrative_page(
+    request, *, entry, write_form, save, may_write, may_review, template, context, submit_needs
+):
+    """The shared GET/POST flow of the two forms. `save(form, submit)` calls the service;
+    `submit_needs` is (the fields a submission needs, the message when one is empty)."""
     if not permissions.can_use(request.user, context["plan"]) or not (may_write or may_review):
         raise PermissionDenied(FORBIDDEN)
     status = 200
@@ -212,10 +215,17 @@ def _narrative_page(request, *, entry, write_form, save, may_write, may_review, 
                     return redirect(request.path)
             else:
                 status = 400
+                if action == review.SUBMIT:
+                    # The service says what a submission lacks only once the form is valid:
+                    # list it now too, so that one attempt shows every field to fill.
+                    needed, message = submit_needs
+                    for name in needed:
+                        if not str(write_form.data.get(name, "")).strip():
+                            write_form.add_error(name, _(message))
                 messages.error(request, INVALID)
         else:
             status = 400
-            messages.error(request, services.UNKNOWN_ACTION)
+            messages.error(request, _(services.UNKNOWN_ACTION))
     state = entry.state if entry else review.DRAFT
     context.update(
         entry=entry,
@@ -313,6 +323,7 @@ def progress_edit(
         may_review=permissions.can_review_item(request.user, item, links),
         template="narratives/progress_form.html",
         context=context,
+        submit_needs=(("done", "rating"), services.INCOMPLETE_PROGRESS),
     )
 
 
@@ -369,6 +380,7 @@ def commentary_edit(request: HttpRequest, slug: str, code: str, fy: str) -> Http
         may_review=permissions.can_review_kpi(request.user, kpi),
         template="narratives/commentary_form.html",
         context=context,
+        submit_needs=(("reason",), services.INCOMPLETE_COMMENTARY),
     )
 
 

@@ -57,11 +57,15 @@ FINAL_ONLY = "final_only"
 class PublishError(Exception):
     """A publication refused; `status` is the HTTP status to answer with (400 or 409)."""
 
-    def __init__(self, message: str, status: int = 400, field: str = "") -> None:
+    def __init__(
+        self, message: str, status: int = 400, field: str = "", problems: list | None = None
+    ) -> None:
         super().__init__(str(message))
         self.message = str(message)
         self.status = status
         self.field = field  # the form field it is about ("" for the whole publication)
+        # Every (field, message) refused, the first of them being `field` and `message`.
+        self.problems = [(f, str(m)) for f, m in problems] if problems else [(field, self.message)]
 
 
 @dataclass(frozen=True)
@@ -187,17 +191,25 @@ def report_publish(
         preview = report_preview(plan, fiscal_year, today)
         if confirm != preview.token:
             raise PublishError(STALE, 409)
-        if not office:
-            raise PublishError(NEEDS_OFFICE, field="office")
-        if preview.preliminary and values not in (WITH_PRELIMINARY, FINAL_ONLY):
-            raise PublishError(NEEDS_CHOICE, field="values")
-        if preview.sample and not as_sample:
-            raise PublishError(SAMPLE_REFUSED, field="as_sample")
         previous = preview.in_force
-        if previous is not None and not reason:
-            raise PublishError(NEEDS_REASON, field="reason")
-        if previous is None and reason:
-            raise PublishError(NOT_A_CORRECTION)
+        # Every rule the confirmation breaks, at once, so that one attempt names them all.
+        problems = [
+            (field, message)
+            for broken, field, message in (
+                (not office, "office", NEEDS_OFFICE),
+                (
+                    preview.preliminary and values not in (WITH_PRELIMINARY, FINAL_ONLY),
+                    "values",
+                    NEEDS_CHOICE,
+                ),
+                (preview.sample and not as_sample, "as_sample", SAMPLE_REFUSED),
+                (previous is not None and not reason, "reason", NEEDS_REASON),
+                (previous is None and bool(reason), "", NOT_A_CORRECTION),
+            )
+            if broken
+        ]
+        if problems:
+            raise PublishError(problems[0][1], field=problems[0][0], problems=problems)
         include = bool(preview.preliminary) and values == WITH_PRELIMINARY
         snapshot = (
             preview.report

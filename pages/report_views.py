@@ -208,7 +208,7 @@ def report_publish(request: HttpRequest, slug: str, fy: str) -> HttpResponse:
                     **form.cleaned_data,
                 )
             except publishing.PublishError as err:
-                errors, status = [(err.field, err.message)], err.status
+                errors, status = err.problems, err.status
             else:
                 messages.success(
                     request,

@@ -5,7 +5,7 @@
   "use strict";
 
   // A link to a field moves focus to the field and scrolls its row's heading (the fieldset's
-  // legend: the KPI's code and name) into view with it, rather than leaving the field at the
+  // legend: the KPI's code and name), or its label, into view with it, rather than leaving the field at the
   // very top of the window with its name and label above the fold (GOV.UK's pattern).
   function goToField(event) {
     var link = event.target.closest("a");
@@ -17,8 +17,9 @@
       return;
     }
     event.preventDefault();
-    var fieldset = field.closest("fieldset");
-    (fieldset || field).scrollIntoView();
+    // The row (a fieldset) or the field's paragraph with its label, from the top.
+    var row = field.closest("fieldset") || field.closest("p");
+    (row || field).scrollIntoView();
     if (field.getBoundingClientRect().bottom > window.innerHeight) {
       field.scrollIntoView({ block: "center" }); // a row taller than the window: the field first
     }

@@ -262,3 +262,24 @@ def test_a_submitted_progress_shows_its_reviewer_the_actions_rating_and_amounts(
     assert action.text in facts
     assert "1,250 ／ 1,200" in facts
     assert "B おおむね計画どおり" in facts
+
+
+def test_a_submission_lists_what_it_lacks_beside_other_errors_in_one_attempt(client, editor, item):
+    import re
+
+    response = _post(
+        client, editor, **progress_post(action="submit", done="", rating="", budget="abc")
+    )
+    assert response.status_code == 400
+    summary = response.content.decode().split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert sorted(re.findall(r'href="#id_(\w+)"', summary)) == ["budget", "done", "rating"]
+
+
+def test_an_incomplete_submission_is_said_in_english_in_the_english_interface(client, editor, item):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = _post(client, editor, **progress_post(action="submit", rating=""))
+    html = response.content.decode()
+    assert services.INCOMPLETE_PROGRESS not in html
+    assert "To submit" in html
