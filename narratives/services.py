@@ -297,7 +297,7 @@ def entry_act(*, user, entry: Reviewed, action: str, version: int, comment: str 
             raise Refused(gettext(NOT_POSSIBLE).format(state=current.get_state_display())) from None
         comment = (comment or "").strip()
         if action == review.RETURN and not comment:
-            raise Refused(RETURN_NEEDS_COMMENT)
+            raise Refused(RETURN_NEEDS_COMMENT, fields=("comment",))
         now = timezone.now()
         reason = step.change_reason
         if action in (review.APPROVE, review.RETURN):

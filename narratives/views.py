@@ -146,9 +146,9 @@ def _history(entry) -> list:
     return list(entry.history.select_related("history_user").order_by("history_date", "history_id"))
 
 
-def _act(request: HttpRequest, entry) -> tuple[int, str | None]:
-    """Approve, return or withdraw from a posted ActForm: (status, error message or None)."""
-    form = ActForm(request.POST)
+def _act(request: HttpRequest, entry, form) -> tuple[int, str | None]:
+    """Approve, return or withdraw from a posted ActForm: (status, error message or None).
+    An error about one of the form's fields (a return without a comment) is put on it."""
     if entry is None or not form.is_valid():
         errors = " ".join(m for ms in form.errors.values() for m in ms) if entry else ""
         return 400, errors or _(services.UNKNOWN_ACTION)
@@ -163,6 +163,8 @@ def _act(request: HttpRequest, entry) -> tuple[int, str | None]:
     except services.NotAllowed as err:
         raise PermissionDenied(err.message) from None
     except services.Refused as err:
+        for name in err.fields:
+            form.add_error(name, err.message)
         return err.status, err.message
     return 200, None
 
@@ -187,11 +189,15 @@ def _narrative_page(
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action in ACT_DONE:
-            status, error = _act(request, entry)
+            posted = ActForm(request.POST)
+            status, error = _act(request, entry, posted)
             if error is None:
                 messages.success(request, ACT_DONE[action])
                 return redirect(request.path)
-            messages.error(request, error)
+            if posted.has_error("comment"):
+                act_form = posted  # shown again with its comment, the error on it
+            else:
+                messages.error(request, error)
         elif action in (review.SAVE, review.SUBMIT):
             if write_form.is_valid():
                 try:

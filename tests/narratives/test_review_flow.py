@@ -283,3 +283,19 @@ def test_an_incomplete_submission_is_said_in_english_in_the_english_interface(cl
     html = response.content.decode()
     assert services.INCOMPLETE_PROGRESS not in html
     assert "To submit" in html
+
+
+def test_a_return_without_a_comment_is_summed_up_with_a_link_to_the_comment(
+    client, editor, reviewer, item
+):
+    import re
+
+    entry = _submitted(client, editor)
+    response = _post(client, reviewer, action="return", version=entry.version, comment="  ")
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert re.findall(r'href="#id_(\w+)"', summary) == ["comment"]
+    assert services.RETURN_NEEDS_COMMENT in summary
+    assert 'id="id_comment-error"' in html
+    assert _entry().state == "submitted"
