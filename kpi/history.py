@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
-from smartdocho.display import fy_text
+from smartdocho.display import fy_text, is_fiscal_year_field
 
 from .models import Kpi, KpiValue, TargetRevision
 
@@ -95,7 +95,7 @@ def readable(field: models.Field, value, unit=None) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if unit is not None and field.name in AMOUNT_FIELDS:
         return unit.format(value)
-    if field.name.endswith("_fy"):
+    if is_fiscal_year_field(field.name):
         return fy_text(value)
     return str(value)
 

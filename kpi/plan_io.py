@@ -61,7 +61,7 @@ from initiatives.models import (
     PolicyDirection,
 )
 from initiatives.plan_reader import Number, Plain
-from smartdocho.display import fy_text
+from smartdocho.display import fy_text, is_fiscal_year_field
 from smartdocho.fiscal import era_label, format_fy
 
 from . import plan_organizations, plan_xlsx
@@ -665,13 +665,6 @@ def _existing(obj: models.Model) -> models.Model | None:
     return model._default_manager.filter(pk=obj.pk).first() if obj.pk else None
 
 
-# The models' fiscal-year fields (a year number each), shown in the preview as 令和 and Western.
-FISCAL_YEAR_FIELDS = frozenset(
-    {"first_fy", "last_fy", "baseline_fy", "target_fy", "target_condition_fy", "effective_fy",
-     "due_fy", "fiscal_year"}
-)  # fmt: skip
-
-
 def _shown(obj: models.Model, f: models.Field) -> str:
     """A field's value as people write it in the preview: a unit by its label (not its code),
     a choice by its name, a yes/no field by its own name or "—" (never True/False)."""
@@ -688,7 +681,7 @@ def _shown(obj: models.Model, f: models.Field) -> str:
         return _EMPTY
     if isinstance(value, Decimal):
         value = f"{value.normalize():f}"  # 288.0000 from the database and 288 from a file
-    elif f.name in FISCAL_YEAR_FIELDS and isinstance(value, int):
+    elif is_fiscal_year_field(f.name) and isinstance(value, int):
         value = fy_text(value)  # 2025 → R7（2025年度）, as every page writes a year
     text = str(value)
     return text if len(text) <= 80 else text[:79] + "…"

@@ -16,6 +16,12 @@ def fy_text(fy: int) -> str:
     return format_fy_en(fy) if is_english() else format_fy(fy)
 
 
+def is_fiscal_year_field(name: str) -> bool:
+    """Whether a model field named `name` holds a fiscal year (target_fy, fiscal_year…), shown
+    as fy_text wherever a stored value is shown to people (change history, import preview)."""
+    return name.endswith("_fy") or name == "fiscal_year"
+
+
 def quoted(text: str) -> str:
     """A label in the quotation marks of the reader's language."""
     return f"“{text}”" if is_english() else f"「{text}」"
